@@ -1,0 +1,166 @@
+package org.eep.api.comm;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The receive side every transport shares: keeps arrived messages until asked for, matches them to
+ * waits by {@link MessageKey}, and enforces the {@link Fence}. A transport calls {@link #deliver}
+ * from its I/O thread and {@link #peerFailed} when a connection breaks; it implements
+ * {@link Transport#receive} and {@link Transport#fence} by delegating here.
+ *
+ * <p>Rules: a message of an epoch older than the fence is dropped (counted as stale epoch); a
+ * message of the fence's epoch from a non-member or another incarnation than the fence's is
+ * dropped (stale incarnation); a message of a newer epoch is kept and checked again when that
+ * epoch is fenced in; a second message with the same key is dropped (duplicate).
+ *
+ * <p>Thread-safe.
+ */
+public final class Inbox {
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final Map<MessageKey, Message> pending = new HashMap<>();
+  private final Map<Integer, Throwable> failedPeers = new HashMap<>();
+  private Fence fence;
+
+  private final LongAdder delivered = new LongAdder();
+  private final LongAdder staleEpoch = new LongAdder();
+  private final LongAdder staleIncarnation = new LongAdder();
+  private final LongAdder duplicate = new LongAdder();
+  private final LongAdder malformed = new LongAdder();
+
+  public Inbox(Fence initial) {
+    this.fence = requireNonNull(initial, "initial is null");
+  }
+
+  /** Accepts or drops one arrived message (the payload is owned by the inbox from here on). */
+  public void deliver(MessageHeader header, ByteBuffer payload) {
+    Message message = new Message(header, payload.asReadOnlyBuffer());
+    lock.lock();
+    try {
+      if (!admissible(header, fence)) {
+        return;
+      }
+      if (pending.putIfAbsent(header.key(), message) != null) {
+        duplicate.increment();
+        return;
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Counts a frame the transport could not decode. */
+  public void countMalformed() {
+    malformed.increment();
+  }
+
+  /** Waits for the message matching {@code key}; see {@link Transport#receive}. */
+  public Message take(MessageKey key, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    lock.lock();
+    try {
+      while (true) {
+        if (key.epoch() < fence.epoch()) {
+          throw new EpochChangedException(key, fence.epoch());
+        }
+        Message m = pending.remove(key);
+        if (m != null) {
+          delivered.increment();
+          return m;
+        }
+        Throwable failure = failedPeers.get(key.sender());
+        if (failure != null) {
+          throw new PeerFailedException(key.sender(), "Connection to rank " + key.sender() + " failed while waiting for " + key, failure);
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new ReceiveTimeoutException(key, timeout);
+        }
+        changed.awaitNanos(left);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Applies a newer fence: drops what it no longer admits and wakes every wait. Older fences are ignored. */
+  public void fence(Fence next) {
+    requireNonNull(next, "next is null");
+    lock.lock();
+    try {
+      if (next.epoch() < fence.epoch()) {
+        return;
+      }
+      fence = next;
+      for (Iterator<Message> it = pending.values().iterator(); it.hasNext(); ) {
+        if (!admissible(it.next().header(), next)) {
+          it.remove();
+        }
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Marks the connection to {@code peer} broken: current and later waits on it fail until {@link #peerRestored}. */
+  public void peerFailed(int peer, Throwable cause) {
+    lock.lock();
+    try {
+      failedPeers.put(peer, cause);
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The connection to {@code peer} was re-made: waits on it may succeed again. */
+  public void peerRestored(int peer) {
+    lock.lock();
+    try {
+      failedPeers.remove(peer);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public Fence currentFence() {
+    lock.lock();
+    try {
+      return fence;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Counters; {@code sent} and {@code bytesSent} come from the transport. */
+  public TransportStats stats(long sent, long bytesSent) {
+    return new TransportStats(sent, bytesSent, delivered.sum(), staleEpoch.sum(), staleIncarnation.sum(),
+        duplicate.sum(), malformed.sum());
+  }
+
+  private boolean admissible(MessageHeader h, Fence f) {
+    if (h.epoch() < f.epoch()) {
+      staleEpoch.increment();
+      return false;
+    }
+    if (h.epoch() == f.epoch()) {
+      long expected = f.incarnation(h.sender());
+      if (expected == -1 || (expected != Long.MIN_VALUE && expected != h.incarnation())) {
+        staleIncarnation.increment();
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,69 @@
+package org.eep.api.comm;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+
+/**
+ * One rank's data-plane endpoint. It listens at {@link #address()} (published through membership)
+ * and holds one connection per peer, made with {@link #connect} and re-made for one peer alone with
+ * {@link #reconnect} when that peer rejoins as a new incarnation: other connections are untouched.
+ *
+ * <p>Delivery: messages from one sender arrive in the order sent. A receive waits for exactly one
+ * message matching a {@link MessageKey}. Messages that arrive before they are asked for are kept.
+ * The {@link Fence} says what is accepted: a message of an older epoch or from a stale incarnation
+ * is dropped and counted, never delivered; fencing a newer epoch ends every wait for an older one
+ * with {@link EpochChangedException}.
+ *
+ * <p>Failures: a broken connection is reported to every {@link PeerErrorListener} and ends waits
+ * on that peer with {@link PeerFailedException}; a wait past its deadline ends with
+ * {@link ReceiveTimeoutException}.
+ *
+ * <p>Threading: thread-safe. {@link #send} never waits for the receiver to take the message;
+ * several threads may wait in {@link #receive} for different keys.
+ */
+public interface Transport extends AutoCloseable {
+
+  /** The rank this endpoint belongs to. */
+  int rank();
+
+  /** Where peers reach this endpoint; opaque to everyone but the same provider. */
+  String address();
+
+  /** Opens the connection to {@code peer} at {@code address}; a no-op if already open to that address. */
+  void connect(int peer, String address);
+
+  /** Closes any connection to {@code peer} and opens a new one to {@code address}; no other peer is touched. */
+  void reconnect(int peer, String address);
+
+  /** Closes the connection to {@code peer}, if any. */
+  void disconnect(int peer);
+
+  /**
+   * Sends {@code payload} (its remaining bytes; not retained after return) to {@code peer}.
+   *
+   * @throws PeerFailedException if the connection to the peer is known to be broken
+   * @throws TransportException if the peer was never connected
+   */
+  void send(int peer, MessageHeader header, ByteBuffer payload);
+
+  /**
+   * Waits for the message matching {@code key}.
+   *
+   * @throws ReceiveTimeoutException when {@code timeout} passes first
+   * @throws EpochChangedException when a newer epoch is fenced in while waiting
+   * @throws PeerFailedException when the sender's connection breaks
+   */
+  Message receive(MessageKey key, Duration timeout) throws InterruptedException;
+
+  /** Applies a new fence (never an older epoch): drops what it no longer accepts and ends stale waits. */
+  void fence(Fence fence);
+
+  /** Adds a listener for broken peer connections. */
+  void addPeerErrorListener(PeerErrorListener listener);
+
+  TransportStats stats();
+
+  /** Closes every connection and the listener. Idempotent. */
+  @Override
+  void close();
+}

@@ -1,0 +1,54 @@
+package org.eep.api.membership;
+
+/**
+ * One process's handle on the instance's membership: it reads and follows the committed views,
+ * reports evidence, and takes, activates and leaves slots. A coordinator behind it (in-process for
+ * {@code local}, the elected leader for {@code zookeeper}) turns evidence and requests into the
+ * next view; views are committed one epoch at a time and never rewritten.
+ *
+ * <p>A slot taken with {@link #join} is kept alive by the service itself: it heartbeats (or holds
+ * a session) until {@link #leave} or {@link #close}. A process that stops heartbeating is declared
+ * {@link SlotState#FAILED} after {@code eep_heartbeat_ms × eep_heartbeat_misses}.
+ *
+ * <p>Threading: every method is thread-safe. Listeners run on the service's notification thread.
+ */
+public interface MembershipService extends AutoCloseable {
+
+  /** The newest view this process has learned. Never null (epoch 0 before anything is committed). */
+  MembershipView currentView();
+
+  /**
+   * Delivers every view from the current one on, in epoch order, to {@code listener} (see
+   * {@link ViewListener}). Closing the returned handle stops delivery.
+   */
+  AutoCloseable subscribe(ViewListener listener);
+
+  /**
+   * Blocks until a view with {@code epoch >= minEpoch} is known, or the timeout passes.
+   *
+   * @return the newest view known when the call returns
+   */
+  MembershipView awaitEpoch(long minEpoch, java.time.Duration timeout) throws InterruptedException;
+
+  /** Reports evidence against a rank. Asynchronous: the outcome, if any, is a later view. */
+  void reportEvidence(Evidence evidence);
+
+  /**
+   * Takes slot {@code rank} as {@link SlotState#JOINING} with a new incarnation and publishes the
+   * data-plane {@code address}. The slot must be EMPTY, FAILED or LEFT.
+   *
+   * @return the new incarnation
+   * @throws MembershipException if the slot is taken or the instance cannot accept members
+   */
+  long join(int rank, String address);
+
+  /** Asks for a JOINING slot to become ACTIVE; returns the view that activated it. */
+  MembershipView activate(int rank, long incarnation);
+
+  /** Leaves the slot on purpose (state LEFT). */
+  void leave(int rank, long incarnation);
+
+  /** Stops heartbeats and notifications; does not leave (the slot then fails by missed heartbeats or session expiry). */
+  @Override
+  void close();
+}

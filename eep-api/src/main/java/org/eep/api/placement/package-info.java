@@ -1,0 +1,2 @@
+/** Experts over physical slots: {@link org.eep.api.placement.ExpertPlacement} and the placement-policy SPI. */
+package org.eep.api.placement;
