@@ -1,0 +1,46 @@
+package org.eep.comm.netty.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.ByteBuffer;
+import org.eep.api.comm.FrameCodec;
+import org.eep.api.comm.MalformedFrameException;
+import org.eep.api.comm.MessageHeader;
+
+/**
+ * Turns one message into one {@link FrameCodec} frame in a pooled direct buffer. Runs on the
+ * sending thread: {@link org.eep.api.comm.Transport#send} may not keep the caller's payload after it
+ * returns, so the payload is copied once, straight from the caller's buffer into the buffer the
+ * socket writes from (no intermediate heap frame, unlike {@link FrameCodec#encode}). Stateless.
+ */
+final class FrameEncoder {
+  private FrameEncoder() {}
+
+  /**
+   * The frame for {@code header} and the remaining bytes of {@code payload} (whose position is not
+   * moved). The caller owns the returned buffer (writing it to a channel hands it over).
+   *
+   * @throws IllegalArgumentException if the receiver would reject the header (negative epoch or
+   *     incarnation, payload over {@link FrameCodec#MAX_PAYLOAD}): a sender bug must not cost the
+   *     connection
+   */
+  static ByteBuf encode(ByteBufAllocator alloc, MessageHeader header, ByteBuffer payload) {
+    int length = payload.remaining();
+    ByteBuffer head = ByteBuffer.allocate(FrameCodec.HEADER_BYTES);
+    FrameCodec.writeHeader(head, header, length);
+    head.flip();
+    try {
+      FrameCodec.readHeader(head.duplicate());
+    } catch (MalformedFrameException e) {
+      throw new IllegalArgumentException("Header cannot be sent, the receiver would reject it: " + e.getMessage(), e);
+    }
+    ByteBuf frame = alloc.directBuffer(FrameCodec.frameSize(length));
+    try {
+      frame.writeBytes(head).writeBytes(payload.duplicate());
+      return frame;
+    } catch (RuntimeException e) {
+      frame.release();
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,25 @@
+package org.eep.djl.runtime;
+
+import static java.util.Objects.requireNonNull;
+
+/** A greedy generation request: prompt token ids and how many tokens to generate. Immutable. */
+public record GenerationRequest(String id, int[] prompt, int maxNewTokens) {
+  public GenerationRequest {
+    requireNonNull(id, "id is null");
+    requireNonNull(prompt, "prompt is null");
+    prompt = prompt.clone();
+  }
+
+  @Override
+  public int[] prompt() {
+    return prompt.clone();
+  }
+
+  int promptLength() {
+    return prompt.length;
+  }
+
+  int promptToken(int i) {
+    return prompt[i];
+  }
+}
