@@ -52,7 +52,6 @@ public final class EpCluster implements AutoCloseable {
   private final AtomicInteger nextRank = new AtomicInteger();
   private final AtomicInteger requeued = new AtomicInteger();
   private final int queueCapacity;
-  private volatile MembershipView lastView;
 
   /** The parts of an instance every rank shares. */
   public record EpConfig(EepConfig config, MoeConfig model, Path modelDir, int slotsPerRank, TransportProvider transports,
@@ -151,8 +150,10 @@ public final class EpCluster implements AutoCloseable {
   /** Hands a request to the serving rank with the fewest outstanding requests. */
   private boolean dispatch(RequestState state) {
     List<RankRuntime> serving = new ArrayList<>();
+    MembershipView v = observer.currentView();
     for (RankRuntime r : ranks) {
-      if (r != null && r.serving()) {
+      // Serving in its own eyes and ACTIVE in the newest view: a frozen rank still believes it serves.
+      if (r != null && r.serving() && v.isActive(r.rank()) && v.slot(r.rank()).incarnation() == r.incarnation()) {
         serving.add(r);
       }
     }
@@ -178,7 +179,6 @@ public final class EpCluster implements AutoCloseable {
   }
 
   private void onView(MembershipView v) {
-    lastView = v;
     requeue.execute(() -> requeueLost(v));
   }
 
@@ -266,7 +266,7 @@ public final class EpCluster implements AutoCloseable {
   /** Starts a new incarnation of rank {@code r} (the old one must be dead); returns at once. */
   public RankRuntime restart(int r) {
     RankRuntime old = ranks[r];
-    if (old != null && old.alive() && !old.evicted()) {
+    if (old != null && old.alive() && !old.evicted() && !old.killed()) {
       throw new IllegalStateException("rank " + r + " is still running");
     }
     if (old != null) {
@@ -288,9 +288,18 @@ public final class EpCluster implements AutoCloseable {
     return observer;
   }
 
+  /** The newest view this instance's front end has learned. */
   public MembershipView view() {
-    MembershipView v = lastView;
-    return v != null ? v : observer.currentView();
+    return observer.currentView();
+  }
+
+  /** One line per outstanding request: id, owner rank/incarnation, tokens emitted (for diagnostics). */
+  public String describeOutstanding() {
+    StringBuilder sb = new StringBuilder();
+    outstanding.values().forEach(st -> sb.append(st.request().id()).append(" owner=rank ").append(st.owner() >>> 32)
+        .append("/inc ").append(st.owner() & 0xffffffffL).append(" emitted=").append(st.emitted()).append(" of ")
+        .append(st.request().maxNewTokens()).append('\n'));
+    return sb.toString();
   }
 
   public int requeued() {
@@ -314,6 +323,11 @@ public final class EpCluster implements AutoCloseable {
   public void close() {
     for (RequestState s : outstanding.values()) {
       s.fail(new RequestRejectedException("instance closed"));
+    }
+    for (RankRuntime r : ranks) {
+      if (r != null) {
+        r.stopStepping();
+      }
     }
     for (RankRuntime r : ranks) {
       if (r != null) {

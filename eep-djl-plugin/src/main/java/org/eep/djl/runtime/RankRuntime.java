@@ -115,8 +115,10 @@ public final class RankRuntime implements AutoCloseable {
   private final List<ActiveRequest> retired = new ArrayList<>();
   private final long[] connectedIncarnation;
   private long nextStep = -1;
-  private long snapshotStep = -1;
-  private final Map<ActiveRequest, Long> snapshot = new IdentityHashMap<>();
+  /** Request states at the start of the step in progress, and of the last completed step (for a re-run). */
+  private Map<ActiveRequest, Long> startOfStep = new IdentityHashMap<>();
+  private Map<ActiveRequest, Long> startOfCompletedStep = new IdentityHashMap<>();
+  private long completedStep = -1;
   private boolean formed;
 
   private final AtomicLong stepsCompleted = new AtomicLong();
@@ -176,6 +178,11 @@ public final class RankRuntime implements AutoCloseable {
   public boolean serving() {
     MembershipView v = applied;
     return v != null && formed && !stopped && v.slot(rank).state() == SlotState.ACTIVE && v.slot(rank).incarnation() == incarnation;
+  }
+
+  /** True once {@link #kill} was called. */
+  public boolean killed() {
+    return killed;
   }
 
   /** True if this incarnation found itself evicted (FAILED in a view while alive) and stopped. */
@@ -242,9 +249,8 @@ public final class RankRuntime implements AutoCloseable {
     thread.interrupt();
   }
 
-  /** Leaves the instance and stops. */
-  @Override
-  public void close() {
+  /** Stops the rank thread without leaving (the first half of {@link #close}, so an instance can stop all ranks before any leaves). */
+  void stopStepping() {
     if (!stopped) {
       stopped = true;
       thread.interrupt();
@@ -253,12 +259,24 @@ public final class RankRuntime implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      if (!killed && incarnation > 0) {
-        try {
-          membership.leave(rank, incarnation);
-        } catch (RuntimeException e) {
-          LOG.debug("rank {} could not leave cleanly: {}", rank, e.toString());
-        }
+    }
+  }
+
+  /** Leaves the instance and stops. */
+  @Override
+  public void close() {
+    boolean wasRunning = !stopped;
+    stopStepping();
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (!killed && !evicted && incarnation > 0 && (wasRunning || thread.getState() == Thread.State.TERMINATED)) {
+      try {
+        membership.leave(rank, incarnation);
+      } catch (RuntimeException e) {
+        LOG.debug("rank {} could not leave cleanly: {}", rank, e.toString());
       }
     }
     transport.close();
@@ -572,23 +590,9 @@ public final class RankRuntime implements AutoCloseable {
 
   /** The placement transition from one view to the next: repair after failures, weights for joining ranks. */
   private void transition(MembershipView prev, MembershipView v) throws InterruptedException {
-    BitSet lost = prev.activeRanks();
-    lost.andNot(v.activeRanks());
-    if (!lost.isEmpty()) {
-      RepairPlan plan = planner.planRecovery(placement, v.activeRanks(), bytesPerExpert(), catalog);
-      LOG.info("rank {} recovery plan at {}: {} orphans restored, missing {}, estimated {} s", rank, v.summary(),
-          plan.actions().size(), plan.missingExperts(), String.format("%.4f", plan.estimatedSeconds()));
-      for (RepairAction a : plan.actions()) {
-        if (a.source() == Tier.PEER && a.sourceRank() == rank) {
-          sendWeights(v, a);
-        }
-      }
-      for (RepairAction a : plan.actions()) {
-        if (a.targetRank() == rank) {
-          executeLoad(v.epoch(), a, null);
-        }
-      }
-      placement = plan.after();
+    if (!prev.activeRanks().equals(v.activeRanks()) && v.activeCount() > 0) {
+      // A rank lost leaves orphans; a rank gained is capacity for orphans still uncovered.
+      repair(v, planner.planRecovery(placement, v.activeRanks(), bytesPerExpert(), catalog));
     }
     for (Slot s : v.slots()) {
       if (s.state() == SlotState.JOINING && s.rank() != rank && v.activeCount() > 0) {
@@ -603,6 +607,25 @@ public final class RankRuntime implements AutoCloseable {
         }
       }
     }
+  }
+
+  private void repair(MembershipView v, RepairPlan plan) throws InterruptedException {
+    if (plan.actions().isEmpty() && plan.missingExperts().isEmpty()) {
+      return;
+    }
+    LOG.info("rank {} recovery plan at {}: {} orphans restored, missing {}, estimated {} s", rank, v.summary(),
+        plan.actions().size(), plan.missingExperts(), String.format("%.4f", plan.estimatedSeconds()));
+    for (RepairAction a : plan.actions()) {
+      if (a.source() == Tier.PEER && a.sourceRank() == rank) {
+        sendWeights(v, a);
+      }
+    }
+    for (RepairAction a : plan.actions()) {
+      if (a.targetRank() == rank) {
+        executeLoad(v.epoch(), a, null);
+      }
+    }
+    placement = plan.after();
   }
 
   private void sendPlacement(MembershipView v, int joiner) {
@@ -679,8 +702,8 @@ public final class RankRuntime implements AutoCloseable {
       nextStep = resume;
       return;
     }
-    if (resume == nextStep - 1 && snapshotStep == resume) {
-      for (Map.Entry<ActiveRequest, Long> e : snapshot.entrySet()) {
+    if (resume == nextStep - 1 && completedStep == resume) {
+      for (Map.Entry<ActiveRequest, Long> e : startOfCompletedStep.entrySet()) {
         ActiveRequest r = e.getKey();
         r.restore(e.getValue());
         if (!batch.contains(r)) {
@@ -688,7 +711,7 @@ public final class RankRuntime implements AutoCloseable {
           retired.remove(r);
         }
       }
-      LOG.info("rank {} re-runs step {} ({} requests restored)", rank, resume, snapshot.size());
+      LOG.info("rank {} re-runs step {} ({} requests restored)", rank, resume, startOfCompletedStep.size());
       nextStep = resume;
       return;
     }
@@ -714,11 +737,10 @@ public final class RankRuntime implements AutoCloseable {
   private void runStep() throws InterruptedException {
     MembershipView v = applied;
     long step = nextStep;
-    snapshot.clear();
+    startOfStep.clear();
     for (ActiveRequest r : batch) {
-      snapshot.put(r, r.checkpoint());
+      startOfStep.put(r, r.checkpoint());
     }
-    snapshotStep = step;
     EpStep.Outcome out;
     try (NDManager scratch = manager.newSubManager()) {
       out = stepper.run(scratch, batch, peers(v), v.epoch(), incarnation, step, exchange, false);
@@ -752,6 +774,10 @@ public final class RankRuntime implements AutoCloseable {
     }
     batch.removeAll(done);
     retired.addAll(done);
+    Map<ActiveRequest, Long> t = startOfCompletedStep;
+    startOfCompletedStep = startOfStep;
+    startOfStep = t;
+    completedStep = step;
     nextStep = step + 1;
     stepsCompleted.incrementAndGet();
   }
