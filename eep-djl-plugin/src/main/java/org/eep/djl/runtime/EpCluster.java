@@ -52,6 +52,8 @@ public final class EpCluster implements AutoCloseable {
   private final AtomicInteger nextRank = new AtomicInteger();
   private final AtomicInteger requeued = new AtomicInteger();
   private final int queueCapacity;
+  /** Bounds the requests in flight: beyond eep_queue_capacity, submit rejects instead of queueing without limit. */
+  private final io.github.resilience4j.bulkhead.Bulkhead admission;
 
   /** The parts of an instance every rank shares. */
   public record EpConfig(EepConfig config, MoeConfig model, Path modelDir, int slotsPerRank, TransportProvider transports,
@@ -73,6 +75,8 @@ public final class EpCluster implements AutoCloseable {
     int n = ep.config().getInt(EepKeys.MAX_RANKS);
     this.ranks = new RankRuntime[n];
     this.queueCapacity = ep.config().getInt(EepKeys.QUEUE_CAPACITY);
+    this.admission = io.github.resilience4j.bulkhead.Bulkhead.of("eep-admission", io.github.resilience4j.bulkhead.BulkheadConfig
+        .custom().maxConcurrentCalls(queueCapacity).maxWaitDuration(Duration.ZERO).build());
     this.observer = ep.memberships().create(ep.config());
     observer.subscribe(this::onView);
   }
@@ -104,20 +108,24 @@ public final class EpCluster implements AutoCloseable {
    */
   public CompletableFuture<GenerationResult> submit(GenerationRequest request, TokenListener listener) {
     validate(request);
-    if (outstanding.size() >= queueCapacity) {
-      throw new RequestRejectedException("overloaded: " + outstanding.size() + " requests outstanding (eep_queue_capacity="
-          + queueCapacity + "); retry later");
-    }
     int[] missing = uncoveredExperts();
     if (missing.length > 0 && !"drop".equals(ep.config().getString(EepKeys.ON_COVERAGE_LOSS))) {
       throw new RequestRejectedException("coverage lost: logical experts " + Arrays.toString(missing)
           + " have no replica on an active rank (eep_on_coverage_loss=refuse)");
     }
+    if (!admission.tryAcquirePermission()) {
+      throw new RequestRejectedException("overloaded: " + queueCapacity + " requests outstanding (eep_queue_capacity="
+          + queueCapacity + "); retry later");
+    }
     RequestState state = new RequestState(request, listener);
     if (outstanding.putIfAbsent(request.id(), state) != null) {
+      admission.onComplete();
       throw new RequestRejectedException("request id " + request.id() + " is already in flight");
     }
-    state.result().whenComplete((r, t) -> outstanding.remove(request.id()));
+    state.result().whenComplete((r, t) -> {
+      outstanding.remove(request.id());
+      admission.onComplete();
+    });
     if (!dispatch(state)) {
       state.fail(new RequestRejectedException("no rank is serving"));
     }

@@ -743,7 +743,8 @@ public final class RankRuntime implements AutoCloseable {
     }
     EpStep.Outcome out;
     try (NDManager scratch = manager.newSubManager()) {
-      out = stepper.run(scratch, batch, peers(v), v.epoch(), incarnation, step, exchange, false);
+      boolean logits = batch.stream().anyMatch(r -> r.state.wantsLogits());
+      out = stepper.run(scratch, batch, peers(v), v.epoch(), incarnation, step, exchange, logits);
     }
     // Commit: emit tokens, advance positions, retire finished requests.
     for (ActiveRequest r : retired) {
@@ -764,7 +765,7 @@ public final class RankRuntime implements AutoCloseable {
       }
       if (r.producesToken()) {
         int index = r.outputIndex();
-        r.state.emit(r.ownerKey, index, out.tokens()[i], r.degraded());
+        r.state.emit(r.ownerKey, index, out.tokens()[i], r.degraded(), out.logits() == null ? null : out.logits()[i]);
         tokensEmitted.incrementAndGet();
       }
       r.advance(out.tokens()[i]);

@@ -54,7 +54,11 @@ public final class RequestState {
    * Records token {@code index} from {@code ownerKey}. Returns true if the request is now complete.
    * A token already emitted is checked, not repeated: a mismatch is a bug and fails the request.
    */
-  boolean emit(long ownerKey, int index, int token, boolean degradedToken) {
+  boolean wantsLogits() {
+    return listener.wantsLogits();
+  }
+
+  boolean emit(long ownerKey, int index, int token, boolean degradedToken, float[] logits) {
     boolean complete;
     synchronized (this) {
       if (owner != ownerKey || result.isDone()) {
@@ -73,6 +77,9 @@ public final class RequestState {
       tokens.add(token);
       degraded |= degradedToken;
       complete = tokens.size() == request.maxNewTokens();
+    }
+    if (logits != null) {
+      listener.onLogits(request.id(), index, logits);
     }
     listener.onToken(request.id(), index, token);
     if (complete) {

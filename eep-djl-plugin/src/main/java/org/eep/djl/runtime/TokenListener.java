@@ -8,5 +8,13 @@ package org.eep.djl.runtime;
 public interface TokenListener {
   void onToken(String requestId, int index, int token);
 
+  /** True if this listener also wants each token's logits (costs a copy of the vocabulary row per token). */
+  default boolean wantsLogits() {
+    return false;
+  }
+
+  /** The logits token {@code index} was chosen from; called just before {@link #onToken} for that index. */
+  default void onLogits(String requestId, int index, float[] logits) {}
+
   TokenListener NONE = (id, i, t) -> {};
 }

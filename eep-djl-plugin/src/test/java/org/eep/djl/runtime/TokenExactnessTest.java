@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.eep.api.config.EepConfig;
 import org.eep.djl.inject.EepModule;
+import org.eep.djl.model.ReferenceModel;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -26,14 +27,62 @@ class TokenExactnessTest {
         EpCluster cluster = EpCluster.start(Guice.createInjector(new EepModule(config, TestModels.tiny(), manager))
             .getInstance(EpCluster.EpConfig.class))) {
       List<CompletableFuture<GenerationResult>> results = new ArrayList<>();
+      Map<String, float[][]> logits = new java.util.concurrent.ConcurrentHashMap<>();
       for (GenerationRequest r : requests) {
-        results.add(cluster.submit(r, TokenListener.NONE));
+        logits.put(r.id(), new float[r.maxNewTokens()][]);
+        results.add(cluster.submit(r, new TokenListener() {
+          @Override
+          public void onToken(String id, int index, int token) {}
+
+          @Override
+          public boolean wantsLogits() {
+            return true;
+          }
+
+          @Override
+          public void onLogits(String id, int index, float[] row) {
+            logits.get(id)[index] = row;
+          }
+        }));
       }
       for (int i = 0; i < requests.size(); i++) {
+        GenerationRequest r = requests.get(i);
         GenerationResult got = results.get(i).get(5, TimeUnit.MINUTES);
-        assertThat(got.tokens()).as(requests.get(i).id()).isEqualTo(TestModels.expected(requests.get(i)).tokens());
+        ReferenceModel.Result want = TestModels.expected(r);
+        assertThat(got.tokens()).as(r.id()).isEqualTo(want.tokens());
         assertThat(got.degraded()).isFalse();
+        for (int t = 0; t < r.maxNewTokens(); t++) {
+          assertThat(logits.get(r.id())[t]).as("%s token %d logits", r.id(), t)
+              .containsExactly(want.logits()[t], org.assertj.core.data.Offset.offset(1e-4f));
+        }
       }
     }
+  }
+
+  @org.junit.jupiter.api.Test
+  void eachRankReadsOnlyItsOwnExpertSlotsFromTheCheckpoint() throws Exception {
+    try (Fixture fx = new Fixture(4, StepHooks.NONE, Map.of())) {
+      org.eep.djl.model.MoeConfig m = org.eep.djl.model.MoeConfig.read(TestModels.tiny());
+      long total = java.nio.file.Files.size(TestModels.tiny().resolve(org.eep.djl.model.CheckpointGenerator.WEIGHTS));
+      long experts = m.expertBytes() * m.numLayers() * m.numExperts();
+      long dense = total - experts;
+      int slots = fx.cluster.rank(0).expertStore().slots();
+      for (int r = 0; r < 4; r++) {
+        long read = fx.cluster.rank(r).stats().checkpointBytesRead();
+        long held = java.util.Arrays.stream(fx.cluster.rank(r).placement().expertsOn(r)).filter(e -> e >= 0).count();
+        // Dense weights plus exactly the experts in its slots: about its share, not the whole model.
+        assertThat(read).as("rank %d bytes read", r).isEqualTo(dense + held * m.expertBytes() * m.numLayers() - headerBytes(total, m));
+        assertThat(held).isLessThanOrEqualTo(slots);
+        assertThat(read).isLessThan(total / 2);
+      }
+    }
+  }
+
+  private static long headerBytes(long fileSize, org.eep.djl.model.MoeConfig m) {
+    long tensors = 0;
+    for (long[] shape : org.eep.djl.model.ModelLayout.all(m).values()) {
+      tensors += java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b) * Float.BYTES;
+    }
+    return fileSize - tensors;
   }
 }
