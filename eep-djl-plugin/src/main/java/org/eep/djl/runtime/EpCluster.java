@@ -43,17 +43,7 @@ public final class EpCluster implements AutoCloseable {
   private final EpConfig ep;
   private final RankRuntime[] ranks;
   private final MembershipService observer;
-  private final Map<String, RequestState> outstanding = new ConcurrentHashMap<>();
-  private final ExecutorService requeue = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "eep-requeue");
-    t.setDaemon(true);
-    return t;
-  });
-  private final AtomicInteger nextRank = new AtomicInteger();
-  private final AtomicInteger requeued = new AtomicInteger();
-  private final int queueCapacity;
-  /** Bounds the requests in flight: beyond eep_queue_capacity, submit rejects instead of queueing without limit. */
-  private final io.github.resilience4j.bulkhead.Bulkhead admission;
+  private final Router router;
 
   /** The parts of an instance every rank shares. */
   public record EpConfig(EepConfig config, MoeConfig model, Path modelDir, int slotsPerRank, TransportProvider transports,
@@ -74,11 +64,8 @@ public final class EpCluster implements AutoCloseable {
     this.ep = ep;
     int n = ep.config().getInt(EepKeys.MAX_RANKS);
     this.ranks = new RankRuntime[n];
-    this.queueCapacity = ep.config().getInt(EepKeys.QUEUE_CAPACITY);
-    this.admission = io.github.resilience4j.bulkhead.Bulkhead.of("eep-admission", io.github.resilience4j.bulkhead.BulkheadConfig
-        .custom().maxConcurrentCalls(queueCapacity).maxWaitDuration(Duration.ZERO).build());
     this.observer = ep.memberships().create(ep.config());
-    observer.subscribe(this::onView);
+    this.router = new Router(ep.config(), ep.model(), n, r -> ranks[r], observer);
   }
 
   /** Starts every rank and returns once all of them serve. */
@@ -107,136 +94,12 @@ public final class EpCluster implements AutoCloseable {
    * @throws RequestRejectedException if the request is invalid, the queue is full, or coverage is lost under {@code refuse}
    */
   public CompletableFuture<GenerationResult> submit(GenerationRequest request, TokenListener listener) {
-    validate(request);
-    int[] missing = uncoveredExperts();
-    if (missing.length > 0 && !"drop".equals(ep.config().getString(EepKeys.ON_COVERAGE_LOSS))) {
-      throw new RequestRejectedException("coverage lost: logical experts " + Arrays.toString(missing)
-          + " have no replica on an active rank (eep_on_coverage_loss=refuse)");
-    }
-    if (!admission.tryAcquirePermission()) {
-      throw new RequestRejectedException("overloaded: " + queueCapacity + " requests outstanding (eep_queue_capacity="
-          + queueCapacity + "); retry later");
-    }
-    RequestState state = new RequestState(request, listener);
-    if (outstanding.putIfAbsent(request.id(), state) != null) {
-      admission.onComplete();
-      throw new RequestRejectedException("request id " + request.id() + " is already in flight");
-    }
-    state.result().whenComplete((r, t) -> {
-      outstanding.remove(request.id());
-      admission.onComplete();
-    });
-    if (!dispatch(state)) {
-      state.fail(new RequestRejectedException("no rank is serving"));
-    }
-    return state.result();
-  }
-
-  private void validate(GenerationRequest r) {
-    MoeConfig m = ep.model();
-    if (r.promptLength() == 0) {
-      throw new RequestRejectedException("request " + r.id() + ": the prompt is empty");
-    }
-    for (int i = 0; i < r.promptLength(); i++) {
-      int t = r.promptToken(i);
-      if (t < 0 || t >= m.vocabSize()) {
-        throw new RequestRejectedException("request " + r.id() + ": prompt token " + i + " is " + t + ", outside the vocabulary [0, "
-            + m.vocabSize() + ")");
-      }
-    }
-    int limit = ep.config().getInt(EepKeys.MAX_NEW_TOKENS);
-    if (r.maxNewTokens() <= 0 || r.maxNewTokens() > limit) {
-      throw new RequestRejectedException("request " + r.id() + ": max_new_tokens is " + r.maxNewTokens() + ", must be in [1, " + limit
-          + "] (eep_max_new_tokens)");
-    }
-    if (r.promptLength() + r.maxNewTokens() > m.maxPositions()) {
-      throw new RequestRejectedException("request " + r.id() + ": prompt (" + r.promptLength() + ") + max_new_tokens ("
-          + r.maxNewTokens() + ") exceeds the model's " + m.maxPositions() + " positions");
-    }
-  }
-
-  /** Hands a request to the serving rank with the fewest outstanding requests. */
-  private boolean dispatch(RequestState state) {
-    List<RankRuntime> serving = new ArrayList<>();
-    MembershipView v = observer.currentView();
-    for (RankRuntime r : ranks) {
-      // Serving in its own eyes and ACTIVE in the newest view: a frozen rank still believes it serves.
-      if (r != null && r.serving() && v.isActive(r.rank()) && v.slot(r.rank()).incarnation() == r.incarnation()) {
-        serving.add(r);
-      }
-    }
-    if (serving.isEmpty()) {
-      return false;
-    }
-    RankRuntime best = null;
-    long bestLoad = Long.MAX_VALUE;
-    int start = nextRank.getAndIncrement();
-    for (int i = 0; i < serving.size(); i++) {
-      RankRuntime r = serving.get(Math.floorMod(start + i, serving.size()));
-      long owner = r.ownerKey();
-      long load = outstanding.values().stream().filter(s -> s.owner() == owner).count();
-      if (load < bestLoad) {
-        best = r;
-        bestLoad = load;
-      }
-    }
-    long owner = best.ownerKey();
-    int[] emitted = state.assign(owner);
-    best.submit(state, emitted, owner);
-    return true;
-  }
-
-  private void onView(MembershipView v) {
-    requeue.execute(() -> requeueLost(v));
-  }
-
-  /** Moves requests owned by incarnations that are no longer ACTIVE to serving ranks. */
-  private void requeueLost(MembershipView v) {
-    for (RequestState s : outstanding.values()) {
-      long owner = s.owner();
-      int r = (int) (owner >>> 32);
-      long inc = owner & 0xffffffffL;
-      if (s.result().isDone() || owner < 0) {
-        continue;
-      }
-      boolean lost = v.state() == InstanceState.FAILED || v.slot(r).incarnation() != inc || v.slot(r).state() != SlotState.ACTIVE;
-      if (!lost) {
-        continue;
-      }
-      if (v.state() == InstanceState.FAILED) {
-        s.fail(new RequestRejectedException("instance failed: " + v.cause()));
-        continue;
-      }
-      if (s.attempts() > ranks.length * 4) {
-        s.fail(new RequestRejectedException("request " + s.request().id() + " lost its rank " + s.attempts() + " times; giving up"));
-        continue;
-      }
-      requeued.incrementAndGet();
-      LOG.info("re-queueing {} from rank {} (incarnation {}) after {} tokens", s.request().id(), r, inc, s.emitted());
-      if (!dispatchWhenServing(s)) {
-        s.fail(new RequestRejectedException("no rank is serving to take over request " + s.request().id()));
-      }
-    }
-  }
-
-  private boolean dispatchWhenServing(RequestState s) {
-    io.github.resilience4j.retry.Retry retry = io.github.resilience4j.retry.Retry.of("requeue",
-        io.github.resilience4j.retry.RetryConfig.<Boolean>custom()
-            .maxAttempts(200)
-            .waitDuration(Duration.ofMillis(50))
-            .retryOnResult(ok -> !ok)
-            .build());
-    return retry.executeSupplier(() -> dispatch(s));
+    return router.submit(request, listener);
   }
 
   /** Logical experts with no replica on an active rank, as the serving ranks see it. */
   public int[] uncoveredExperts() {
-    for (RankRuntime r : ranks) {
-      if (r != null && r.serving()) {
-        return r.uncoveredExperts();
-      }
-    }
-    return new int[0];
+    return router.uncoveredExperts();
   }
 
   /** Blocks until {@code n} ranks serve. */
@@ -256,13 +119,7 @@ public final class EpCluster implements AutoCloseable {
   }
 
   public int servingCount() {
-    int n = 0;
-    for (RankRuntime r : ranks) {
-      if (r != null && r.serving()) {
-        n++;
-      }
-    }
-    return n;
+    return router.servingCount();
   }
 
   /** Kills rank {@code r} abruptly (no leave): connections drop, heartbeats stop. */
@@ -303,19 +160,19 @@ public final class EpCluster implements AutoCloseable {
 
   /** One line per outstanding request: id, owner rank/incarnation, tokens emitted (for diagnostics). */
   public String describeOutstanding() {
-    StringBuilder sb = new StringBuilder();
-    outstanding.values().forEach(st -> sb.append(st.request().id()).append(" owner=rank ").append(st.owner() >>> 32)
-        .append("/inc ").append(st.owner() & 0xffffffffL).append(" emitted=").append(st.emitted()).append(" of ")
-        .append(st.request().maxNewTokens()).append('\n'));
-    return sb.toString();
+    return router.describeOutstanding();
   }
 
   public int requeued() {
-    return requeued.get();
+    return router.requeued();
   }
 
   public int outstanding() {
-    return outstanding.size();
+    return router.outstanding();
+  }
+
+  public Router router() {
+    return router;
   }
 
   /** Applies {@code action} to each live rank (stats collection). */
@@ -329,9 +186,7 @@ public final class EpCluster implements AutoCloseable {
 
   @Override
   public void close() {
-    for (RequestState s : outstanding.values()) {
-      s.fail(new RequestRejectedException("instance closed"));
-    }
+    router.close();
     for (RankRuntime r : ranks) {
       if (r != null) {
         r.stopStepping();
@@ -342,8 +197,6 @@ public final class EpCluster implements AutoCloseable {
         r.close();
       }
     }
-    requeue.shutdownNow();
-    observer.close();
     HostBackup.drop(ep.config().getString(EepKeys.INSTANCE));
   }
 }

@@ -15,6 +15,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -71,7 +72,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: the rank thread owns the model state. {@link #submit}, {@link #kill} and
  * {@link #stats} may be called from any thread.
  */
-public final class RankRuntime implements AutoCloseable {
+public final class RankRuntime implements RankEndpoint, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RankRuntime.class);
   private static final int PLACEMENT_TAG = 1;
 
@@ -198,8 +199,28 @@ public final class RankRuntime implements AutoCloseable {
     return failure;
   }
 
+  /**
+   * Serves a request handed over from a front end in another process: tokens from index
+   * {@code alreadyEmitted.length} on reach {@code listener}. Refused (the future fails) unless
+   * {@code ownerKey} names this incarnation.
+   */
+  public CompletableFuture<GenerationResult> serve(GenerationRequest request, int[] alreadyEmitted, long ownerKey,
+      TokenListener listener) {
+    RequestState state = new RequestState(request, listener);
+    state.assign(ownerKey);
+    if (ownerKey != ownerKey()) {
+      state.fail(new RequestRejectedException("request " + request.id() + " was sent to incarnation " + (ownerKey & 0xffffffffL)
+          + " of rank " + rank + ", which is now incarnation " + incarnation));
+    } else {
+      state.resume(alreadyEmitted);
+      submit(state, alreadyEmitted, ownerKey);
+    }
+    return state.result();
+  }
+
   /** Hands a request to this rank; it joins the batch between steps. */
-  void submit(RequestState state, int[] alreadyEmitted, long owner) {
+  @Override
+  public void submit(RequestState state, int[] alreadyEmitted, long owner) {
     arrivals.add(new ActiveRequest(state, owner, alreadyEmitted));
     LockSupport.unpark(thread);
   }

@@ -38,6 +38,15 @@ public final class RequestState {
     return tokens.stream().mapToInt(Integer::intValue).toArray();
   }
 
+  /** Records tokens emitted elsewhere before this state took over (a request handed over by a remote front end). */
+  synchronized void resume(int[] emitted) {
+    if (tokens.isEmpty()) {
+      for (int t : emitted) {
+        tokens.add(t);
+      }
+    }
+  }
+
   synchronized int attempts() {
     return attempts;
   }
@@ -56,6 +65,14 @@ public final class RequestState {
    */
   boolean wantsLogits() {
     return listener.wantsLogits();
+  }
+
+  /**
+   * Records token {@code index} from the rank incarnation {@code ownerKey} (for endpoints of ranks
+   * in other processes). Returns true if the request is now complete.
+   */
+  public boolean emit(long ownerKey, int index, int token, boolean degradedToken) {
+    return emit(ownerKey, index, token, degradedToken, null);
   }
 
   boolean emit(long ownerKey, int index, int token, boolean degradedToken, float[] logits) {
@@ -92,7 +109,8 @@ public final class RequestState {
     return tokens.size();
   }
 
-  void fail(Throwable t) {
+  /** Fails the request (an endpoint that cannot serve it reports here; the router may re-queue first). */
+  public void fail(Throwable t) {
     result.completeExceptionally(t);
   }
 }
