@@ -55,8 +55,16 @@ public final class EpCluster implements AutoCloseable {
     }
 
     RankSetup rank(int r) {
+      return rankSetup(r, true);
+    }
+
+    /**
+     * The setup of rank {@code r}; {@code sharedHostBackup} only when every rank of the instance
+     * runs in this JVM (a rank process has no host backup its peers could count on).
+     */
+    public RankSetup rankSetup(int r, boolean sharedHostBackup) {
       return new RankSetup(r, config.with(EepKeys.RANK.name(), r), model, modelDir, slotsPerRank, transports, memberships,
-          placementPolicy, bandwidths, true, hooks, manager);
+          placementPolicy, bandwidths, sharedHostBackup, hooks, manager);
     }
   }
 

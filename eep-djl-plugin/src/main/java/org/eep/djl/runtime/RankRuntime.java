@@ -102,6 +102,7 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
   private volatile long incarnation;
   private volatile MembershipView applied;
   private volatile boolean evicted;
+  private final java.util.concurrent.CountDownLatch formedLatch = new java.util.concurrent.CountDownLatch(1);
   private volatile Throwable failure;
   private volatile int[] uncovered = new int[0];
 
@@ -179,6 +180,22 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
   public boolean serving() {
     MembershipView v = applied;
     return v != null && formed && !stopped && v.slot(rank).state() == SlotState.ACTIVE && v.slot(rank).incarnation() == incarnation;
+  }
+
+  /** Waits until this incarnation is ACTIVE and stepping; false if it stopped or the timeout passed first. */
+  public boolean awaitServing(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!formedLatch.await(50, TimeUnit.MILLISECONDS)) {
+      if (!thread.isAlive() || System.nanoTime() > deadline) {
+        return false;
+      }
+    }
+    return thread.isAlive();
+  }
+
+  /** Waits up to {@code millis} for the rank thread to end. */
+  public void join(long millis) throws InterruptedException {
+    thread.join(millis);
   }
 
   /** True once {@link #kill} was called. */
@@ -377,6 +394,7 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
     MembershipView active = awaitView(v -> v.slot(rank).state() == SlotState.ACTIVE
         && (rejoin || v.activeCount() == v.maxRanks()));
     formed = true;
+    formedLatch.countDown();
     if (!rejoin) {
       applied = active;
       updateRouting(active);

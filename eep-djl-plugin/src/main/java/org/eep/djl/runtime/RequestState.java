@@ -55,7 +55,8 @@ public final class RequestState {
     return owner == ownerKey;
   }
 
-  synchronized long owner() {
+  /** The owner key (rank and incarnation) the request is assigned to, or -1. */
+  public synchronized long owner() {
     return owner;
   }
 

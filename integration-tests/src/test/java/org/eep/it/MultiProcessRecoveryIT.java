@@ -1,0 +1,120 @@
+package org.eep.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.eep.api.config.EepConfig;
+import org.eep.api.membership.MembershipView;
+import org.eep.api.membership.SlotState;
+import org.eep.djl.runtime.GenerationRequest;
+import org.eep.djl.runtime.GenerationResult;
+import org.eep.examples.cluster.ProcessCluster;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Four rank processes under load: kill -9 and SIGSTOP one, then bring it back; no request lost, no token changed. */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class MultiProcessRecoveryIT {
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  private static ProcessCluster start(String transport) throws Exception {
+    EepConfig config = EepConfig.of(Map.of("eep_instance", "it-" + transport + "-" + ProcessHandle.current().pid() + "-"
+            + INSTANCES.incrementAndGet(), "eep_max_ranks", 4, "eep_transport", transport, "eep_membership", "zookeeper",
+        "eep_tier_bandwidth", "peer=4,host=2,disk=0.5", "eep_heartbeat_ms", 200, "eep_heartbeat_misses", 10,
+        "eep_step_timeout_ms", 2000));
+    return ProcessCluster.start(config, Models.tiny(), line -> System.out.println(line));
+  }
+
+  /** Submits requests and returns once {@code tokens} tokens in total were emitted. */
+  private static List<CompletableFuture<GenerationResult>> load(ProcessCluster c, List<GenerationRequest> requests, int tokens)
+      throws InterruptedException {
+    CountDownLatch emitted = new CountDownLatch(tokens);
+    List<CompletableFuture<GenerationResult>> out = new ArrayList<>();
+    for (GenerationRequest r : requests) {
+      out.add(c.submit(r, (id, i, t) -> emitted.countDown()));
+    }
+    assertThat(emitted.await(5, TimeUnit.MINUTES)).as("first tokens emitted").isTrue();
+    return out;
+  }
+
+  private static void assertExact(List<GenerationRequest> requests, List<CompletableFuture<GenerationResult>> results) throws Exception {
+    for (int i = 0; i < requests.size(); i++) {
+      assertThat(results.get(i).get(5, TimeUnit.MINUTES).tokens()).as(requests.get(i).id())
+          .isEqualTo(Models.expected(requests.get(i)));
+    }
+  }
+
+  private static MembershipView await(ProcessCluster c, Predicate<MembershipView> p) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+    MembershipView v = c.view();
+    while (!p.test(v)) {
+      assertThat(System.nanoTime()).as("view condition; last %s", v.summary()).isLessThan(deadline);
+      v = c.router().observer().awaitEpoch(v.epoch() + 1, Duration.ofMillis(200));
+    }
+    return v;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"tcp", "ucx"})
+  void killNineThenRejoinLosesNoRequestAndChangesNoToken(String transport) throws Exception {
+    try (ProcessCluster c = start(transport)) {
+      List<GenerationRequest> requests = Models.requests(24, 11, 12);
+      List<CompletableFuture<GenerationResult>> results = load(c, requests, 40);
+      c.kill(1);
+      MembershipView failed = await(c, v -> v.slot(1).state() == SlotState.FAILED);
+      assertThat(failed.cause()).contains("rank 1 failed");
+      assertExact(requests, results);
+
+      c.restart(1);
+      await(c, v -> v.slot(1).state() == SlotState.ACTIVE && v.slot(1).incarnation() == 2);
+      c.awaitServing(4, Duration.ofMinutes(3));
+      List<GenerationRequest> more = Models.requests(16, 12, 8);
+      List<CompletableFuture<GenerationResult>> moreResults = load(c, more, 10);
+      assertExact(more, moreResults);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"ucx"})
+  void aStoppedRankIsDetectedByHeartbeatAndMustRejoinAsANewIncarnation(String transport) throws Exception {
+    try (ProcessCluster c = start(transport)) {
+      List<GenerationRequest> requests = Models.requests(24, 21, 12);
+      List<CompletableFuture<GenerationResult>> results = load(c, requests, 40);
+      c.stop(2);
+      MembershipView failed = await(c, v -> v.slot(2).state() == SlotState.FAILED);
+      assertThat(failed.cause()).contains("rank 2 failed").doesNotContain("TransportError");
+      assertExact(requests, results);
+
+      long fencedBefore = fenced(c);
+      c.cont(2);
+      // The thawed incarnation is stale: whatever it still sends is dropped and counted; it rejoins as incarnation 2.
+      await(c, v -> v.slot(2).state() == SlotState.ACTIVE && v.slot(2).incarnation() == 2);
+      c.awaitServing(4, Duration.ofMinutes(3));
+      List<GenerationRequest> more = Models.requests(12, 22, 8);
+      assertExact(more, load(c, more, 10));
+      assertThat(fenced(c)).as("messages dropped by fencing on the survivors").isGreaterThan(fencedBefore);
+    }
+  }
+
+  private static long fenced(ProcessCluster c) {
+    long sum = 0;
+    for (int r : new int[] {0, 1, 3}) {
+      JsonObject s = c.status(r);
+      if (s != null && s.has("transport")) {
+        JsonObject t = s.getAsJsonObject("transport");
+        sum += t.get("droppedStaleEpoch").getAsLong() + t.get("droppedStaleIncarnation").getAsLong();
+      }
+    }
+    return sum;
+  }
+}
