@@ -16,7 +16,8 @@ import org.eep.api.spi.Providers;
 /**
  * A typed, read-only view of EEP's options. Built once from DJL-style options ({@code eep_*} keys,
  * as in {@code serving.properties} without the {@code option.} prefix) and the environment
- * ({@code OPTION_EEP_X} maps to {@code eep_x}, and wins over the options, as in DJL Serving). Every
+ * ({@code OPTION_EEP_X} maps to {@code eep_x} and wins over the options, so one variable can override a
+ * packaged {@code serving.properties}). Every
  * {@code eep_} key is checked when the view is built: an unknown key fails naming the nearest
  * known key, a bad value fails naming the key and what it accepts. Keys without the {@code eep_}
  * prefix belong to DJL and are ignored. Immutable and thread-safe.
@@ -160,8 +161,11 @@ public final class EepConfig {
     return known;
   }
 
+  /** The explicit entries, with the value of {@code eep_secret} (and any other {@code *secret*} key) hidden. */
   @Override
   public String toString() {
-    return "EepConfig" + values;
+    Map<String, String> shown = new TreeMap<>(values);
+    shown.replaceAll((k, v) -> k.contains("secret") && !v.isEmpty() ? "<hidden>" : v);
+    return "EepConfig" + shown;
   }
 }
