@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
@@ -20,15 +21,27 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Rules: a message of an epoch older than the fence is dropped (counted as stale epoch); a
  * message of the fence's epoch from a non-member or another incarnation than the fence's is
  * dropped (stale incarnation); a message of a newer epoch is kept and checked again when that
- * epoch is fenced in; a second message with the same key is dropped (duplicate).
+ * epoch is fenced in; a second message with the same key is dropped (duplicate) — whether the
+ * first is still kept or was already taken, as long as it is among the last {@value #REPLAY_WINDOW}
+ * taken (older keys are forgotten; a copy of one would only be kept, unasked for, until the next
+ * fence, since the step protocol asks for each key once). So a replayed frame is dropped and
+ * counted as a duplicate in its own epoch and as stale in any later one.
+ *
+ * <p>Frames a transport refuses before they become messages are counted here too:
+ * {@link #countRejected} (malformed, or unauthenticated — see {@link FrameAuth}).
  *
  * <p>Thread-safe.
  */
 public final class Inbox {
+  /** How many taken keys of the current epoch are remembered to recognise a copy arriving later. */
+  public static final int REPLAY_WINDOW = 1 << 16;
+
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final Map<MessageKey, Message> pending = new HashMap<>();
   private final Map<Integer, Throwable> failedPeers = new HashMap<>();
+  /** Keys taken, oldest first, at most {@link #REPLAY_WINDOW}; only of the fence's epoch or newer. */
+  private final LinkedHashSet<MessageKey> taken = new LinkedHashSet<>();
   private Fence fence;
 
   private final LongAdder delivered = new LongAdder();
@@ -36,7 +49,9 @@ public final class Inbox {
   private final LongAdder staleIncarnation = new LongAdder();
   private final LongAdder duplicate = new LongAdder();
   private final LongAdder malformed = new LongAdder();
+  private final LongAdder unauthenticated = new LongAdder();
 
+  /** An inbox that accepts what {@code initial} admits. */
   public Inbox(Fence initial) {
     this.fence = requireNonNull(initial, "initial is null");
   }
@@ -49,7 +64,7 @@ public final class Inbox {
       if (!admissible(header, fence)) {
         return;
       }
-      if (pending.putIfAbsent(header.key(), message) != null) {
+      if (taken.contains(header.key()) || pending.putIfAbsent(header.key(), message) != null) {
         duplicate.increment();
         return;
       }
@@ -64,6 +79,21 @@ public final class Inbox {
     malformed.increment();
   }
 
+  /** Counts a frame refused for a missing or wrong authentication tag. */
+  public void countUnauthenticated() {
+    unauthenticated.increment();
+  }
+
+  /** Counts a refused frame by its kind: {@link UnauthenticatedFrameException} apart from other malformed frames. */
+  public void countRejected(MalformedFrameException e) {
+    requireNonNull(e, "e is null");
+    if (e instanceof UnauthenticatedFrameException) {
+      countUnauthenticated();
+    } else {
+      countMalformed();
+    }
+  }
+
   /** Waits for the message matching {@code key}; see {@link Transport#receive}. */
   public Message take(MessageKey key, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -76,6 +106,7 @@ public final class Inbox {
         Message m = pending.remove(key);
         if (m != null) {
           delivered.increment();
+          remember(key);
           return m;
         }
         Throwable failure = failedPeers.get(key.sender());
@@ -102,6 +133,7 @@ public final class Inbox {
         return;
       }
       fence = next;
+      taken.removeIf(k -> k.epoch() < next.epoch());
       for (Iterator<Message> it = pending.values().iterator(); it.hasNext(); ) {
         if (!admissible(it.next().header(), next)) {
           it.remove();
@@ -143,10 +175,30 @@ public final class Inbox {
     }
   }
 
+  /** Messages kept and not yet taken. */
+  public int pendingCount() {
+    lock.lock();
+    try {
+      return pending.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Counters; {@code sent} and {@code bytesSent} come from the transport. */
   public TransportStats stats(long sent, long bytesSent) {
     return new TransportStats(sent, bytesSent, delivered.sum(), staleEpoch.sum(), staleIncarnation.sum(),
-        duplicate.sum(), malformed.sum());
+        duplicate.sum(), malformed.sum(), unauthenticated.sum());
+  }
+
+  /** Remembers a taken key (lock held), forgetting the oldest beyond {@link #REPLAY_WINDOW}. */
+  private void remember(MessageKey key) {
+    taken.add(key);
+    if (taken.size() > REPLAY_WINDOW) {
+      Iterator<MessageKey> oldest = taken.iterator();
+      oldest.next();
+      oldest.remove();
+    }
   }
 
   private boolean admissible(MessageHeader h, Fence f) {

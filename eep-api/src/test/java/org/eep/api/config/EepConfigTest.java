@@ -65,4 +65,11 @@ class EepConfigTest {
     assertThat(c.with("eep_rank", 3).getInt(EepKeys.RANK)).isEqualTo(3);
     assertThatThrownBy(() -> c.with("eep_rank", "three")).hasMessageContaining("eep_rank");
   }
+
+  @Test
+  void theSecretIsNeverPrinted() {
+    EepConfig c = EepConfig.of(Map.of("eep_secret", "hunter2-hunter2", "eep_rank", 1));
+    assertThat(c.toString()).contains("eep_secret=<hidden>").contains("eep_rank=1").doesNotContain("hunter2");
+    assertThat(c.getString(EepKeys.SECRET)).isEqualTo("hunter2-hunter2");
+  }
 }

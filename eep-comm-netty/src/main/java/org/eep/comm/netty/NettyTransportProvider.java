@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
 import java.util.List;
+import org.eep.api.comm.FrameAuth;
 import org.eep.api.comm.Transport;
 import org.eep.api.comm.TransportProvider;
 import org.eep.api.config.ConfigKey;
@@ -20,7 +21,9 @@ import org.eep.comm.netty.internal.TcpSettings;
  * <p>Contract: {@link #create} returns a {@link Transport} already listening on {@code eep_host}
  * at an ephemeral port; its {@link Transport#address() address} is {@code tcp://HOST:PORT}. Frames
  * are {@link org.eep.api.comm.FrameCodec} frames; receiving, matching and fencing are done by an
- * {@link org.eep.api.comm.Inbox}.
+ * {@link org.eep.api.comm.Inbox}. With {@code eep_secret} set, every frame carries an HMAC tag
+ * ({@link FrameAuth#from(EepConfig)}) and frames without a valid one are refused, counted
+ * ({@link org.eep.api.comm.TransportStats#droppedUnauthenticated()}) and their connection closed.
  *
  * <p>Who calls it: {@link org.eep.api.spi.Providers} finds it through
  * {@code META-INF/services/org.eep.api.comm.TransportProvider}; the runtime calls {@link #create}
@@ -59,6 +62,6 @@ public final class NettyTransportProvider implements TransportProvider {
         config.getInt(IO_THREADS),
         Duration.ofMillis(config.getLong(CONNECT_TIMEOUT_MS)),
         config.getInt(EepKeys.MAX_RANKS));
-    return NettyTransport.open(settings, rank);
+    return NettyTransport.open(settings, rank, FrameAuth.from(config));
   }
 }

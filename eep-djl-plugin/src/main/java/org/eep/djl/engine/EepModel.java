@@ -35,6 +35,7 @@ import org.eep.djl.inject.EepModule;
 import org.eep.djl.model.CheckpointException;
 import org.eep.djl.model.CheckpointGenerator;
 import org.eep.djl.model.MoeConfig;
+import org.eep.djl.metrics.PrometheusEndpoint;
 import org.eep.djl.runtime.EpCluster;
 
 /**
@@ -79,6 +80,7 @@ public final class EepModel extends BaseModel {
   private String instance;
   private boolean closed;
   private volatile EpCluster cluster;
+  private volatile java.util.Optional<PrometheusEndpoint> metrics = java.util.Optional.empty();
 
   /** Created by {@link EepEngine#newModel}; {@code env} supplies the {@code OPTION_EEP_*} overrides. */
   EepModel(String name, Device device, EepEngine engine, Map<String, String> env) {
@@ -171,6 +173,7 @@ public final class EepModel extends BaseModel {
     try {
       EpCluster.EpConfig ep = Guice.createInjector(new EepModule(wanted, modelDir, manager)).getInstance(EpCluster.EpConfig.class);
       cluster = EpCluster.start(ep);
+      metrics = PrometheusEndpoint.startIfEnabled(wanted, cluster);
       config = wanted;
       instance = name;
     } catch (ProvisionException | CreationException e) {
@@ -252,6 +255,7 @@ public final class EepModel extends BaseModel {
     closed = true;
     EpCluster c = cluster;
     cluster = null;
+    metrics.ifPresent(PrometheusEndpoint::close);
     try {
       if (c != null) {
         c.close();

@@ -1,8 +1,11 @@
 package org.eep.comm.netty.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.nio.ByteBuffer;
+import org.eep.api.comm.FrameAuth;
 import org.eep.api.comm.FrameCodec;
 import org.eep.api.comm.MalformedFrameException;
 import org.eep.api.comm.MessageHeader;
@@ -11,32 +14,45 @@ import org.eep.api.comm.MessageHeader;
  * Turns one message into one {@link FrameCodec} frame in a pooled direct buffer. Runs on the
  * sending thread: {@link org.eep.api.comm.Transport#send} may not keep the caller's payload after it
  * returns, so the payload is copied once, straight from the caller's buffer into the buffer the
- * socket writes from (no intermediate heap frame, unlike {@link FrameCodec#encode}). Stateless.
+ * socket writes from (no intermediate heap frame, unlike {@link FrameCodec#encode}). With
+ * authentication on, the tag is computed over the header and the caller's payload on the same
+ * thread and written after the payload. Stateless.
  */
 final class FrameEncoder {
   private FrameEncoder() {}
 
+  /** {@link #encode(ByteBufAllocator, MessageHeader, ByteBuffer, FrameAuth)} without authentication. */
+  static ByteBuf encode(ByteBufAllocator alloc, MessageHeader header, ByteBuffer payload) {
+    return encode(alloc, header, payload, FrameAuth.none());
+  }
+
   /**
    * The frame for {@code header} and the remaining bytes of {@code payload} (whose position is not
-   * moved). The caller owns the returned buffer (writing it to a channel hands it over).
+   * moved), tagged if {@code auth} is on. The caller owns the returned buffer (writing it to a
+   * channel hands it over).
    *
    * @throws IllegalArgumentException if the receiver would reject the header (negative epoch or
    *     incarnation, payload over {@link FrameCodec#MAX_PAYLOAD}): a sender bug must not cost the
    *     connection
    */
-  static ByteBuf encode(ByteBufAllocator alloc, MessageHeader header, ByteBuffer payload) {
+  static ByteBuf encode(ByteBufAllocator alloc, MessageHeader header, ByteBuffer payload, FrameAuth auth) {
+    requireNonNull(auth, "auth is null");
     int length = payload.remaining();
     ByteBuffer head = ByteBuffer.allocate(FrameCodec.HEADER_BYTES);
-    FrameCodec.writeHeader(head, header, length);
+    FrameCodec.writeHeader(head, header, length, auth);
     head.flip();
     try {
-      FrameCodec.readHeader(head.duplicate());
+      FrameCodec.readHeader(head.duplicate(), auth);
     } catch (MalformedFrameException e) {
       throw new IllegalArgumentException("Header cannot be sent, the receiver would reject it: " + e.getMessage(), e);
     }
-    ByteBuf frame = alloc.directBuffer(FrameCodec.frameSize(length));
+    byte[] tag = auth.enabled() ? auth.tag(header.sender(), header.incarnation(), head, payload) : null;
+    ByteBuf frame = alloc.directBuffer(FrameCodec.frameSize(length, auth));
     try {
       frame.writeBytes(head).writeBytes(payload.duplicate());
+      if (tag != null) {
+        frame.writeBytes(tag);
+      }
       return frame;
     } catch (RuntimeException e) {
       frame.release();

@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.eep.api.comm.Fence;
+import org.eep.api.comm.FrameAuth;
 import org.eep.api.comm.Inbox;
 import org.eep.api.comm.MalformedFrameException;
 import org.eep.api.comm.Message;
@@ -34,6 +35,7 @@ import org.eep.api.comm.PeerErrorListener;
 import org.eep.api.comm.Transport;
 import org.eep.api.comm.TransportException;
 import org.eep.api.comm.TransportStats;
+import org.eep.api.comm.UnauthenticatedFrameException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,9 +45,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Contract: as {@link Transport}. Incoming frames go through {@link FrameDecoder} into the
  * {@link Inbox}; a malformed frame is counted ({@link Inbox#countMalformed()}) and its connection
- * closed. A peer failure is seen on the outgoing connection: its close or a failed write fails the
- * link ({@link Inbox#peerFailed} and every {@link PeerErrorListener}); a later {@link #send} to it
- * throws {@link org.eep.api.comm.PeerFailedException}. {@link #reconnect} replaces one link alone.
+ * closed. With a {@link FrameAuth} (an {@code eep_secret}), outgoing frames are tagged for their
+ * destination ({@link FrameAuth#toReceiver}) and incoming ones verified as addressed to this rank;
+ * a frame with a missing or wrong tag is counted ({@link Inbox#countUnauthenticated()}) and its
+ * connection closed the same way. A peer failure is seen on the outgoing connection: its close or
+ * a failed write fails the link ({@link Inbox#peerFailed} and every {@link PeerErrorListener}); a
+ * later {@link #send} to it throws {@link org.eep.api.comm.PeerFailedException}. {@link #reconnect}
+ * replaces one link alone.
  *
  * <p>Threading: thread-safe. {@link #send} encodes on the caller's thread and never waits for the
  * write. {@link #connect}, {@link #reconnect} and {@link #close} wait for the network (bounded), so
@@ -60,6 +66,7 @@ public final class NettyTransport implements Transport {
   private static final long SHUTDOWN_TIMEOUT_SECONDS = 5;
 
   private final int rank;
+  private final FrameAuth auth;
   private final Inbox inbox;
   private final PeerErrorListeners listeners = new PeerErrorListeners();
   private final EventLoopGroup group;
@@ -73,8 +80,9 @@ public final class NettyTransport implements Transport {
   private final LongAdder sent = new LongAdder();
   private final LongAdder bytesSent = new LongAdder();
 
-  private NettyTransport(TcpSettings settings, int rank, EventLoopGroup group) {
+  private NettyTransport(TcpSettings settings, int rank, FrameAuth auth, EventLoopGroup group) {
     this.rank = rank;
+    this.auth = auth;
     this.group = group;
     this.inbox = new Inbox(Fence.open(settings.maxRanks()));
     this.accepted = new DefaultChannelGroup("eep-tcp-r" + rank, ImmediateEventExecutor.INSTANCE);
@@ -88,19 +96,31 @@ public final class NettyTransport implements Transport {
   }
 
   /**
-   * A transport for {@code rank} listening on {@code settings.host()} at an ephemeral port.
+   * A transport for {@code rank} listening on {@code settings.host()} at an ephemeral port, without
+   * frame authentication.
    *
    * @throws TransportException if it cannot listen there
    */
   public static NettyTransport open(TcpSettings settings, int rank) {
+    return open(settings, rank, FrameAuth.none());
+  }
+
+  /**
+   * A transport for {@code rank} listening on {@code settings.host()} at an ephemeral port, tagging
+   * and verifying frames with {@code auth}.
+   *
+   * @throws TransportException if it cannot listen there
+   */
+  public static NettyTransport open(TcpSettings settings, int rank, FrameAuth auth) {
     requireNonNull(settings, "settings is null");
+    requireNonNull(auth, "auth is null");
     if (rank < 0 || rank >= settings.maxRanks()) {
       throw new IllegalArgumentException("rank " + rank + " outside [0, " + settings.maxRanks() + ")");
     }
     EventLoopGroup group = newEventLoopGroup(settings.ioThreads(), rank);
     try {
-      NettyTransport t = new NettyTransport(settings, rank, group);
-      LOG.debug("Rank {} listening at {}", rank, t.address);
+      NettyTransport t = new NettyTransport(settings, rank, auth, group);
+      LOG.debug("Rank {} listening at {} ({})", rank, t.address, auth);
       return t;
     } catch (RuntimeException e) {
       group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -124,7 +144,7 @@ public final class NettyTransport implements Transport {
     InboxHandler toInbox = new InboxHandler(inbox);
     ChannelFuture bound = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
         .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new IncomingChannelInitializer(accepted, this::malformed, toInbox))
+        .childHandler(new IncomingChannelInitializer(accepted, auth.toReceiver(rank), this::malformed, toInbox))
         .bind(host, 0)
         .awaitUninterruptibly();
     if (!bound.isSuccess()) {
@@ -134,9 +154,10 @@ public final class NettyTransport implements Transport {
   }
 
   private void malformed(Channel channel, MalformedFrameException e) {
-    inbox.countMalformed();
-    LOG.warn("Rank {} dropped a malformed frame from {} and closed that connection: {}", rank,
-        channel.remoteAddress(), e.getMessage());
+    inbox.countRejected(e);
+    LOG.warn("Rank {} dropped {} frame from {} and closed that connection: {}", rank,
+        e instanceof UnauthenticatedFrameException ? "an unauthenticated" : "a malformed", channel.remoteAddress(),
+        e.getMessage());
   }
 
   @Override
@@ -189,7 +210,7 @@ public final class NettyTransport implements Transport {
     if (old != null) {
       old.retire();
     }
-    PeerLink link = PeerLink.open(bootstrap, peer, target, inbox, listeners);
+    PeerLink link = PeerLink.open(bootstrap, peer, target, inbox, listeners, auth.toReceiver(peer));
     links.put(peer, link);
     if (closed.get()) {
       links.remove(peer, link);

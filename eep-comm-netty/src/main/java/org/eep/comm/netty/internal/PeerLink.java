@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import java.nio.ByteBuffer;
+import org.eep.api.comm.FrameAuth;
 import org.eep.api.comm.Inbox;
 import org.eep.api.comm.MessageHeader;
 import org.eep.api.comm.PeerErrorListener;
@@ -32,32 +33,35 @@ final class PeerLink {
   private final Channel channel;
   private final Inbox inbox;
   private final PeerErrorListener evidence;
+  private final FrameAuth auth;
   private final ChannelFutureListener onWritten = this::written;
   private PeerFailedException failure; // guarded by this
   private boolean retired; // guarded by this
 
-  private PeerLink(int peer, TcpAddress address, Channel channel, Inbox inbox, PeerErrorListener evidence) {
+  private PeerLink(int peer, TcpAddress address, Channel channel, Inbox inbox, PeerErrorListener evidence, FrameAuth auth) {
     this.peer = peer;
     this.address = requireNonNull(address, "address is null");
     this.channel = requireNonNull(channel, "channel is null");
     this.inbox = requireNonNull(inbox, "inbox is null");
     this.evidence = requireNonNull(evidence, "evidence is null");
+    this.auth = requireNonNull(auth, "auth is null");
   }
 
   /**
    * Connects to {@code peer} at {@code address}, waiting for the connection (bounded by the
-   * bootstrap's connect timeout), and marks the peer restored in the {@link Inbox}. Must not be
-   * called on an event loop thread.
+   * bootstrap's connect timeout), and marks the peer restored in the {@link Inbox}. Frames sent on
+   * it are tagged with {@code auth} (if on). Must not be called on an event loop thread.
    *
    * @throws PeerFailedException if the peer does not accept the connection
    */
-  static PeerLink open(Bootstrap bootstrap, int peer, TcpAddress address, Inbox inbox, PeerErrorListener evidence) {
+  static PeerLink open(Bootstrap bootstrap, int peer, TcpAddress address, Inbox inbox, PeerErrorListener evidence,
+      FrameAuth auth) {
     ChannelFuture connected = bootstrap.connect(address.toSocketAddress()).awaitUninterruptibly();
     if (!connected.isSuccess()) {
       connected.channel().close();
       throw new PeerFailedException(peer, "Cannot connect to rank " + peer + " at " + address, connected.cause());
     }
-    PeerLink link = new PeerLink(peer, address, connected.channel(), inbox, evidence);
+    PeerLink link = new PeerLink(peer, address, connected.channel(), inbox, evidence, auth);
     // Restore before watching: a close seen from here on fails the peer again and stays failed.
     inbox.peerRestored(peer);
     link.channel.closeFuture().addListener(f -> link.fail("Connection to rank " + peer + " at " + address + " closed"));
@@ -88,7 +92,7 @@ final class PeerLink {
       PeerFailedException known = fail("Connection to rank " + peer + " at " + address + " is closed");
       throw new PeerFailedException(peer, known.getMessage(), known);
     }
-    channel.writeAndFlush(FrameEncoder.encode(channel.alloc(), header, payload)).addListener(onWritten);
+    channel.writeAndFlush(FrameEncoder.encode(channel.alloc(), header, payload, auth)).addListener(onWritten);
   }
 
   /** Closes the connection without reporting it: it is being replaced or dropped on purpose. */

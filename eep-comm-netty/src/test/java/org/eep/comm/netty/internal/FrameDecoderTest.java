@@ -9,11 +9,13 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.eep.api.comm.FrameAuth;
 import org.eep.api.comm.FrameCodec;
 import org.eep.api.comm.MalformedFrameException;
 import org.eep.api.comm.Message;
 import org.eep.api.comm.MessageHeader;
 import org.eep.api.comm.Phase;
+import org.eep.api.comm.UnauthenticatedFrameException;
 import org.junit.jupiter.api.Test;
 
 /** The decoder alone, on an in-memory channel: frame boundaries wherever the stream is cut. */
@@ -69,5 +71,56 @@ class FrameDecoderTest {
 
   private static ByteBuffer concat(ByteBuffer a, ByteBuffer b) {
     return ByteBuffer.allocate(a.remaining() + b.remaining()).put(a.duplicate()).put(b.duplicate()).flip();
+  }
+
+  @Test
+  void authenticatedFramesCutAtEveryByteAreReassembledAndVerified() {
+    FrameAuth auth = FrameAuth.hmac("inst", "s3cret");
+    EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(auth, malformed::add));
+    MessageHeader h = new MessageHeader(3, 2, 5, 11, 4, Phase.COMBINE, 7);
+    byte[] payload = new byte[300];
+    new Random(2).nextBytes(payload);
+    ByteBuffer frames = concat(FrameCodec.encode(h, ByteBuffer.wrap(payload), auth), FrameCodec.encode(h, ByteBuffer.allocate(0), auth));
+    while (frames.hasRemaining()) {
+      ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {frames.get()}));
+    }
+    Message first = ch.readInbound();
+    Message second = ch.readInbound();
+    assertThat(first.payload()).isEqualTo(ByteBuffer.wrap(payload));
+    assertThat(second.payload().remaining()).isZero();
+    assertThat(malformed).isEmpty();
+  }
+
+  @Test
+  void aLargeAuthenticatedPayloadArrivesWholeThroughTheGrowingBuffer() {
+    FrameAuth auth = FrameAuth.hmac("inst", "s3cret");
+    EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(auth, malformed::add));
+    byte[] payload = new byte[FrameDecoder.FIRST_CHUNK * 3 + 17];
+    new Random(3).nextBytes(payload);
+    ByteBuffer frame = FrameCodec.encode(new MessageHeader(1, 1, 1, 1, 0, Phase.WEIGHTS, 2), ByteBuffer.wrap(payload), auth);
+    while (frame.hasRemaining()) {
+      ByteBuffer chunk = frame.slice(frame.position(), Math.min(frame.remaining(), 100_000));
+      frame.position(frame.position() + chunk.remaining());
+      ch.writeInbound(Unpooled.copiedBuffer(chunk));
+    }
+    Message m = ch.readInbound();
+    assertThat(m.payload()).isEqualTo(ByteBuffer.wrap(payload));
+    assertThat(malformed).isEmpty();
+  }
+
+  @Test
+  void aFrameWithABadOrMissingTagIsReportedAsUnauthenticatedAndTheChannelClosed() {
+    FrameAuth auth = FrameAuth.hmac("inst", "s3cret");
+    MessageHeader h = new MessageHeader(1, 0, 0, 0, 0, Phase.DISPATCH, 0);
+    for (ByteBuffer bad : List.of(FrameCodec.encode(h, ByteBuffer.allocate(4)),
+        FrameCodec.encode(h, ByteBuffer.allocate(4), FrameAuth.hmac("inst", "guess")))) {
+      List<MalformedFrameException> refused = new ArrayList<>();
+      EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(auth, refused::add));
+      ch.writeInbound(Unpooled.wrappedBuffer(concat(bad, FrameCodec.encode(h, ByteBuffer.allocate(0), auth))));
+      Message none = ch.readInbound();
+      assertThat(none).isNull();
+      assertThat(refused).singleElement().isInstanceOf(UnauthenticatedFrameException.class);
+      assertThat(ch.isOpen()).isFalse();
+    }
   }
 }

@@ -1,0 +1,170 @@
+package org.eep.djl.metrics;
+
+import static java.util.Objects.requireNonNull;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.Locale;
+import java.util.function.ToDoubleFunction;
+import org.eep.api.comm.TransportStats;
+import org.eep.api.membership.MembershipView;
+import org.eep.djl.placement.Tier;
+import org.eep.djl.runtime.EpCluster;
+import org.eep.djl.runtime.ExecutedRepair;
+import org.eep.djl.runtime.RankRuntime;
+import org.eep.djl.runtime.RankStats;
+
+/**
+ * Micrometer meters of an EP instance running in this JVM ({@link EpCluster}): the instance as its
+ * front end sees it, and each rank slot (tag {@code rank}). Names below are Micrometer's; the
+ * Prometheus registry writes dots as underscores and adds {@code _total} to counters (and the base
+ * unit, e.g. {@code _bytes_total}).
+ *
+ * <table>
+ * <caption>Meters</caption>
+ * <tr><th>meter</th><th>type</th><th>tags</th><th>what</th></tr>
+ * <tr><td>{@code eep.instance.epoch}</td><td>gauge</td><td></td><td>epoch of the newest view the front end learned</td></tr>
+ * <tr><td>{@code eep.instance.active.ranks}</td><td>gauge</td><td></td><td>ACTIVE slots in that view</td></tr>
+ * <tr><td>{@code eep.instance.queue.depth}</td><td>gauge</td><td></td><td>requests outstanding ({@link EpCluster#outstanding()})</td></tr>
+ * <tr><td>{@code eep.instance.uncovered.experts}</td><td>gauge</td><td></td><td>logical experts with no replica on an active rank</td></tr>
+ * <tr><td>{@code eep.instance.requests.requeued}</td><td>counter</td><td></td><td>requests moved off a lost rank</td></tr>
+ * <tr><td>{@code eep.rank.epoch}</td><td>gauge</td><td>rank</td><td>epoch of the view the rank applied (-1 before it joined)</td></tr>
+ * <tr><td>{@code eep.rank.incarnation}</td><td>gauge</td><td>rank</td><td>incarnation serving the slot</td></tr>
+ * <tr><td>{@code eep.rank.serving}</td><td>gauge</td><td>rank</td><td>1 while the rank steps as ACTIVE, else 0</td></tr>
+ * <tr><td>{@code eep.rank.active.ranks}</td><td>gauge</td><td>rank</td><td>ACTIVE slots in the rank's applied view</td></tr>
+ * <tr><td>{@code eep.rank.steps.completed}, {@code .aborted}</td><td>counter</td><td>rank</td><td>decode steps completed / aborted at an epoch change</td></tr>
+ * <tr><td>{@code eep.rank.tokens.emitted}</td><td>counter</td><td>rank</td><td>tokens emitted (tokens/s: {@code rate(eep_rank_tokens_emitted_total[1m])})</td></tr>
+ * <tr><td>{@code eep.rank.fenced.messages}</td><td>counter</td><td>rank</td><td>messages dropped by epoch fencing (older epoch or stale incarnation)</td></tr>
+ * <tr><td>{@code eep.rank.rebuilds}</td><td>counter</td><td>rank</td><td>routing-table, transport or step-state rebuilds (0 on healthy ranks)</td></tr>
+ * <tr><td>{@code eep.rank.repairs}</td><td>counter</td><td>rank, tier</td><td>expert loads carried out by recovery or rejoin, by source tier (peer, host, disk)</td></tr>
+ * <tr><td>{@code eep.rank.repair} (bytes)</td><td>counter</td><td>rank, tier</td><td>bytes of those loads</td></tr>
+ * <tr><td>{@code eep.rank.repair.time} (seconds)</td><td>counter</td><td>rank, tier</td><td>time those loads took</td></tr>
+ * <tr><td>{@code eep.transport.messages.sent}, {@code .delivered}</td><td>counter</td><td>rank</td><td>data-plane messages</td></tr>
+ * <tr><td>{@code eep.transport.sent} (bytes)</td><td>counter</td><td>rank</td><td>payload bytes sent</td></tr>
+ * <tr><td>{@code eep.transport.dropped}</td><td>counter</td><td>rank, reason</td><td>messages dropped: stale_epoch, stale_incarnation, duplicate, malformed, unauthenticated</td></tr>
+ * </table>
+ *
+ * <p>Per-rank meters follow the slot, not one incarnation: after {@link EpCluster#restart} they read
+ * the new {@link RankRuntime}, whose counters start again at 0 (Prometheus' {@code rate()} and
+ * {@code increase()} handle such resets). Per-peer circuit-breaker states are not exposed: the
+ * runtime keeps its breakers private.
+ *
+ * <p>Everything is read at scrape time from the runtime's public accessors
+ * ({@link RankRuntime#stats()}, {@link RankRuntime#repairs()}, {@link RankRuntime#transport()}'s
+ * {@link TransportStats}); nothing is added to the step path. The meters hold the cluster weakly
+ * (Micrometer's default): once it is gone they read NaN. Thread-safe.
+ */
+public final class RankMetrics implements MeterBinder {
+  private final EpCluster cluster;
+
+  /** Meters of {@code cluster}; register them with {@link #bindTo}. */
+  public RankMetrics(EpCluster cluster) {
+    this.cluster = requireNonNull(cluster, "cluster is null");
+  }
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    requireNonNull(registry, "registry is null");
+    Gauge.builder("eep.instance.epoch", cluster, c -> c.view().epoch())
+        .description("Epoch of the newest membership view the front end learned").register(registry);
+    Gauge.builder("eep.instance.active.ranks", cluster, c -> c.view().activeCount())
+        .description("ACTIVE rank slots in the newest view").register(registry);
+    Gauge.builder("eep.instance.queue.depth", cluster, EpCluster::outstanding)
+        .description("Requests submitted and not yet finished").register(registry);
+    Gauge.builder("eep.instance.uncovered.experts", cluster, c -> c.uncoveredExperts().length)
+        .description("Logical experts with no replica on an active rank").register(registry);
+    FunctionCounter.builder("eep.instance.requests.requeued", cluster, EpCluster::requeued)
+        .description("Requests moved from a lost rank to a survivor").register(registry);
+    for (int r = 0; r < cluster.size(); r++) {
+      bindRank(registry, r);
+    }
+  }
+
+  private void bindRank(MeterRegistry registry, int r) {
+    Tags rank = Tags.of("rank", Integer.toString(r));
+    gauge(registry, "eep.rank.epoch", rank, "Epoch of the view this rank applied (-1 before it joined)",
+        x -> stats(x, r, RankStats::epoch));
+    gauge(registry, "eep.rank.incarnation", rank, "Incarnation serving this slot", x -> stats(x, r, RankStats::incarnation));
+    gauge(registry, "eep.rank.serving", rank, "1 while this rank steps as ACTIVE, else 0",
+        x -> rank(x, r) == null ? Double.NaN : rank(x, r).serving() ? 1 : 0);
+    gauge(registry, "eep.rank.active.ranks", rank, "ACTIVE slots in this rank's applied view", x -> {
+      RankRuntime rt = rank(x, r);
+      MembershipView v = rt == null ? null : rt.appliedView();
+      return v == null ? Double.NaN : v.activeCount();
+    });
+    counter(registry, "eep.rank.steps.completed", rank, null, "Decode steps completed", x -> stats(x, r, RankStats::stepsCompleted));
+    counter(registry, "eep.rank.steps.aborted", rank, null, "Decode steps aborted (peer failure or epoch change)",
+        x -> stats(x, r, RankStats::stepsAborted));
+    counter(registry, "eep.rank.tokens.emitted", rank, null, "Tokens emitted to callers", x -> stats(x, r, RankStats::tokensEmitted));
+    counter(registry, "eep.rank.fenced.messages", rank, null, "Messages dropped by epoch fencing (older epoch or stale incarnation)",
+        x -> stats(x, r, RankStats::fencedMessages));
+    counter(registry, "eep.rank.rebuilds", rank, null, "Routing-table, transport or step-state rebuilds (0 on healthy ranks)",
+        x -> stats(x, r, RankStats::rebuilds));
+    for (Tier tier : Tier.values()) {
+      Tags tags = rank.and("tier", tier.name().toLowerCase(Locale.ROOT));
+      counter(registry, "eep.rank.repairs", tags, null, "Expert loads by recovery or rejoin, by source tier",
+          x -> repairs(x, r, tier, a -> 1));
+      counter(registry, "eep.rank.repair", tags, "bytes", "Bytes of expert loads by recovery or rejoin, by source tier",
+          x -> repairs(x, r, tier, a -> a.action().bytes()));
+      counter(registry, "eep.rank.repair.time", tags, "seconds", "Time expert loads by recovery or rejoin took, by source tier",
+          x -> repairs(x, r, tier, ExecutedRepair::actualSeconds));
+    }
+    counter(registry, "eep.transport.messages.sent", rank, null, "Data-plane messages sent", x -> transport(x, r, TransportStats::messagesSent));
+    counter(registry, "eep.transport.sent", rank, "bytes", "Data-plane payload bytes sent", x -> transport(x, r, TransportStats::bytesSent));
+    counter(registry, "eep.transport.messages.delivered", rank, null, "Data-plane messages received",
+        x -> transport(x, r, TransportStats::messagesDelivered));
+    dropped(registry, rank, r, "stale_epoch", TransportStats::droppedStaleEpoch);
+    dropped(registry, rank, r, "stale_incarnation", TransportStats::droppedStaleIncarnation);
+    dropped(registry, rank, r, "duplicate", TransportStats::droppedDuplicate);
+    dropped(registry, rank, r, "malformed", TransportStats::droppedMalformed);
+    dropped(registry, rank, r, "unauthenticated", TransportStats::droppedUnauthenticated);
+  }
+
+  private void dropped(MeterRegistry registry, Tags rank, int r, String reason, ToDoubleFunction<TransportStats> f) {
+    counter(registry, "eep.transport.dropped", rank.and("reason", reason), null,
+        "Data-plane messages dropped, by reason", x -> transport(x, r, f));
+  }
+
+  private void gauge(MeterRegistry registry, String name, Tags tags, String help, ToDoubleFunction<EpCluster> f) {
+    Gauge.builder(name, cluster, f).tags(tags).description(help).register(registry);
+  }
+
+  private void counter(MeterRegistry registry, String name, Tags tags, String unit, String help, ToDoubleFunction<EpCluster> f) {
+    FunctionCounter.Builder<EpCluster> b = FunctionCounter.builder(name, cluster, f).tags(tags).description(help);
+    if (unit != null) {
+      b.baseUnit(unit);
+    }
+    b.register(registry);
+  }
+
+  private static RankRuntime rank(EpCluster c, int r) {
+    return c.rank(r);
+  }
+
+  private static double stats(EpCluster c, int r, ToDoubleFunction<RankStats> f) {
+    RankRuntime rt = c.rank(r);
+    return rt == null ? 0 : f.applyAsDouble(rt.stats());
+  }
+
+  private static double transport(EpCluster c, int r, ToDoubleFunction<TransportStats> f) {
+    RankRuntime rt = c.rank(r);
+    return rt == null ? 0 : f.applyAsDouble(rt.transport().stats());
+  }
+
+  private static double repairs(EpCluster c, int r, Tier tier, ToDoubleFunction<ExecutedRepair> f) {
+    RankRuntime rt = c.rank(r);
+    if (rt == null) {
+      return 0;
+    }
+    double sum = 0;
+    for (ExecutedRepair e : rt.repairs()) {
+      if (e.action().source() == tier) {
+        sum += f.applyAsDouble(e);
+      }
+    }
+    return sum;
+  }
+}
