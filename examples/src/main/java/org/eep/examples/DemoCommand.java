@@ -1,14 +1,175 @@
 package org.eep.examples;
 
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.eep.djl.model.Preset;
+import org.eep.examples.demo.DemoReport;
+import org.eep.examples.demo.DemoRun;
+import org.eep.examples.demo.FaultEvent;
+import org.eep.examples.demo.LiveView;
+import org.eep.examples.demo.Metrics;
+import org.eep.examples.demo.ModelCache;
+import org.eep.examples.demo.RequestShape;
+import org.eep.examples.demo.Scenario;
+import org.eep.examples.demo.TimelineChart;
+import org.eep.examples.demo.Units;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** {@code ./eep demo}: serve under load through a rank failure and rejoin. */
-@Command(name = "demo", description = "Serve a generated MoE model under load through a rank failure and rejoin.")
-final class DemoCommand implements Callable<Integer> {
+/**
+ * {@code ./eep demo}: serves a generated MoE model with an in-process EP instance under seeded
+ * Poisson load, kills a rank about a third of the way through and restarts it about two thirds
+ * through, shows it live, checks every token against the reference model, and with
+ * {@code --report DIR} writes {@code report.json} and {@code timeline.png}.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Serve a generated MoE model under load through a rank failure and rejoin.",
+        "Without --kill/--stop/--rejoin: kill rank 1 at 1/3 of --duration and restart it at 2/3."})
+public final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--ranks", defaultValue = "4", description = "Rank slots of the instance (default: ${DEFAULT-VALUE}).")
+  int ranks;
+
+  @Option(names = "--transport", defaultValue = "local", description = "eep_transport: local or tcp in this JVM (default: ${DEFAULT-VALUE}).")
+  String transport;
+
+  @Option(names = "--membership", defaultValue = "local",
+      description = "eep_membership: local (elastic) or static (a failure stops the instance) (default: ${DEFAULT-VALUE}).")
+  String membership;
+
+  @Option(names = "--preset", defaultValue = "demo", description = "Generated model: tiny, small or demo (default: ${DEFAULT-VALUE}).")
+  String preset;
+
+  @Option(names = "--model", description = "Use this checkpoint directory instead of the cached preset.")
+  Path model;
+
+  @Option(names = "--duration", defaultValue = "30", description = "Seconds of load (default: ${DEFAULT-VALUE}).")
+  double duration;
+
+  @Option(names = "--rate", description = "Poisson arrivals, requests/s (default: tiny 24, small 16, demo 6).")
+  Double rate;
+
+  @Option(names = "--clients", defaultValue = "0", description = "Closed-loop clients instead of Poisson arrivals (0 = Poisson).")
+  int clients;
+
+  @Option(names = "--kill", paramLabel = "RANK@SEC", description = "Kill a rank abruptly at SEC (repeatable).")
+  List<String> kill = new ArrayList<>();
+
+  @Option(names = "--stop", paramLabel = "RANK@SEC",
+      description = "Freeze a rank at SEC as SIGSTOP would: its thread blocks and its heartbeats stop (repeatable).")
+  List<String> stop = new ArrayList<>();
+
+  @Option(names = "--rejoin", paramLabel = "RANK@SEC", description = "Restart a failed rank as a new incarnation at SEC (repeatable).")
+  List<String> rejoin = new ArrayList<>();
+
+  @Option(names = "--no-faults", description = "Run without the default kill and rejoin.")
+  boolean noFaults;
+
+  @Option(names = "--report", paramLabel = "DIR", description = "Write report.json and timeline.png into DIR.")
+  Path report;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Seed of the model, the load and the placement (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = {"-o", "--option"}, paramLabel = "KEY=VALUE", description = "Extra eep_ configuration, e.g. -o eep_step_timeout_ms=500.")
+  Map<String, String> options = new LinkedHashMap<>();
+
+  @Option(names = "--plain", description = "Plain lines instead of the redrawn terminal view.")
+  boolean plain;
+
+  @Option(names = "--no-verify", description = "Skip the check against the reference model.")
+  boolean noVerify;
+
   @Override
-  public Integer call() {
-    System.out.println("eep demo: not built yet (the elastic runtime lands with issues 3 and 4).");
-    return 2;
+  public Integer call() throws Exception {
+    Path logFile = Logs.toFile(report != null ? report.resolve("demo.log")
+        : Path.of(System.getProperty("java.io.tmpdir"), "eep-demo-" + ProcessHandle.current().pid() + ".log"));
+    if (report != null) {
+      Files.createDirectories(report);
+    }
+    PrintStream out = System.out;
+    Scenario scenario;
+    try {
+      scenario = scenario();
+    } catch (IllegalArgumentException e) {
+      System.err.println("eep demo: " + e.getMessage());
+      return 2;
+    }
+    List<String> problems = scenario.problems();
+    if (!problems.isEmpty()) {
+      problems.forEach(p -> System.err.println("eep demo: " + p));
+      return 2;
+    }
+    out.printf(Locale.ROOT, "eep demo: %d ranks as threads of this JVM, transport %s, membership %s (in-process; ranks as separate "
+        + "processes over ucx/zookeeper come later)%n", scenario.ranks(), scenario.transport(), scenario.membership());
+    out.printf(Locale.ROOT, "load: %s, %d s; faults: %s; logs: %s%n",
+        scenario.clients() > 0 ? scenario.clients() + " closed-loop clients" : "Poisson " + scenario.ratePerSecond() + " requests/s",
+        Math.round(scenario.durationSeconds()), scenario.faults().isEmpty() ? "none" : scenario.faults(), logFile);
+    Path dir = model != null ? model : ModelCache.ensure(scenario.preset(), seed, line -> out.println("model: " + line));
+    DemoRun run = new DemoRun(scenario, dir);
+    DemoRun.Result result;
+    LiveView view = new LiveView(run, out, !plain && LiveView.ansiCapable()).start();
+    try {
+      result = run.run();
+    } finally {
+      view.close();
+    }
+    Metrics m = Metrics.compute(Metrics.timeline(result.recorder(), result.loadEndMs()));
+    Map<String, Object> json = DemoReport.build(result, m);
+    summary(out, json, m);
+    if (report != null) {
+      Path file = DemoReport.write(report, json);
+      Path png = report.resolve("timeline.png");
+      TimelineChart.write(result, m, png);
+      out.println("wrote " + file + " and " + png);
+    }
+    boolean correct = ((Number) json.get("stream_errors")).intValue() == 0
+        && (json.get("token_mismatches") == null || ((Number) json.get("token_mismatches")).intValue() == 0);
+    boolean noLoss = scenario.membership().equals("static") || ((Number) json.get("requests_lost")).intValue() == 0;
+    return correct && noLoss ? 0 : 1;
+  }
+
+  private Scenario scenario() {
+    Preset p = Preset.of(preset);
+    List<FaultEvent> faults = new ArrayList<>();
+    kill.forEach(s -> faults.add(FaultEvent.parse(FaultEvent.Kind.KILL, s)));
+    stop.forEach(s -> faults.add(FaultEvent.parse(FaultEvent.Kind.STOP, s)));
+    rejoin.forEach(s -> faults.add(FaultEvent.parse(FaultEvent.Kind.REJOIN, s)));
+    if (faults.isEmpty() && !noFaults) {
+      faults.addAll(Scenario.defaultFaults(ranks, duration));
+    }
+    if (noFaults && !faults.isEmpty()) {
+      throw new IllegalArgumentException("--no-faults contradicts --kill/--stop/--rejoin");
+    }
+    double r = rate != null ? rate : Scenario.defaultRate(p);
+    return new Scenario(ranks, transport, membership, p, seed, duration, r, clients, faults, RequestShape.MIXED, options, !noVerify,
+        Math.max(60, duration * 2));
+  }
+
+  private static void summary(PrintStream out, Map<String, Object> j, Metrics m) {
+    out.println();
+    out.printf(Locale.ROOT, "requests: %s submitted, %s completed, %s lost, %s rejected; tokens checked against the reference: %s requests, "
+        + "%s token mismatches, %s stream errors%n", j.get("requests_submitted"), j.get("requests_completed"), j.get("requests_lost"),
+        j.get("requests_rejected"), orNa(j.get("requests_verified")), orNa(j.get("token_mismatches")), j.get("stream_errors"));
+    out.printf(Locale.ROOT, "throughput before the fault: %s tokens/s (step %s)%n", orNa(j.get("tokens_per_s_before_fault")),
+        Units.ms(m.stepMs()));
+    if (m.faultKind() != null) {
+      out.printf(Locale.ROOT, "%s rank %d: detected in %s, recovery pause %s, 95%% throughput after %s%n", m.faultKind(), m.faultRank(),
+          Units.ms(m.detectionMs()), Units.ms(m.recoveryPauseMs()), Units.ms(m.timeTo95Ms()));
+    }
+    if (m.rejoinRank() != null) {
+      out.printf(Locale.ROOT, "rejoin rank %d: active %s after the restart, reintegration pause on healthy ranks %s%n", m.rejoinRank(),
+          Units.ms(m.rejoinToActiveMs()), Units.ms(m.reintegrationPauseMs()));
+    }
+  }
+
+  private static Object orNa(Object o) {
+    return o == null ? "n/a" : o;
   }
 }

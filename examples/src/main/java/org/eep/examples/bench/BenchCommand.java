@@ -1,0 +1,22 @@
+package org.eep.examples.bench;
+
+import org.eep.examples.bench.membership.MembershipBenchCommand;
+import org.eep.examples.bench.transport.TransportBenchCommand;
+import org.eep.examples.plan.PlanBenchCommand;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code ./eep bench}: the benchmark suites; each writes JSON to {@code --out} and its section of the docs. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmark suites (each writes JSON to --out DIR and updates the docs).",
+    subcommands = {OverheadBenchCommand.class, RecoveryBenchCommand.class, PlanBenchCommand.class, TransportBenchCommand.class,
+        MembershipBenchCommand.class, org.eep.examples.bench.step.StepBenchCommand.class})
+public final class BenchCommand implements Runnable {
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+}

@@ -1,0 +1,44 @@
+package org.eep.examples.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * {@code docs/BENCHMARKS.md}: each suite owns the section between {@code <!-- bench:NAME -->} and
+ * {@code <!-- /bench:NAME -->} and replaces it on every run; the rest of the file is left as it is.
+ * A missing file is created with a header; a missing section is appended.
+ */
+public final class BenchmarksDoc {
+  static final String HEADER = """
+      # Benchmarks
+
+      Numbers measured by `./eep bench ...` on this project's machines (2 cores, CPU PyTorch, every rank a thread
+      of one JVM unless a section says otherwise). Each suite replaces only its own section; the command that
+      reproduces a section is in it. Metric definitions: the Javadoc of `org.eep.examples.demo.Metrics`.
+
+      """;
+
+  private BenchmarksDoc() {}
+
+  /** Replaces (or appends) section {@code name} of {@code doc} with {@code body}. */
+  public static void update(Path doc, String name, String body) throws IOException {
+    String begin = "<!-- bench:" + name + " -->";
+    String end = "<!-- /bench:" + name + " -->";
+    String text = Files.exists(doc) ? Files.readString(doc, StandardCharsets.UTF_8) : HEADER;
+    String section = begin + "\n" + body.strip() + "\n" + end;
+    int b = text.indexOf(begin);
+    int e = text.indexOf(end);
+    String updated;
+    if (b >= 0 && e > b) {
+      updated = text.substring(0, b) + section + text.substring(e + end.length());
+    } else {
+      updated = text.stripTrailing() + "\n\n" + section + "\n";
+    }
+    if (doc.getParent() != null) {
+      Files.createDirectories(doc.getParent());
+    }
+    Files.writeString(doc, updated, StandardCharsets.UTF_8);
+  }
+}

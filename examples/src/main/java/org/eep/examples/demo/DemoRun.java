@@ -1,0 +1,461 @@
+package org.eep.examples.demo;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.eep.api.internal.local.LocalMembershipService;
+import org.eep.api.membership.InstanceState;
+import org.eep.api.membership.MembershipService;
+import org.eep.api.membership.MembershipView;
+import org.eep.api.membership.SlotState;
+import org.eep.djl.model.MoeConfig;
+import org.eep.djl.runtime.EpCluster;
+import org.eep.djl.runtime.ExecutedRepair;
+import org.eep.djl.runtime.GenerationRequest;
+import org.eep.djl.runtime.GenerationResult;
+import org.eep.djl.runtime.RankRuntime;
+import org.eep.djl.runtime.RankStats;
+import org.eep.djl.runtime.RequestRejectedException;
+
+/**
+ * One demo run, programmatically: starts an in-process EP instance, drives it with seeded load
+ * (open-loop Poisson arrivals or closed-loop clients), carries out the scenario's faults on time,
+ * records every token, view, fault and repair, drains in-flight requests, closes the instance and
+ * checks every completed request against the reference model. {@link #recorder()} and
+ * {@link #phase()} may be read from other threads while it runs (the live terminal view does).
+ */
+public final class DemoRun {
+  /** Where a run is. */
+  public enum Phase { STARTING, RUNNING, DRAINING, VERIFYING, DONE }
+
+  /** A rank incarnation's counters and where its step time went, at the end of the run. */
+  public record RankSnapshot(RankStats stats, long denseNanos, long commNanos, long expertNanos) {}
+
+  /** One executed repair and the rank incarnation that carried it out. */
+  public record RankRepair(int rank, long incarnation, ExecutedRepair repair) {}
+
+  /**
+   * What a run produced.
+   *
+   * @param loadEndMs when the load stopped, ms after the start of the load
+   * @param startMs how long the instance took to start (every rank loading its weights), ms
+   */
+  public record Result(Scenario scenario, Recorder recorder, double loadEndMs, double endMs, double startMs, List<RankSnapshot> rankStats,
+      List<RankRepair> repairs, Verifier.Result verification, int slotsPerRank) {}
+
+  private static final String RANK_THREAD = "eep-rank-";
+
+  private final Scenario scenario;
+  private final Path modelDir;
+  private final FaultHooks hooks;
+  private final ConcurrentLinkedQueue<CompletableFuture<GenerationResult>> inFlight = new ConcurrentLinkedQueue<>();
+  private final Map<RankRuntime, Integer> ranksSeen = Collections.synchronizedMap(new IdentityHashMap<>());
+  private final List<RankRepair> repairs = Collections.synchronizedList(new ArrayList<>());
+  private final AtomicInteger nextRequest = new AtomicInteger();
+  private volatile Phase phase = Phase.STARTING;
+  private volatile Recorder recorder;
+  private volatile EpCluster cluster;
+  private volatile boolean loading;
+  private volatile Verifier verifier;
+  private RequestFactory factory;
+
+  public DemoRun(Scenario scenario, Path modelDir) {
+    List<String> problems = scenario.problems();
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", problems));
+    }
+    this.scenario = scenario;
+    this.modelDir = modelDir;
+    this.hooks = new FaultHooks(scenario.ranks());
+  }
+
+  public Scenario scenario() {
+    return scenario;
+  }
+
+  public Phase phase() {
+    return phase;
+  }
+
+  /** The recorder of the running load; null until the instance serves. */
+  public Recorder recorder() {
+    return recorder;
+  }
+
+  /** The verifier once verification has started, else null. */
+  public Verifier verifier() {
+    return verifier;
+  }
+
+  /** The latest view the instance's observer learned, or null before the start. */
+  public MembershipView view() {
+    EpCluster c = cluster;
+    return c == null ? null : c.view();
+  }
+
+  /** Requests in flight in the instance. */
+  public int outstanding() {
+    EpCluster c = cluster;
+    return c == null ? 0 : c.outstanding();
+  }
+
+  /** Runs the scenario to the end (load, drain, verification) and returns what it recorded. */
+  public Result run() throws Exception {
+    MoeConfig model = MoeConfig.read(modelDir);
+    factory = new RequestFactory(scenario.seed(), model.vocabSize(), scenario.shape());
+    Result result;
+    try (NDManager manager = NDManager.newBaseManager()) {
+      long s0 = System.nanoTime();
+      EpCluster c = Clusters.start(Clusters.config(scenario, Clusters.freshInstance("demo")), modelDir, manager, hooks);
+      double startMs = (System.nanoTime() - s0) / 1e6;
+      cluster = c;
+      ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "eep-demo-monitor");
+        t.setDaemon(true);
+        return t;
+      });
+      AutoCloseable subscription = null;
+      double loadEndMs;
+      double endMs;
+      List<RankSnapshot> stats = new ArrayList<>();
+      try {
+        Recorder rec = new Recorder();
+        for (int r = 0; r < c.size(); r++) {
+          ranksSeen.put(c.rank(r), 0);
+        }
+        subscription = c.observer().subscribe(v -> onView(rec, v));
+        recorder = rec;
+        phase = Phase.RUNNING;
+        monitor.scheduleWithFixedDelay(this::collectRepairs, 100, 100, TimeUnit.MILLISECONDS);
+        loading = true;
+        Thread load = startLoad(rec);
+        List<Integer> rejoined = runFaults(rec);
+        waitUntil(rec.t0() + seconds(scenario.durationSeconds()));
+        loading = false;
+        load.join();
+        loadEndMs = rec.nowMs();
+        rec.event("load", -1, "load stopped: " + nextRequest.get() + " requests submitted; draining");
+        phase = Phase.DRAINING;
+        drain(rec, rejoined);
+        endMs = rec.nowMs();
+        monitor.shutdownNow();
+        subscription.close();
+        subscription = null;
+        collectRepairs();
+        synchronized (ranksSeen) {
+          for (RankRuntime r : ranksSeen.keySet()) {
+            stats.add(new RankSnapshot(r.stats(), r.timings().denseNanos(), r.timings().commNanos(), r.timings().expertNanos()));
+          }
+        }
+      } finally {
+        loading = false;
+        monitor.shutdownNow();
+        if (subscription != null) {
+          subscription.close();
+        }
+        hooks.thawAll();
+        c.close();
+        cluster = null;
+      }
+      int slotsPerRank = EpCluster.slotsPerRank(Clusters.config(scenario, "x"), model);
+      Verifier.Result verification = null;
+      if (scenario.verify()) {
+        phase = Phase.VERIFYING;
+        Verifier v = new Verifier(modelDir, Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())));
+        verifier = v;
+        verification = v.verify(recorder.requests());
+      }
+      List<RankRepair> reps;
+      synchronized (repairs) {
+        reps = List.copyOf(repairs);
+      }
+      stats.sort((a, b) -> a.stats().rank() != b.stats().rank() ? Integer.compare(a.stats().rank(), b.stats().rank())
+          : Long.compare(a.stats().incarnation(), b.stats().incarnation()));
+      result = new Result(scenario, recorder, loadEndMs, endMs, startMs, List.copyOf(stats), reps, verification, slotsPerRank);
+    } finally {
+      phase = Phase.DONE;
+    }
+    return result;
+  }
+
+  private void onView(Recorder rec, MembershipView v) {
+    rec.view(v);
+    rec.event("view", -1, v.summary() + " " + v.cause());
+  }
+
+  // ---------------------------------------------------------------- load
+
+  private Thread startLoad(Recorder rec) {
+    Thread t;
+    if (scenario.clients() > 0) {
+      t = new Thread(() -> closedLoop(rec), "eep-demo-load");
+    } else {
+      t = new Thread(() -> openLoop(rec), "eep-demo-load");
+    }
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  /** Poisson arrivals at the scenario's rate, seeded. */
+  private void openLoop(Recorder rec) {
+    Random arrivals = new Random(scenario.seed() ^ 0x5DEECE66DL);
+    long end = rec.t0() + seconds(scenario.durationSeconds());
+    double next = 0;
+    while (loading) {
+      next += -Math.log(1 - arrivals.nextDouble()) / scenario.ratePerSecond();
+      long at = rec.t0() + seconds(next);
+      if (at >= end) {
+        return;
+      }
+      waitUntil(at);
+      if (!loading) {
+        return;
+      }
+      submit(rec, null);
+    }
+  }
+
+  /** {@code clients} clients, each submitting its next request when the previous one ends. */
+  private void closedLoop(Recorder rec) {
+    ScheduledExecutorService clients = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "eep-demo-clients");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      // Staggered over the first second, so that the clients' requests do not all start (and prefill) in the same step.
+      for (int i = 0; i < scenario.clients(); i++) {
+        clients.schedule(() -> submit(rec, clients), i * 1000L / scenario.clients(), TimeUnit.MILLISECONDS);
+      }
+      waitUntil(rec.t0() + seconds(scenario.durationSeconds()));
+    } finally {
+      clients.shutdown();
+    }
+  }
+
+  /** Submits the next request; with {@code clients}, its end submits another one (closed loop). */
+  private void submit(Recorder rec, ScheduledExecutorService clients) {
+    if (!loading) {
+      return;
+    }
+    int index = nextRequest.getAndIncrement();
+    GenerationRequest req = factory.request(index);
+    RequestRecord r = new RequestRecord(index, req, System.nanoTime());
+    rec.request(r);
+    CompletableFuture<GenerationResult> f;
+    try {
+      f = cluster.submit(req, (id, tokenIndex, token) -> {
+        long now = System.nanoTime();
+        r.onToken(tokenIndex, token, now);
+        rec.token(now, currentRank());
+      });
+    } catch (RequestRejectedException e) {
+      r.failed(e, System.nanoTime(), true);
+      if (clients != null && loading) {
+        clients.schedule(() -> submit(rec, clients), 50, TimeUnit.MILLISECONDS); // back off, then retry with a new request
+      }
+      return;
+    }
+    inFlight.add(f);
+    f.whenComplete((res, err) -> {
+      long now = System.nanoTime();
+      if (err == null) {
+        r.completed(res, now);
+      } else {
+        r.failed(err instanceof CompletionException && err.getCause() != null ? err.getCause() : err, now, false);
+      }
+      inFlight.remove(f);
+      if (clients != null && loading) {
+        try {
+          clients.execute(() -> submit(rec, clients));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // the load ended meanwhile
+        }
+      }
+    });
+  }
+
+  /** The rank whose thread emits a token ({@code eep-rank-N}), or -1. */
+  private static int currentRank() {
+    String name = Thread.currentThread().getName();
+    if (name.startsWith(RANK_THREAD)) {
+      try {
+        return Integer.parseInt(name.substring(RANK_THREAD.length()));
+      } catch (NumberFormatException e) {
+        return -1;
+      }
+    }
+    return -1;
+  }
+
+  // ---------------------------------------------------------------- faults
+
+  /** Carries out the scenario's faults at their times; returns the ranks that were restarted. */
+  private List<Integer> runFaults(Recorder rec) throws InterruptedException {
+    List<Integer> rejoined = new ArrayList<>();
+    for (FaultEvent f : scenario.faults()) {
+      waitUntil(rec.t0() + seconds(f.atSeconds()));
+      switch (f.kind()) {
+        case KILL -> kill(rec, f.rank());
+        case STOP -> stop(rec, f.rank());
+        case REJOIN -> {
+          if (rejoin(rec, f.rank())) {
+            rejoined.add(f.rank());
+          }
+        }
+      }
+    }
+    return rejoined;
+  }
+
+  private void kill(Recorder rec, int r) {
+    RankRuntime rank = cluster.rank(r);
+    ranksSeen.put(rank, 0);
+    if (!rank.alive()) {
+      rec.event("note", r, "kill rank " + r + ": already dead");
+      return;
+    }
+    rec.event("kill", r, "kill rank " + r + " (incarnation " + rank.incarnation() + ")");
+    cluster.kill(r);
+  }
+
+  private void stop(Recorder rec, int r) {
+    RankRuntime rank = cluster.rank(r);
+    MembershipService m = rank.membership();
+    if (!(m instanceof LocalMembershipService local)) {
+      rec.event("note", r, "stop rank " + r + ": not supported with membership " + scenario.membership());
+      return;
+    }
+    rec.event("stop", r, "stop rank " + r + " (frozen like SIGSTOP: no steps, no heartbeats)");
+    hooks.freeze(r);
+    local.pauseHeartbeats(true);
+  }
+
+  /** Restarts rank {@code r} as a new incarnation once its old one is out of the instance. */
+  private boolean rejoin(Recorder rec, int r) throws InterruptedException {
+    if (scenario.membership().equals("static")) {
+      rec.event("note", r, "rejoin rank " + r + " skipped: static membership cannot take a rank back (the instance must restart)");
+      return false;
+    }
+    RankRuntime old = cluster.rank(r);
+    boolean frozen = hooks.isFrozen(r);
+    if (old.alive() && !frozen && !old.evicted() && old.serving()) {
+      rec.event("note", r, "rejoin rank " + r + " skipped: it is still running");
+      return false;
+    }
+    MembershipView out = awaitView(v -> v.state() == InstanceState.FAILED || !v.slot(r).state().isMember(), Duration.ofSeconds(60));
+    if (out == null || out.state() == InstanceState.FAILED) {
+      rec.event("note", r, "rejoin rank " + r + " skipped: " + (out == null ? "its slot was not released within 60 s" : "the instance FAILED"));
+      return false;
+    }
+    if (frozen) {
+      cluster.kill(r); // a stopped process is killed before its slot is taken again
+      hooks.thaw(r);
+    }
+    old.join(30_000); // the killed rank thread unwinds within a step
+    rec.event("rejoin", r, "restart rank " + r + " (new incarnation)");
+    ranksSeen.put(cluster.restart(r), 0);
+    return true;
+  }
+
+  /** Blocks until the observer's view satisfies {@code condition}; null on timeout. */
+  private MembershipView awaitView(java.util.function.Predicate<MembershipView> condition, Duration timeout) throws InterruptedException {
+    MembershipService obs = cluster.observer();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    MembershipView v = obs.currentView();
+    while (!condition.test(v)) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return null;
+      }
+      v = obs.awaitEpoch(v.epoch() + 1, Duration.ofNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200))));
+    }
+    return v;
+  }
+
+  // ---------------------------------------------------------------- drain
+
+  private void drain(Recorder rec, List<Integer> rejoined) throws InterruptedException {
+    long deadline = System.nanoTime() + seconds(scenario.drainSeconds());
+    for (int r : rejoined) {
+      RankRuntime rank = cluster.rank(r);
+      long left = deadline - System.nanoTime();
+      MembershipView v = awaitView(x -> x.state() == InstanceState.FAILED
+          || (x.slot(r).state() == SlotState.ACTIVE && x.slot(r).incarnation() == rank.incarnation() && rank.incarnation() > 0),
+          Duration.ofNanos(Math.max(left, 0)));
+      if (v == null) {
+        rec.event("note", r, "rank " + r + " did not become active again before the drain deadline");
+      }
+    }
+    List<CompletableFuture<GenerationResult>> pending = new ArrayList<>(inFlight);
+    try {
+      CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      // individual failures are recorded per request
+    } catch (TimeoutException e) {
+      rec.event("note", -1, inFlight.size() + " requests still in flight after the drain deadline (counted as lost)");
+    }
+  }
+
+  private void collectRepairs() {
+    List<RankRuntime> ranks;
+    synchronized (ranksSeen) {
+      ranks = new ArrayList<>(ranksSeen.keySet());
+    }
+    Recorder rec = recorder;
+    for (RankRuntime r : ranks) {
+      List<ExecutedRepair> done = r.repairs();
+      int seen = ranksSeen.getOrDefault(r, 0);
+      // One event per (epoch, tier) of what this poll found, so a rejoin's many loads read as one line.
+      Map<String, long[]> groups = new java.util.LinkedHashMap<>();
+      for (int i = seen; i < done.size(); i++) {
+        ExecutedRepair x = done.get(i);
+        repairs.add(new RankRepair(r.rank(), r.incarnation(), x));
+        long[] g = groups.computeIfAbsent("e" + x.epoch() + " " + x.action().source().name().toLowerCase(java.util.Locale.ROOT), k -> new long[3]);
+        g[0]++;
+        g[1] += x.action().bytes();
+        g[2] += (long) (x.actualSeconds() * 1e9);
+      }
+      if (rec != null) {
+        for (Map.Entry<String, long[]> g : groups.entrySet()) {
+          String[] k = g.getKey().split(" ");
+          long[] v = g.getValue();
+          rec.event("repair", r.rank(), String.format(java.util.Locale.ROOT, "%s rank %d loaded %d expert%s from %s (%s) in %.1f ms", k[0],
+              r.rank(), v[0], v[0] == 1 ? "" : "s", k[1], Units.bytes(v[1]), v[2] / 1e6));
+        }
+      }
+      ranksSeen.put(r, done.size());
+    }
+  }
+
+  // ---------------------------------------------------------------- time
+
+  static long seconds(double s) {
+    return (long) (s * 1e9);
+  }
+
+  /** Parks until {@code deadlineNanos} (pacing of the scenario, not synchronisation). */
+  private static void waitUntil(long deadlineNanos) {
+    long left;
+    while ((left = deadlineNanos - System.nanoTime()) > 0) {
+      LockSupport.parkNanos(left);
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package org.eep.examples.demo;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.eep.djl.model.Preset;
+
+/**
+ * What a demo run does: the instance (ranks, providers, preset), the load (open-loop Poisson at
+ * {@code ratePerSecond}, or {@code clients} closed-loop clients when that is > 0), how long, and
+ * the scheduled faults. Immutable.
+ *
+ * @param options extra {@code eep_} configuration keys passed to the instance as they are
+ * @param verify compare every completed request with the reference model after the run
+ * @param drainSeconds how long to wait after the load for in-flight requests and pending rejoins
+ */
+public record Scenario(int ranks, String transport, String membership, Preset preset, long seed, double durationSeconds,
+    double ratePerSecond, int clients, List<FaultEvent> faults, RequestShape shape, Map<String, String> options, boolean verify,
+    double drainSeconds) {
+
+  /** Transports the in-process demo runs: every rank is a thread of this JVM. */
+  public static final Set<String> IN_PROCESS_TRANSPORTS = Set.of("local", "tcp");
+  /** Membership providers the in-process demo runs. */
+  public static final Set<String> IN_PROCESS_MEMBERSHIPS = Set.of("local", "static");
+
+  public Scenario {
+    requireNonNull(transport, "transport is null");
+    requireNonNull(membership, "membership is null");
+    requireNonNull(preset, "preset is null");
+    requireNonNull(shape, "shape is null");
+    faults = faults.stream().sorted(Comparator.comparingDouble(FaultEvent::atSeconds)).toList();
+    options = Map.copyOf(options);
+  }
+
+  /** The demo's defaults: 4 ranks, local providers, 30 s, kill rank 1 at 1/3 and restart it at 2/3. */
+  public static Scenario defaults(Preset preset) {
+    return new Scenario(4, "local", "local", preset, 42, 30, defaultRate(preset), 0, defaultFaults(4, 30), RequestShape.MIXED, Map.of(),
+        true, 120);
+  }
+
+  /** Kill rank 1 about a third of the way through and restart it about two thirds through (nothing for one rank). */
+  public static List<FaultEvent> defaultFaults(int ranks, double durationSeconds) {
+    if (ranks < 2) {
+      return List.of();
+    }
+    return List.of(new FaultEvent(FaultEvent.Kind.KILL, 1, round1(durationSeconds / 3)),
+        new FaultEvent(FaultEvent.Kind.REJOIN, 1, round1(2 * durationSeconds / 3)));
+  }
+
+  /** Requests per second that keep the in-process instance busy on a 2-core machine without overloading it. */
+  public static double defaultRate(Preset preset) {
+    return switch (preset) {
+      case TINY -> 24;
+      case SMALL -> 16;
+      case DEMO -> 6;
+    };
+  }
+
+  private static double round1(double v) {
+    return Math.round(v * 10) / 10.0;
+  }
+
+  /**
+   * Checks what this build can run in one JVM; returns the problems (empty if none), each a
+   * sentence a user can act on.
+   */
+  public List<String> problems() {
+    List<String> out = new ArrayList<>();
+    if (ranks < 1 || ranks > 64) {
+      out.add("--ranks must be in [1, 64] for the in-process demo, got " + ranks);
+    }
+    if (!IN_PROCESS_TRANSPORTS.contains(transport)) {
+      out.add("--transport " + transport + ": the in-process demo runs " + String.join(" or ", sorted(IN_PROCESS_TRANSPORTS))
+          + (transport.equals("ucx") ? "; ucx ranks as separate processes come with the multi-process launcher (not in this build yet)" : ""));
+    }
+    if (!IN_PROCESS_MEMBERSHIPS.contains(membership)) {
+      out.add("--membership " + membership + ": the in-process demo runs " + String.join(" or ", sorted(IN_PROCESS_MEMBERSHIPS))
+          + (membership.equals("zookeeper") ? "; zookeeper-coordinated ranks come with the multi-process launcher (not in this build yet)" : ""));
+    }
+    if (!(durationSeconds > 0)) {
+      out.add("--duration must be > 0 s, got " + durationSeconds);
+    }
+    if (clients <= 0 && !(ratePerSecond > 0)) {
+      out.add("--rate must be > 0 requests/s, got " + ratePerSecond);
+    }
+    if (shape.maxPositions() > preset.config().maxPositions()) {
+      out.add("requests of up to " + shape.maxPositions() + " positions do not fit preset " + preset.id() + " ("
+          + preset.config().maxPositions() + " positions)");
+    }
+    for (FaultEvent f : faults) {
+      if (f.rank() >= ranks) {
+        out.add("--" + f.kind().id() + " " + f.rank() + "@" + f.atSeconds() + ": rank " + f.rank() + " does not exist (ranks 0.." + (ranks - 1) + ")");
+      }
+      if (f.atSeconds() > durationSeconds) {
+        out.add("--" + f.kind().id() + " " + f.rank() + "@" + f.atSeconds() + ": after the end of the run (--duration " + durationSeconds + ")");
+      }
+    }
+    return out;
+  }
+
+  /** The configuration as report.json shows it. */
+  public Map<String, Object> describe() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("transport", transport);
+    m.put("membership", membership);
+    m.put("ranks", ranks);
+    m.put("preset", preset.id());
+    m.put("seed", seed);
+    m.put("duration_s", durationSeconds);
+    if (clients > 0) {
+      m.put("load", "closed loop");
+      m.put("clients", clients);
+    } else {
+      m.put("load", "poisson");
+      m.put("rate_per_s", ratePerSecond);
+    }
+    m.put("prompt_tokens", shape.minPrompt() + ".." + shape.maxPrompt());
+    m.put("new_tokens", shape.minNewTokens() + ".." + shape.maxNewTokens());
+    m.put("faults", faults.stream().map(FaultEvent::toString).toList());
+    m.put("options", options);
+    return m;
+  }
+
+  private static List<String> sorted(Set<String> s) {
+    return s.stream().sorted().toList();
+  }
+}

@@ -1,0 +1,32 @@
+package org.eep.examples.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import org.eep.djl.model.Preset;
+import org.junit.jupiter.api.Test;
+
+class FaultEventTest {
+  @Test
+  void parsesRankAtSeconds() {
+    assertThat(FaultEvent.parse(FaultEvent.Kind.KILL, "1@10")).isEqualTo(new FaultEvent(FaultEvent.Kind.KILL, 1, 10));
+    assertThat(FaultEvent.parse(FaultEvent.Kind.STOP, " 2 @ 7.5 ")).isEqualTo(new FaultEvent(FaultEvent.Kind.STOP, 2, 7.5));
+    assertThatThrownBy(() -> FaultEvent.parse(FaultEvent.Kind.REJOIN, "1")).hasMessageContaining("--rejoin expects RANK@SECONDS");
+    assertThatThrownBy(() -> FaultEvent.parse(FaultEvent.Kind.KILL, "a@b")).hasMessageContaining("--kill expects RANK@SECONDS");
+  }
+
+  @Test
+  void theInProcessDemoNamesWhatItCannotRunYet() {
+    Scenario s = new Scenario(4, "ucx", "zookeeper", Preset.TINY, 1, 10, 5, 0, List.of(new FaultEvent(FaultEvent.Kind.KILL, 7, 3)),
+        RequestShape.MIXED, Map.of(), false, 10);
+    assertThat(s.problems()).hasSize(3)
+        .anySatisfy(p -> assertThat(p).contains("--transport ucx").contains("local or tcp"))
+        .anySatisfy(p -> assertThat(p).contains("--membership zookeeper").contains("local or static"))
+        .anySatisfy(p -> assertThat(p).contains("rank 7 does not exist"));
+    assertThat(Scenario.defaults(Preset.DEMO).problems()).isEmpty();
+    assertThat(Scenario.defaultFaults(4, 30)).containsExactly(new FaultEvent(FaultEvent.Kind.KILL, 1, 10),
+        new FaultEvent(FaultEvent.Kind.REJOIN, 1, 20));
+  }
+}
