@@ -28,7 +28,7 @@ public final class EepKeys {
       "Deadline of one receive in a step; a miss is evidence against that peer.");
   public static final ConfigKey HEARTBEAT_MS = ConfigKey.integer("eep_heartbeat_ms", 100, 1, 600_000,
       "Interval between a rank's heartbeats.");
-  public static final ConfigKey HEARTBEAT_MISSES = ConfigKey.integer("eep_heartbeat_misses", 5, 1, 1000,
+  public static final ConfigKey HEARTBEAT_MISSES = ConfigKey.integer("eep_heartbeat_misses", 10, 1, 1000,
       "Heartbeats a rank may miss before it is declared failed.");
   public static final ConfigKey ON_COVERAGE_LOSS = ConfigKey.choice("eep_on_coverage_loss", "refuse",
       "When an expert has no replica left: refuse requests, or drop it from top-k.", "refuse", "drop");

@@ -34,6 +34,7 @@ final class LocalCoordinator {
   private final List<LocalMembershipService> handles = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService monitor;
   private final long[] lastHeartbeat;
+  private long lastCheck = System.nanoTime();
   private MembershipView view;
   private boolean formed;
   private int refs;
@@ -168,7 +169,17 @@ final class LocalCoordinator {
 
   private void checkHeartbeats() {
     long now = System.nanoTime();
+    long late = now - lastCheck - heartbeatNanos;
+    lastCheck = now;
     synchronized (this) {
+      if (late > heartbeatNanos) {
+        // This monitor itself was paused (a GC pause, a starved machine): so were the heartbeat senders.
+        // Judge nobody on a gap the coordinator caused; count from now.
+        for (int r = 0; r < lastHeartbeat.length; r++) {
+          lastHeartbeat[r] = Math.max(lastHeartbeat[r], now - heartbeatNanos);
+        }
+        return;
+      }
       for (Slot s : view.slots()) {
         if (s.state().isMember() && now - lastHeartbeat[s.rank()] > heartbeatMisses * heartbeatNanos) {
           evidence(new Evidence.MissedHeartbeats(s.rank(), s.incarnation(), -1,
