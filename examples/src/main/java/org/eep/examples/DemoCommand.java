@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.eep.djl.model.Preset;
+import org.eep.examples.cluster.UcxProbe;
 import org.eep.examples.demo.DemoReport;
 import org.eep.examples.demo.DemoRun;
 import org.eep.examples.demo.FaultEvent;
@@ -24,7 +25,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./eep demo}: serves a generated MoE model with an in-process EP instance under seeded
+ * {@code ./eep demo}: serves a generated MoE model with an EP instance (by default rank processes
+ * over ucx, or tcp without libucx, and an embedded ZooKeeper; ranks as threads of this JVM with
+ * {@code --transport local --membership local}) under seeded
  * Poisson load, kills a rank about a third of the way through and restarts it about two thirds
  * through, shows it live, checks every token against the reference model, and with
  * {@code --report DIR} writes {@code report.json} and {@code timeline.png}.
@@ -36,11 +39,13 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--ranks", defaultValue = "4", description = "Rank slots of the instance (default: ${DEFAULT-VALUE}).")
   int ranks;
 
-  @Option(names = "--transport", defaultValue = "local", description = "eep_transport: local or tcp in this JVM (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--transport", description = {"eep_transport: ucx or tcp with --membership zookeeper runs every rank as a process;",
+      "local (or tcp with --membership local/static) runs them as threads of this JVM.",
+      "Default: ucx when libucx is installed, else tcp; local when --membership is local or static."})
   String transport;
 
-  @Option(names = "--membership", defaultValue = "local",
-      description = "eep_membership: local (elastic) or static (a failure stops the instance) (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--membership", description = {"eep_membership: zookeeper (embedded server; rank processes), local (elastic, in this JVM)",
+      "or static (a failure stops the instance). Default: zookeeper, or local when --transport is local."})
   String membership;
 
   @Option(names = "--preset", defaultValue = "demo", description = "Generated model: tiny, small or demo (default: ${DEFAULT-VALUE}).")
@@ -52,7 +57,8 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--duration", defaultValue = "30", description = "Seconds of load (default: ${DEFAULT-VALUE}).")
   double duration;
 
-  @Option(names = "--rate", description = "Poisson arrivals, requests/s (default: tiny 24, small 16, demo 6).")
+  @Option(names = "--rate", description = "Poisson arrivals, requests/s (default: tiny 24, small 16, demo 6 in this JVM; "
+      + "tiny 4, small 3, demo 1.5 for rank processes).")
   Double rate;
 
   @Option(names = "--clients", defaultValue = "0", description = "Closed-loop clients instead of Poisson arrivals (0 = Poisson).")
@@ -62,10 +68,11 @@ public final class DemoCommand implements Callable<Integer> {
   List<String> kill = new ArrayList<>();
 
   @Option(names = "--stop", paramLabel = "RANK@SEC",
-      description = "Freeze a rank at SEC as SIGSTOP would: its thread blocks and its heartbeats stop (repeatable).")
+      description = "Freeze a rank at SEC: SIGSTOP to a rank process; in this JVM its thread blocks and its heartbeats stop (repeatable).")
   List<String> stop = new ArrayList<>();
 
-  @Option(names = "--rejoin", paramLabel = "RANK@SEC", description = "Restart a failed rank as a new incarnation at SEC (repeatable).")
+  @Option(names = "--rejoin", paramLabel = "RANK@SEC", description = {"Bring a failed rank back as a new incarnation at SEC (repeatable):",
+      "a killed rank is restarted; a stopped rank process gets SIGCONT and rejoins by itself."})
   List<String> rejoin = new ArrayList<>();
 
   @Option(names = "--no-faults", description = "Run without the default kill and rejoin.")
@@ -95,7 +102,12 @@ public final class DemoCommand implements Callable<Integer> {
     }
     PrintStream out = System.out;
     Scenario scenario;
+    String providers;
     try {
+      Providers p = providers(transport, membership, UcxProbe::available);
+      transport = p.transport();
+      membership = p.membership();
+      providers = p.why();
       scenario = scenario();
     } catch (IllegalArgumentException e) {
       System.err.println("eep demo: " + e.getMessage());
@@ -106,8 +118,9 @@ public final class DemoCommand implements Callable<Integer> {
       problems.forEach(p -> System.err.println("eep demo: " + p));
       return 2;
     }
-    out.printf(Locale.ROOT, "eep demo: %d ranks as threads of this JVM, transport %s, membership %s (in-process; ranks as separate "
-        + "processes over ucx/zookeeper come later)%n", scenario.ranks(), scenario.transport(), scenario.membership());
+    out.printf(Locale.ROOT, "eep demo: %d %s, transport %s, membership %s%s%n", scenario.ranks(),
+        scenario.multiProcess() ? "rank processes" : "ranks as threads of this JVM", scenario.transport(), scenario.membership(),
+        providers == null ? "" : " (" + providers + ")");
     out.printf(Locale.ROOT, "load: %s, %d s; faults: %s; logs: %s%n",
         scenario.clients() > 0 ? scenario.clients() + " closed-loop clients" : "Poisson " + scenario.ratePerSecond() + " requests/s",
         Math.round(scenario.durationSeconds()), scenario.faults().isEmpty() ? "none" : scenario.faults(), logFile);
@@ -135,6 +148,30 @@ public final class DemoCommand implements Callable<Integer> {
     return correct && noLoss ? 0 : 1;
   }
 
+  /** The providers a run uses and, when the defaults chose them, why. */
+  record Providers(String transport, String membership, String why) {}
+
+  /**
+   * Fills in what the flags leave open. Neither: {@code ucx} + {@code zookeeper} when libucx is
+   * installed, else {@code tcp} + {@code zookeeper} (rank processes either way). Only
+   * {@code --transport}: {@code local} → {@code local} membership, else {@code zookeeper}. Only
+   * {@code --membership}: {@code local}/{@code static} → {@code local} transport, else as neither.
+   */
+  static Providers providers(String transport, String membership, java.util.function.BooleanSupplier ucxAvailable) {
+    if (transport != null && membership != null) {
+      return new Providers(transport, membership, null);
+    }
+    if (transport != null) {
+      return new Providers(transport, transport.equals("local") ? "local" : "zookeeper", null);
+    }
+    if (membership != null && !membership.equals("zookeeper")) {
+      return new Providers("local", membership, null);
+    }
+    boolean ucx = ucxAvailable.getAsBoolean();
+    return new Providers(ucx ? "ucx" : "tcp", "zookeeper", ucx ? "default: libucx is installed, so ucx"
+        : "default: libucx (libucp.so.0) is not installed, so tcp instead of ucx; install Debian's libucx0 for ucx");
+  }
+
   private Scenario scenario() {
     Preset p = Preset.of(preset);
     List<FaultEvent> faults = new ArrayList<>();
@@ -147,7 +184,8 @@ public final class DemoCommand implements Callable<Integer> {
     if (noFaults && !faults.isEmpty()) {
       throw new IllegalArgumentException("--no-faults contradicts --kill/--stop/--rejoin");
     }
-    double r = rate != null ? rate : Scenario.defaultRate(p);
+    double r = rate != null ? rate : Scenario.defaultRate(p, Scenario.PROCESS_TRANSPORTS.contains(transport)
+        && Scenario.PROCESS_MEMBERSHIPS.contains(membership));
     return new Scenario(ranks, transport, membership, p, seed, duration, r, clients, faults, RequestShape.MIXED, options, !noVerify,
         Math.max(60, duration * 2));
   }

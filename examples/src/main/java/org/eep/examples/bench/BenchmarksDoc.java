@@ -22,11 +22,16 @@ public final class BenchmarksDoc {
 
   private BenchmarksDoc() {}
 
-  /** Replaces (or appends) section {@code name} of {@code doc} with {@code body}. */
+  /** Replaces (or appends) section {@code name} of {@code doc} (docs/BENCHMARKS.md, created with its header) with {@code body}. */
   public static void update(Path doc, String name, String body) throws IOException {
+    update(doc, name, body, HEADER);
+  }
+
+  /** Replaces (or appends) section {@code name} of {@code doc}, creating the file with {@code titleIfNew} if missing. */
+  public static void update(Path doc, String name, String body, String titleIfNew) throws IOException {
     String begin = "<!-- bench:" + name + " -->";
     String end = "<!-- /bench:" + name + " -->";
-    String text = Files.exists(doc) ? Files.readString(doc, StandardCharsets.UTF_8) : HEADER;
+    String text = Files.exists(doc) ? Files.readString(doc, StandardCharsets.UTF_8) : titleIfNew.strip() + "\n\n";
     String section = begin + "\n" + body.strip() + "\n" + end;
     int b = text.indexOf(begin);
     int e = text.indexOf(end);

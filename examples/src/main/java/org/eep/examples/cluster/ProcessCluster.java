@@ -23,9 +23,11 @@ import org.eep.api.membership.MembershipProvider;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.spi.Providers;
 import org.eep.djl.model.MoeConfig;
+import org.eep.djl.placement.TierBandwidths;
 import org.eep.djl.runtime.GenerationRequest;
 import org.eep.djl.runtime.GenerationResult;
 import org.eep.djl.runtime.Router;
+import org.eep.djl.runtime.TierMeasurement;
 import org.eep.djl.runtime.TokenListener;
 import org.eep.membership.zookeeper.EmbeddedZooKeeper;
 
@@ -67,6 +69,12 @@ public final class ProcessCluster implements AutoCloseable {
       c = c.with("eep_zookeeper_connect", zookeeper.connectString());
     } else {
       zookeeper = null;
+    }
+    if ("auto".equals(c.getString(EepKeys.TIER_BANDWIDTH))) {
+      // Every rank plans repairs alone and all must agree: measure the tiers once, here, for all of them.
+      TierBandwidths b = TierMeasurement.measure(modelDir, MoeConfig.read(modelDir));
+      c = c.with(EepKeys.TIER_BANDWIDTH.name(), String.format(java.util.Locale.ROOT, "peer=%.6f,host=%.6f,disk=%.6f",
+          b.peerBytesPerSec() / 1e9, b.hostBytesPerSec() / 1e9, b.diskBytesPerSec() / 1e9));
     }
     this.config = c;
     rankOptions.putAll(c.asMap());
@@ -191,6 +199,30 @@ public final class ProcessCluster implements AutoCloseable {
   /** Rank {@code r}'s status document (counters, transport stats), or null if it does not answer. */
   public com.google.gson.JsonObject status(int r) {
     return ranks[r].status();
+  }
+
+  /**
+   * The rank whose process streamed the token a {@code TokenListener} of {@link #submit} is being
+   * called with, when called from that listener (the owner of the request at that moment); else -1.
+   */
+  public static int emittingRank() {
+    return RemoteRank.emittingRank();
+  }
+
+  /** Whether rank {@code r}'s process runs (a stopped process runs). */
+  public boolean alive(int r) {
+    Process p = ranks[r].process();
+    return p != null && p.isAlive();
+  }
+
+  /** The number of rank slots. */
+  public int size() {
+    return ranks.length;
+  }
+
+  /** Requests in flight in the front end. */
+  public int outstanding() {
+    return router.outstanding();
   }
 
   /** The incarnation rank {@code r}'s process last reported serving as. */

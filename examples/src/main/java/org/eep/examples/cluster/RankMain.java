@@ -31,13 +31,14 @@ import org.eep.djl.runtime.TokenListener;
  * One rank as its own process: {@code RankMain --model DIR eep_key=value ...}. Runs the rank
  * (joining through the configured membership, e.g. ZooKeeper) and serves the front end over HTTP on
  * loopback: {@code POST /generate} streams a request's tokens as JSON lines, {@code GET /status}
- * reports the rank's counters. Prints {@code EEP-RANK-READY rank=R incarnation=I http=PORT} each
+ * reports the rank's counters, executed repairs and step timings. Prints {@code EEP-RANK-READY rank=R incarnation=I http=PORT} each
  * time an incarnation starts serving. An incarnation that finds itself evicted (a frozen process
  * that was thawed) is replaced by a new one in the same process: it rejoins as a new incarnation.
  */
 public final class RankMain {
   static final String READY = "EEP-RANK-READY";
-  private static final Gson GSON = new Gson();
+  /** Special floating-point values allowed: a repair's estimate is infinite over a tier of bandwidth 0. */
+  private static final Gson GSON = new com.google.gson.GsonBuilder().serializeSpecialFloatingPointValues().create();
 
   private volatile RankRuntime current;
 
@@ -64,6 +65,11 @@ public final class RankMain {
     int rank = config.getInt(EepKeys.RANK);
     if (rank < 0) {
       throw new IllegalArgumentException("a rank process needs eep_rank >= 0");
+    }
+    if ("auto".equals(config.getString(EepKeys.TIER_BANDWIDTH))) {
+      throw new IllegalArgumentException("eep_tier_bandwidth=auto would be measured differently by each rank process, and every "
+          + "rank must plan repairs with the same numbers: give explicit values (peer=..,host=..,disk=.. in GB/s); "
+          + "the cluster launcher measures once and passes them");
     }
     HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
     http.setExecutor(Executors.newCachedThreadPool(r -> {
@@ -138,6 +144,12 @@ public final class RankMain {
         s.put("uncovered", r.uncoveredExperts());
         s.put("stats", r.stats());
         s.put("transport", r.transport().stats());
+        s.put("repairs", r.repairs());
+        Map<String, Long> timings = new LinkedHashMap<>();
+        timings.put("denseNanos", r.timings().denseNanos());
+        timings.put("commNanos", r.timings().commNanos());
+        timings.put("expertNanos", r.timings().expertNanos());
+        s.put("timings", timings);
       }
       byte[] b = GSON.toJson(s).getBytes(StandardCharsets.UTF_8);
       ex.getResponseHeaders().add("Content-Type", "application/json");

@@ -21,6 +21,8 @@ import org.eep.djl.runtime.RequestState;
  */
 final class RemoteRank implements RankEndpoint {
   private static final Gson GSON = new Gson();
+  /** The rank whose stream is delivering a token on this thread (set around {@link RequestState#emit}), else -1. */
+  private static final ThreadLocal<Integer> EMITTING = ThreadLocal.withInitial(() -> -1);
   private final int rank;
   private final HttpClient http;
   private volatile int port = -1;
@@ -76,11 +78,21 @@ final class RemoteRank implements RankEndpoint {
     http.sendAsync(req, HttpResponse.BodyHandlers.ofLines()).thenAccept(resp -> resp.body().forEach(line -> {
       JsonObject o = GSON.fromJson(line, JsonObject.class);
       if (o.has("i")) {
-        state.emit(ownerKey, o.get("i").getAsInt(), o.get("t").getAsInt(), false);
+        EMITTING.set(rank);
+        try {
+          state.emit(ownerKey, o.get("i").getAsInt(), o.get("t").getAsInt(), false);
+        } finally {
+          EMITTING.set(-1);
+        }
       } else if (o.has("error") && state.owner() == ownerKey) {
         state.fail(new RequestRejectedException(o.get("error").getAsString()));
       }
     }));
+  }
+
+  /** The rank whose stream delivers the token a {@code TokenListener} is called with on this thread, or -1. */
+  static int emittingRank() {
+    return EMITTING.get();
   }
 
   @Override

@@ -5,8 +5,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -19,23 +20,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import org.eep.api.internal.local.LocalMembershipService;
+import java.util.function.Predicate;
 import org.eep.api.membership.InstanceState;
 import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
-import org.eep.api.membership.SlotState;
 import org.eep.djl.model.MoeConfig;
 import org.eep.djl.runtime.EpCluster;
 import org.eep.djl.runtime.ExecutedRepair;
 import org.eep.djl.runtime.GenerationRequest;
 import org.eep.djl.runtime.GenerationResult;
-import org.eep.djl.runtime.RankRuntime;
 import org.eep.djl.runtime.RankStats;
 import org.eep.djl.runtime.RequestRejectedException;
 
 /**
- * One demo run, programmatically: starts an in-process EP instance, drives it with seeded load
- * (open-loop Poisson arrivals or closed-loop clients), carries out the scenario's faults on time,
+ * One demo run, programmatically: starts an EP instance (ranks as threads of this JVM, or as
+ * processes of this machine when {@link Scenario#multiProcess()}; see {@link DemoInstance}), drives
+ * it with seeded load (open-loop Poisson arrivals or closed-loop clients), carries out the scenario's faults on time,
  * records every token, view, fault and repair, drains in-flight requests, closes the instance and
  * checks every completed request against the reference model. {@link #recorder()} and
  * {@link #phase()} may be read from other threads while it runs (the live terminal view does).
@@ -59,18 +59,14 @@ public final class DemoRun {
   public record Result(Scenario scenario, Recorder recorder, double loadEndMs, double endMs, double startMs, List<RankSnapshot> rankStats,
       List<RankRepair> repairs, Verifier.Result verification, int slotsPerRank) {}
 
-  private static final String RANK_THREAD = "eep-rank-";
-
   private final Scenario scenario;
   private final Path modelDir;
-  private final FaultHooks hooks;
   private final ConcurrentLinkedQueue<CompletableFuture<GenerationResult>> inFlight = new ConcurrentLinkedQueue<>();
-  private final Map<RankRuntime, Integer> ranksSeen = Collections.synchronizedMap(new IdentityHashMap<>());
   private final List<RankRepair> repairs = Collections.synchronizedList(new ArrayList<>());
   private final AtomicInteger nextRequest = new AtomicInteger();
   private volatile Phase phase = Phase.STARTING;
   private volatile Recorder recorder;
-  private volatile EpCluster cluster;
+  private volatile DemoInstance cluster;
   private volatile boolean loading;
   private volatile Verifier verifier;
   private RequestFactory factory;
@@ -82,7 +78,6 @@ public final class DemoRun {
     }
     this.scenario = scenario;
     this.modelDir = modelDir;
-    this.hooks = new FaultHooks(scenario.ranks());
   }
 
   public Scenario scenario() {
@@ -105,13 +100,13 @@ public final class DemoRun {
 
   /** The latest view the instance's observer learned, or null before the start. */
   public MembershipView view() {
-    EpCluster c = cluster;
+    DemoInstance c = cluster;
     return c == null ? null : c.view();
   }
 
   /** Requests in flight in the instance. */
   public int outstanding() {
-    EpCluster c = cluster;
+    DemoInstance c = cluster;
     return c == null ? 0 : c.outstanding();
   }
 
@@ -122,7 +117,8 @@ public final class DemoRun {
     Result result;
     try (NDManager manager = NDManager.newBaseManager()) {
       long s0 = System.nanoTime();
-      EpCluster c = Clusters.start(Clusters.config(scenario, Clusters.freshInstance("demo")), modelDir, manager, hooks);
+      DemoInstance c = scenario.multiProcess() ? ProcessInstance.start(scenario, modelDir)
+          : InProcessInstance.start(scenario, modelDir, manager);
       double startMs = (System.nanoTime() - s0) / 1e6;
       cluster = c;
       ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -136,16 +132,13 @@ public final class DemoRun {
       List<RankSnapshot> stats = new ArrayList<>();
       try {
         Recorder rec = new Recorder();
-        for (int r = 0; r < c.size(); r++) {
-          ranksSeen.put(c.rank(r), 0);
-        }
         subscription = c.observer().subscribe(v -> onView(rec, v));
         recorder = rec;
         phase = Phase.RUNNING;
-        monitor.scheduleWithFixedDelay(this::collectRepairs, 100, 100, TimeUnit.MILLISECONDS);
+        monitor.scheduleWithFixedDelay(this::collectRepairs, c.pollMs(), c.pollMs(), TimeUnit.MILLISECONDS);
         loading = true;
         Thread load = startLoad(rec);
-        List<Integer> rejoined = runFaults(rec);
+        Map<Integer, Predicate<MembershipView>> rejoined = runFaults(rec);
         waitUntil(rec.t0() + seconds(scenario.durationSeconds()));
         loading = false;
         load.join();
@@ -158,18 +151,13 @@ public final class DemoRun {
         subscription.close();
         subscription = null;
         collectRepairs();
-        synchronized (ranksSeen) {
-          for (RankRuntime r : ranksSeen.keySet()) {
-            stats.add(new RankSnapshot(r.stats(), r.timings().denseNanos(), r.timings().commNanos(), r.timings().expertNanos()));
-          }
-        }
+        stats.addAll(c.snapshots());
       } finally {
         loading = false;
         monitor.shutdownNow();
         if (subscription != null) {
           subscription.close();
         }
-        hooks.thawAll();
         c.close();
         cluster = null;
       }
@@ -260,11 +248,12 @@ public final class DemoRun {
     RequestRecord r = new RequestRecord(index, req, System.nanoTime());
     rec.request(r);
     CompletableFuture<GenerationResult> f;
+    DemoInstance c = cluster;
     try {
-      f = cluster.submit(req, (id, tokenIndex, token) -> {
+      f = c.submit(req, (id, tokenIndex, token) -> {
         long now = System.nanoTime();
         r.onToken(tokenIndex, token, now);
-        rec.token(now, currentRank());
+        rec.token(now, c.emittingRank());
       });
     } catch (RequestRejectedException e) {
       r.failed(e, System.nanoTime(), true);
@@ -292,32 +281,23 @@ public final class DemoRun {
     });
   }
 
-  /** The rank whose thread emits a token ({@code eep-rank-N}), or -1. */
-  private static int currentRank() {
-    String name = Thread.currentThread().getName();
-    if (name.startsWith(RANK_THREAD)) {
-      try {
-        return Integer.parseInt(name.substring(RANK_THREAD.length()));
-      } catch (NumberFormatException e) {
-        return -1;
-      }
-    }
-    return -1;
-  }
-
   // ---------------------------------------------------------------- faults
 
-  /** Carries out the scenario's faults at their times; returns the ranks that were restarted. */
-  private List<Integer> runFaults(Recorder rec) throws InterruptedException {
-    List<Integer> rejoined = new ArrayList<>();
+  /**
+   * Carries out the scenario's faults at their times; returns the ranks that were brought back,
+   * each with the condition of a view in which its newest incarnation is ACTIVE.
+   */
+  private Map<Integer, Predicate<MembershipView>> runFaults(Recorder rec) throws Exception {
+    Map<Integer, Predicate<MembershipView>> rejoined = new LinkedHashMap<>();
     for (FaultEvent f : scenario.faults()) {
       waitUntil(rec.t0() + seconds(f.atSeconds()));
       switch (f.kind()) {
         case KILL -> kill(rec, f.rank());
         case STOP -> stop(rec, f.rank());
         case REJOIN -> {
-          if (rejoin(rec, f.rank())) {
-            rejoined.add(f.rank());
+          Predicate<MembershipView> back = rejoin(rec, f.rank());
+          if (back != null) {
+            rejoined.put(f.rank(), back);
           }
         }
       }
@@ -325,54 +305,44 @@ public final class DemoRun {
     return rejoined;
   }
 
-  private void kill(Recorder rec, int r) {
-    RankRuntime rank = cluster.rank(r);
-    ranksSeen.put(rank, 0);
-    if (!rank.alive()) {
+  private void kill(Recorder rec, int r) throws Exception {
+    if (!cluster.alive(r)) {
       rec.event("note", r, "kill rank " + r + ": already dead");
       return;
     }
-    rec.event("kill", r, "kill rank " + r + " (incarnation " + rank.incarnation() + ")");
+    cluster.beforeFault(r);
+    rec.event("kill", r, "kill rank " + r + " (incarnation " + cluster.incarnation(r) + ")");
     cluster.kill(r);
   }
 
-  private void stop(Recorder rec, int r) {
-    RankRuntime rank = cluster.rank(r);
-    MembershipService m = rank.membership();
-    if (!(m instanceof LocalMembershipService local)) {
-      rec.event("note", r, "stop rank " + r + ": not supported with membership " + scenario.membership());
+  private void stop(Recorder rec, int r) throws Exception {
+    String unsupported = cluster.stopUnsupported();
+    if (unsupported != null) {
+      rec.event("note", r, "stop rank " + r + ": " + unsupported);
       return;
     }
-    rec.event("stop", r, "stop rank " + r + " (frozen like SIGSTOP: no steps, no heartbeats)");
-    hooks.freeze(r);
-    local.pauseHeartbeats(true);
+    cluster.beforeFault(r);
+    rec.event("stop", r, cluster.stopText(r));
+    cluster.stop(r);
   }
 
-  /** Restarts rank {@code r} as a new incarnation once its old one is out of the instance. */
-  private boolean rejoin(Recorder rec, int r) throws InterruptedException {
+  /** Brings rank {@code r} back as a new incarnation once its old one is out of the instance; null if skipped. */
+  private Predicate<MembershipView> rejoin(Recorder rec, int r) throws Exception {
     if (scenario.membership().equals("static")) {
       rec.event("note", r, "rejoin rank " + r + " skipped: static membership cannot take a rank back (the instance must restart)");
-      return false;
+      return null;
     }
-    RankRuntime old = cluster.rank(r);
-    boolean frozen = hooks.isFrozen(r);
-    if (old.alive() && !frozen && !old.evicted() && old.serving()) {
+    if (cluster.running(r)) {
       rec.event("note", r, "rejoin rank " + r + " skipped: it is still running");
-      return false;
+      return null;
     }
     MembershipView out = awaitView(v -> v.state() == InstanceState.FAILED || !v.slot(r).state().isMember(), Duration.ofSeconds(60));
     if (out == null || out.state() == InstanceState.FAILED) {
       rec.event("note", r, "rejoin rank " + r + " skipped: " + (out == null ? "its slot was not released within 60 s" : "the instance FAILED"));
-      return false;
+      return null;
     }
-    if (frozen) {
-      cluster.kill(r); // a stopped process is killed before its slot is taken again
-      hooks.thaw(r);
-    }
-    old.join(30_000); // the killed rank thread unwinds within a step
-    rec.event("rejoin", r, "restart rank " + r + " (new incarnation)");
-    ranksSeen.put(cluster.restart(r), 0);
-    return true;
+    rec.event("rejoin", r, cluster.rejoinText(r));
+    return cluster.rejoin(r);
   }
 
   /** Blocks until the observer's view satisfies {@code condition}; null on timeout. */
@@ -392,14 +362,13 @@ public final class DemoRun {
 
   // ---------------------------------------------------------------- drain
 
-  private void drain(Recorder rec, List<Integer> rejoined) throws InterruptedException {
+  private void drain(Recorder rec, Map<Integer, Predicate<MembershipView>> rejoined) throws InterruptedException {
     long deadline = System.nanoTime() + seconds(scenario.drainSeconds());
-    for (int r : rejoined) {
-      RankRuntime rank = cluster.rank(r);
+    for (Map.Entry<Integer, Predicate<MembershipView>> e : rejoined.entrySet()) {
+      int r = e.getKey();
+      Predicate<MembershipView> back = e.getValue();
       long left = deadline - System.nanoTime();
-      MembershipView v = awaitView(x -> x.state() == InstanceState.FAILED
-          || (x.slot(r).state() == SlotState.ACTIVE && x.slot(r).incarnation() == rank.incarnation() && rank.incarnation() > 0),
-          Duration.ofNanos(Math.max(left, 0)));
+      MembershipView v = awaitView(x -> x.state() == InstanceState.FAILED || back.test(x), Duration.ofNanos(Math.max(left, 0)));
       if (v == null) {
         rec.event("note", r, "rank " + r + " did not become active again before the drain deadline");
       }
@@ -415,20 +384,17 @@ public final class DemoRun {
   }
 
   private void collectRepairs() {
-    List<RankRuntime> ranks;
-    synchronized (ranksSeen) {
-      ranks = new ArrayList<>(ranksSeen.keySet());
+    DemoInstance c = cluster;
+    if (c == null) {
+      return;
     }
     Recorder rec = recorder;
-    for (RankRuntime r : ranks) {
-      List<ExecutedRepair> done = r.repairs();
-      int seen = ranksSeen.getOrDefault(r, 0);
+    c.collectRepairs((rank, incarnation, done) -> {
       // One event per (epoch, tier) of what this poll found, so a rejoin's many loads read as one line.
-      Map<String, long[]> groups = new java.util.LinkedHashMap<>();
-      for (int i = seen; i < done.size(); i++) {
-        ExecutedRepair x = done.get(i);
-        repairs.add(new RankRepair(r.rank(), r.incarnation(), x));
-        long[] g = groups.computeIfAbsent("e" + x.epoch() + " " + x.action().source().name().toLowerCase(java.util.Locale.ROOT), k -> new long[3]);
+      Map<String, long[]> groups = new LinkedHashMap<>();
+      for (ExecutedRepair x : done) {
+        repairs.add(new RankRepair(rank, incarnation, x));
+        long[] g = groups.computeIfAbsent("e" + x.epoch() + " " + x.action().source().name().toLowerCase(Locale.ROOT), k -> new long[3]);
         g[0]++;
         g[1] += x.action().bytes();
         g[2] += (long) (x.actualSeconds() * 1e9);
@@ -437,12 +403,11 @@ public final class DemoRun {
         for (Map.Entry<String, long[]> g : groups.entrySet()) {
           String[] k = g.getKey().split(" ");
           long[] v = g.getValue();
-          rec.event("repair", r.rank(), String.format(java.util.Locale.ROOT, "%s rank %d loaded %d expert%s from %s (%s) in %.1f ms", k[0],
-              r.rank(), v[0], v[0] == 1 ? "" : "s", k[1], Units.bytes(v[1]), v[2] / 1e6));
+          rec.event("repair", rank, String.format(Locale.ROOT, "%s rank %d loaded %d expert%s from %s (%s) in %.1f ms", k[0],
+              rank, v[0], v[0] == 1 ? "" : "s", k[1], Units.bytes(v[1]), v[2] / 1e6));
         }
       }
-      ranksSeen.put(r, done.size());
-    }
+    });
   }
 
   // ---------------------------------------------------------------- time

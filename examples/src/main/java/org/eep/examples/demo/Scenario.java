@@ -27,6 +27,10 @@ public record Scenario(int ranks, String transport, String membership, Preset pr
   public static final Set<String> IN_PROCESS_TRANSPORTS = Set.of("local", "tcp");
   /** Membership providers the in-process demo runs. */
   public static final Set<String> IN_PROCESS_MEMBERSHIPS = Set.of("local", "static");
+  /** Transports that span rank processes. */
+  public static final Set<String> PROCESS_TRANSPORTS = Set.of("ucx", "tcp");
+  /** Membership providers that span rank processes. */
+  public static final Set<String> PROCESS_MEMBERSHIPS = Set.of("zookeeper");
 
   public Scenario {
     requireNonNull(transport, "transport is null");
@@ -52,6 +56,21 @@ public record Scenario(int ranks, String transport, String membership, Preset pr
         new FaultEvent(FaultEvent.Kind.REJOIN, 1, round1(2 * durationSeconds / 3)));
   }
 
+  /**
+   * Requests per second that keep rank processes busy on a 2-core machine without overloading it:
+   * lower than in one JVM, because every step synchronises four processes that share two cores.
+   */
+  public static double defaultRate(Preset preset, boolean multiProcess) {
+    if (!multiProcess) {
+      return defaultRate(preset);
+    }
+    return switch (preset) {
+      case TINY -> 4;
+      case SMALL -> 3;
+      case DEMO -> 1.5;
+    };
+  }
+
   /** Requests per second that keep the in-process instance busy on a 2-core machine without overloading it. */
   public static double defaultRate(Preset preset) {
     return switch (preset) {
@@ -66,21 +85,34 @@ public record Scenario(int ranks, String transport, String membership, Preset pr
   }
 
   /**
-   * Checks what this build can run in one JVM; returns the problems (empty if none), each a
-   * sentence a user can act on.
+   * Whether the ranks run as processes of this machine ({@code ucx} or {@code tcp} transport with
+   * {@code zookeeper} membership) rather than as threads of this JVM.
+   */
+  public boolean multiProcess() {
+    return PROCESS_TRANSPORTS.contains(transport) && PROCESS_MEMBERSHIPS.contains(membership);
+  }
+
+  /**
+   * Checks what this build can run: ranks as threads of this JVM ({@code local} or {@code tcp}
+   * transport with {@code local} or {@code static} membership) or as processes ({@code ucx} or
+   * {@code tcp} with {@code zookeeper}); returns the problems (empty if none), each a sentence a
+   * user can act on.
    */
   public List<String> problems() {
     List<String> out = new ArrayList<>();
     if (ranks < 1 || ranks > 64) {
-      out.add("--ranks must be in [1, 64] for the in-process demo, got " + ranks);
+      out.add("--ranks must be in [1, 64], got " + ranks);
     }
-    if (!IN_PROCESS_TRANSPORTS.contains(transport)) {
-      out.add("--transport " + transport + ": the in-process demo runs " + String.join(" or ", sorted(IN_PROCESS_TRANSPORTS))
-          + (transport.equals("ucx") ? "; ucx ranks as separate processes come with the multi-process launcher (not in this build yet)" : ""));
-    }
-    if (!IN_PROCESS_MEMBERSHIPS.contains(membership)) {
-      out.add("--membership " + membership + ": the in-process demo runs " + String.join(" or ", sorted(IN_PROCESS_MEMBERSHIPS))
-          + (membership.equals("zookeeper") ? "; zookeeper-coordinated ranks come with the multi-process launcher (not in this build yet)" : ""));
+    if (!multiProcess()) {
+      if (!IN_PROCESS_TRANSPORTS.contains(transport)) {
+        out.add("--transport " + transport + ": ranks as threads of this JVM run " + String.join(" or ", sorted(IN_PROCESS_TRANSPORTS))
+            + (PROCESS_TRANSPORTS.contains(transport) ? "; " + transport + " ranks as processes need --membership zookeeper" : ""));
+      }
+      if (!IN_PROCESS_MEMBERSHIPS.contains(membership)) {
+        out.add("--membership " + membership + ": ranks as threads of this JVM run " + String.join(" or ", sorted(IN_PROCESS_MEMBERSHIPS))
+            + (PROCESS_MEMBERSHIPS.contains(membership) ? "; " + membership + "-coordinated ranks run as processes and need --transport "
+            + String.join(" or ", sorted(PROCESS_TRANSPORTS)) : ""));
+      }
     }
     if (!(durationSeconds > 0)) {
       out.add("--duration must be > 0 s, got " + durationSeconds);

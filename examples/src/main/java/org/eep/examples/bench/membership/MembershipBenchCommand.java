@@ -28,8 +28,6 @@ import picocli.CommandLine.Option;
 @Command(name = "membership", mixinStandardHelpOptions = true,
     description = "Time from evidence reported to every rank having applied the resulting view: local vs zookeeper.")
 public final class MembershipBenchCommand implements Callable<Integer> {
-  static final String BEGIN = "<!-- membership-bench:begin -->";
-  static final String END = "<!-- membership-bench:end -->";
 
   @Option(names = "--out", required = true, description = "Directory for membership.json.")
   Path out;
@@ -102,14 +100,14 @@ public final class MembershipBenchCommand implements Callable<Integer> {
     Files.writeString(jsonFile, new GsonBuilder().setPrettyPrinting().create().toJson(json), StandardCharsets.UTF_8);
 
     String section = section(results, command, loadBefore, loadAfter);
-    writeSection(doc, section);
+    org.eep.examples.bench.BenchmarksDoc.update(doc, "membership", section, "# Membership provider `zookeeper`: benchmarks");
     System.out.print(section);
     System.out.println("wrote " + jsonFile + " and " + doc);
     return 0;
   }
 
   private String section(List<Result> results, String command, double loadBefore, double loadAfter) {
-    StringBuilder sb = new StringBuilder(BEGIN).append('\n');
+    StringBuilder sb = new StringBuilder();
     sb.append("## Evidence to view on every rank: local vs zookeeper\n\n");
     sb.append("Time from `reportEvidence` (a transport error, reported by rank 1 against rank ").append(ranks - 1)
         .append(") until **every** one of the ").append(ranks).append(" ranks' membership handles has delivered the view that fails it ")
@@ -135,23 +133,7 @@ public final class MembershipBenchCommand implements Callable<Integer> {
             + "the leader's transaction creating the view znode and answering the request) plus one watch notification and one read "
             + "per rank; `local` is a monitor and an executor hop per rank.%n",
         zk.medianAllMs() / local.medianAllMs(), zk.p99AllMs() / local.p99AllMs()));
-    return sb.append(END).append('\n').toString();
-  }
-
-  /** Replaces the marked section of {@code doc}, or appends it (creating the file with a title if needed). */
-  static void writeSection(Path doc, String section) throws IOException {
-    if (doc.getParent() != null) {
-      Files.createDirectories(doc.getParent());
-    }
-    String text = Files.exists(doc) ? Files.readString(doc, StandardCharsets.UTF_8) : "# Membership provider `zookeeper`: benchmarks\n\n";
-    int begin = text.indexOf(BEGIN);
-    int end = text.indexOf(END);
-    if (begin >= 0 && end > begin) {
-      text = text.substring(0, begin) + section + text.substring(end + END.length()).replaceFirst("^\n", "");
-    } else {
-      text = text + (text.endsWith("\n\n") ? "" : "\n") + section;
-    }
-    Files.writeString(doc, text, StandardCharsets.UTF_8);
+    return sb.toString();
   }
 
   private static void quietLogs() {

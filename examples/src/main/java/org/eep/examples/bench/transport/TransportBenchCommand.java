@@ -29,8 +29,6 @@ import picocli.CommandLine.Option;
 @Command(name = "transport", mixinStandardHelpOptions = true,
     description = "All-to-all rounds/s of a transport vs raw JUCX (same run), and ucx kill -9 detection latency.")
 public final class TransportBenchCommand implements Callable<Integer> {
-  static final String BEGIN = "<!-- transport-bench:begin -->";
-  static final String END = "<!-- transport-bench:end -->";
 
   @Option(names = "--out", required = true, description = "Directory for transport.json.")
   Path out;
@@ -108,7 +106,7 @@ public final class TransportBenchCommand implements Callable<Integer> {
     Files.writeString(jsonFile, new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create().toJson(json), StandardCharsets.UTF_8);
 
     String section = section(report, command, load);
-    writeSection(doc, section);
+    org.eep.examples.bench.BenchmarksDoc.update(doc, "transport", section, "# Transport `ucx`: benchmarks");
     System.out.print(section);
     System.out.println("wrote " + jsonFile + " and " + doc);
     return 0;
@@ -151,7 +149,7 @@ public final class TransportBenchCommand implements Callable<Integer> {
   }
 
   private String section(Report r, String command, String load) {
-    StringBuilder sb = new StringBuilder(BEGIN).append('\n');
+    StringBuilder sb = new StringBuilder();
     sb.append("## Transport benchmark: EEP transport vs raw JUCX, and kill -9 detection\n\n");
     sb.append("All ranks in one JVM, each with its own transport (for `ucx`: its own UCP context, worker and progress thread). ")
         .append("A **round** is the decode-step pattern of one MoE layer: every rank sends one message of the given payload to every ")
@@ -196,7 +194,7 @@ public final class TransportBenchCommand implements Callable<Integer> {
       sb.append(String.format(Locale.ROOT, "| %d | %.2f ms | %.2f ms | %.2f ms | %.2f ms |%n", d.kills(), d.medianMs(),
           d.p99Ms(), d.minMs(), d.maxMs()));
     }
-    return sb.append(END).append('\n').toString();
+    return sb.toString();
   }
 
   /** The 1-minute load average, or "n/a" off Linux. */
@@ -211,22 +209,6 @@ public final class TransportBenchCommand implements Callable<Integer> {
   private static String ucxEnvironment() {
     return "UCX_TLS=" + System.getenv().getOrDefault("UCX_TLS", "(unset)") + ", UCX_NET_DEVICES="
         + System.getenv().getOrDefault("UCX_NET_DEVICES", "(unset)");
-  }
-
-  /** Replaces the marked section of {@code doc}, or appends it (creating the file with a title if needed). */
-  static void writeSection(Path doc, String section) throws IOException {
-    if (doc.getParent() != null) {
-      Files.createDirectories(doc.getParent());
-    }
-    String text = Files.exists(doc) ? Files.readString(doc, StandardCharsets.UTF_8) : "# Transport `ucx`: benchmarks\n\n";
-    int begin = text.indexOf(BEGIN);
-    int end = text.indexOf(END);
-    if (begin >= 0 && end > begin) {
-      text = text.substring(0, begin) + section + text.substring(end + END.length()).replaceFirst("^\n", "");
-    } else {
-      text = text + (text.endsWith("\n\n") ? "" : "\n") + section;
-    }
-    Files.writeString(doc, text, StandardCharsets.UTF_8);
   }
 
   private static void quietLogs() {

@@ -1,0 +1,201 @@
+package org.eep.examples.demo;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+import org.eep.api.internal.local.LocalMembershipService;
+import org.eep.api.membership.MembershipService;
+import org.eep.api.membership.MembershipView;
+import org.eep.api.membership.SlotState;
+import org.eep.djl.runtime.EpCluster;
+import org.eep.djl.runtime.ExecutedRepair;
+import org.eep.djl.runtime.GenerationRequest;
+import org.eep.djl.runtime.GenerationResult;
+import org.eep.djl.runtime.RankRuntime;
+import org.eep.djl.runtime.TokenListener;
+
+/**
+ * Every rank a thread of this JVM ({@link EpCluster}, {@code local} or {@code tcp} transport,
+ * {@code local} or {@code static} membership). A stop freezes the rank thread at its next step hook
+ * and pauses its heartbeats; a rejoin of a frozen rank kills it first. A token's rank is the rank
+ * thread that emitted it.
+ */
+final class InProcessInstance implements DemoInstance {
+  private static final String RANK_THREAD = "eep-rank-";
+
+  private final Scenario scenario;
+  private final FaultHooks hooks;
+  private final EpCluster cluster;
+  /** Every rank incarnation seen, with how many of its repairs were collected. */
+  private final Map<RankRuntime, Integer> ranksSeen = Collections.synchronizedMap(new IdentityHashMap<>());
+
+  private final java.util.Optional<org.eep.djl.metrics.PrometheusEndpoint> metrics;
+
+  private InProcessInstance(Scenario scenario, FaultHooks hooks, EpCluster cluster, org.eep.api.config.EepConfig config) {
+    this.scenario = scenario;
+    this.hooks = hooks;
+    this.cluster = cluster;
+    // With -o eep_metrics_port=N (0 = any free port) the instance's counters are served at /metrics on loopback.
+    this.metrics = org.eep.djl.metrics.PrometheusEndpoint.startIfEnabled(config, cluster);
+    metrics.ifPresent(m -> System.out.println("eep demo: Prometheus metrics at " + m.uri()));
+    for (int r = 0; r < cluster.size(); r++) {
+      ranksSeen.put(cluster.rank(r), 0);
+    }
+  }
+
+  static InProcessInstance start(Scenario s, Path modelDir, NDManager manager) throws InterruptedException {
+    FaultHooks hooks = new FaultHooks(s.ranks());
+    org.eep.api.config.EepConfig config = Clusters.config(s, Clusters.freshInstance("demo"));
+    return new InProcessInstance(s, hooks, Clusters.start(config, modelDir, manager, hooks), config);
+  }
+
+  @Override
+  public String describe() {
+    return scenario.ranks() + " ranks as threads of this JVM, transport " + scenario.transport() + ", membership " + scenario.membership();
+  }
+
+  @Override
+  public int size() {
+    return cluster.size();
+  }
+
+  @Override
+  public CompletableFuture<GenerationResult> submit(GenerationRequest request, TokenListener listener) {
+    return cluster.submit(request, listener);
+  }
+
+  /** The rank whose thread emits a token ({@code eep-rank-N}), or -1. */
+  @Override
+  public int emittingRank() {
+    String name = Thread.currentThread().getName();
+    if (name.startsWith(RANK_THREAD)) {
+      try {
+        return Integer.parseInt(name.substring(RANK_THREAD.length()));
+      } catch (NumberFormatException e) {
+        return -1;
+      }
+    }
+    return -1;
+  }
+
+  @Override
+  public MembershipService observer() {
+    return cluster.observer();
+  }
+
+  @Override
+  public MembershipView view() {
+    return cluster.view();
+  }
+
+  @Override
+  public int outstanding() {
+    return cluster.outstanding();
+  }
+
+  @Override
+  public long incarnation(int r) {
+    return cluster.rank(r).incarnation();
+  }
+
+  @Override
+  public boolean alive(int r) {
+    RankRuntime rank = cluster.rank(r);
+    ranksSeen.putIfAbsent(rank, 0);
+    return rank.alive();
+  }
+
+  @Override
+  public boolean running(int r) {
+    RankRuntime old = cluster.rank(r);
+    return old.alive() && !hooks.isFrozen(r) && !old.evicted() && old.serving();
+  }
+
+  @Override
+  public void kill(int r) {
+    cluster.kill(r);
+  }
+
+  @Override
+  public String stopUnsupported() {
+    return scenario.membership().equals("local") ? null : "not supported with membership " + scenario.membership();
+  }
+
+  @Override
+  public String stopText(int r) {
+    return "stop rank " + r + " (frozen like SIGSTOP: no steps, no heartbeats)";
+  }
+
+  @Override
+  public void stop(int r) {
+    MembershipService m = cluster.rank(r).membership();
+    if (!(m instanceof LocalMembershipService local)) {
+      throw new IllegalStateException("stop rank " + r + ": " + stopUnsupported());
+    }
+    hooks.freeze(r);
+    local.pauseHeartbeats(true);
+  }
+
+  @Override
+  public String rejoinText(int r) {
+    return "restart rank " + r + " (new incarnation)";
+  }
+
+  @Override
+  public Predicate<MembershipView> rejoin(int r) throws InterruptedException {
+    RankRuntime old = cluster.rank(r);
+    if (hooks.isFrozen(r)) {
+      cluster.kill(r); // a stopped process is killed before its slot is taken again
+      hooks.thaw(r);
+    }
+    old.join(30_000); // the killed rank thread unwinds within a step
+    RankRuntime rank = cluster.restart(r);
+    ranksSeen.put(rank, 0);
+    return x -> x.slot(r).state() == SlotState.ACTIVE && x.slot(r).incarnation() == rank.incarnation() && rank.incarnation() > 0;
+  }
+
+  @Override
+  public void collectRepairs(RepairSink sink) {
+    List<RankRuntime> ranks;
+    synchronized (ranksSeen) {
+      ranks = new ArrayList<>(ranksSeen.keySet());
+    }
+    for (RankRuntime r : ranks) {
+      List<ExecutedRepair> done = r.repairs();
+      int seen = ranksSeen.getOrDefault(r, 0);
+      if (done.size() > seen) {
+        sink.accept(r.rank(), r.incarnation(), done.subList(seen, done.size()));
+      }
+      ranksSeen.put(r, done.size());
+    }
+  }
+
+  @Override
+  public long pollMs() {
+    return 100;
+  }
+
+  @Override
+  public List<DemoRun.RankSnapshot> snapshots() {
+    List<DemoRun.RankSnapshot> stats = new ArrayList<>();
+    synchronized (ranksSeen) {
+      for (RankRuntime r : ranksSeen.keySet()) {
+        stats.add(new DemoRun.RankSnapshot(r.stats(), r.timings().denseNanos(), r.timings().commNanos(), r.timings().expertNanos()));
+      }
+    }
+    return stats;
+  }
+
+  @Override
+  public void close() {
+    hooks.thawAll();
+    metrics.ifPresent(org.eep.djl.metrics.PrometheusEndpoint::close);
+    cluster.close();
+  }
+}
