@@ -348,7 +348,7 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
           runStep();
         } catch (StepAborted e) {
           stepsAborted.incrementAndGet();
-          awaitNewerView(e.expectView);
+          awaitNewerView();
         }
         idleIfNothingToDo();
       }
@@ -726,7 +726,7 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
         }
       }
     } catch (StepAborted e) {
-      awaitNewerView(e.expectView);
+      awaitNewerView();
       return false;
     }
     rollbackTo(Math.max(resume, 0));
@@ -829,7 +829,7 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
   }
 
   /** After an aborted step: the step cannot be re-run in the same epoch, so wait for the next view. */
-  private void awaitNewerView(long expect) throws InterruptedException {
+  private void awaitNewerView() throws InterruptedException {
     while (learned.isEmpty() && !stopped) {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
       if (Thread.interrupted()) {
@@ -876,13 +876,13 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
         throw new Killed();
       }
       if (breaker(peer).getState() == CircuitBreaker.State.OPEN) {
-        throw new StepAborted(header.epoch() + 1);
+        throw new StepAborted();
       }
       try {
         transport.send(peer, header, payload);
       } catch (TransportException e) {
         suspect(peer, e, true);
-        throw new StepAborted(header.epoch() + 1);
+        throw new StepAborted();
       }
     }
 
@@ -895,7 +895,7 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
           throw new Killed();
         }
         if (cb.getState() == CircuitBreaker.State.OPEN) {
-          throw new StepAborted(key.epoch() + 1);
+          throw new StepAborted();
         }
         try {
           return transport.receive(key, stepTimeout);
@@ -906,10 +906,10 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
             suspect(key.sender(), e, false);
           }
         } catch (EpochChangedException e) {
-          throw new StepAborted(e.newEpoch());
+          throw new StepAborted();
         } catch (PeerFailedException e) {
           suspect(key.sender(), e, true);
-          throw new StepAborted(key.epoch() + 1);
+          throw new StepAborted();
         }
       }
     }
@@ -929,11 +929,9 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
   /** Unwinds a step that cannot finish in its epoch. */
   static final class StepAborted extends RuntimeException {
     private static final long serialVersionUID = 1L;
-    final long expectView;
 
-    StepAborted(long expectView) {
+    StepAborted() {
       super(null, null, false, false);
-      this.expectView = expectView;
     }
   }
 
