@@ -371,6 +371,8 @@ public final class DemoRun {
       MembershipView v = awaitView(x -> x.state() == InstanceState.FAILED || back.test(x), Duration.ofNanos(Math.max(left, 0)));
       if (v == null) {
         rec.event("note", r, "rank " + r + " did not become active again before the drain deadline");
+      } else if (!rec.awaitRecorded(v.epoch(), 30_000)) {
+        rec.event("note", r, "the view " + v.summary() + " was seen but not recorded within 30 s");
       }
     }
     List<CompletableFuture<GenerationResult>> pending = new ArrayList<>(inFlight);

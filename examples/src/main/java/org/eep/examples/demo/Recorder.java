@@ -88,6 +88,23 @@ public final class Recorder {
 
   synchronized void view(MembershipView v) {
     views.add(new ViewRecord(System.nanoTime(), v));
+    notifyAll();
+  }
+
+  /**
+   * Waits until a view of epoch {@code >= epoch} has been recorded: the observer's current view can
+   * be ahead of its listeners, and a report must not be cut before the view it is waiting for lands.
+   */
+  synchronized boolean awaitRecorded(long epoch, long timeoutMillis) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    while (views.isEmpty() || views.get(views.size() - 1).view().epoch() < epoch) {
+      long left = deadline - System.currentTimeMillis();
+      if (left <= 0) {
+        return false;
+      }
+      wait(left);
+    }
+    return true;
   }
 
   public synchronized List<ViewRecord> views() {
