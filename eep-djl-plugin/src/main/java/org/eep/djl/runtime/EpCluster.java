@@ -5,10 +5,8 @@ import static java.util.Objects.requireNonNull;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.IntFunction;
 import org.eep.api.comm.TransportProvider;
 import org.eep.api.config.EepConfig;
 import org.eep.api.config.EepKeys;
@@ -173,15 +171,6 @@ public final class EpCluster implements AutoCloseable {
 
   public Router router() {
     return router;
-  }
-
-  /** Applies {@code action} to each live rank (stats collection). */
-  public <T> List<T> eachRank(IntFunction<T> action) {
-    List<T> out = new ArrayList<>();
-    for (int r = 0; r < ranks.length; r++) {
-      out.add(action.apply(r));
-    }
-    return out;
   }
 
   @Override
