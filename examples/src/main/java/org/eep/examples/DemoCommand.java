@@ -10,7 +10,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.eep.djl.model.Preset;
-import org.eep.examples.cluster.UcxProbe;
 import org.eep.examples.demo.DemoReport;
 import org.eep.examples.demo.DemoRun;
 import org.eep.examples.demo.FaultEvent;
@@ -21,6 +20,7 @@ import org.eep.examples.demo.RequestShape;
 import org.eep.examples.demo.Scenario;
 import org.eep.examples.demo.TimelineChart;
 import org.eep.examples.demo.Units;
+import org.eep.server.launcher.UcxProbe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,13 +1,14 @@
 package org.eep.examples;
 
 import org.eep.examples.bench.BenchCommand;
+import org.eep.examples.cluster.ClusterCommand;
 import org.eep.examples.config.ConfigCommand;
 import org.eep.examples.model.ModelCommand;
 import org.eep.examples.plan.SimulateCommand;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** The {@code eep} command line: {@code ./eep <command>}. */
 @Command(name = "eep", mixinStandardHelpOptions = true, version = "eep 0.1.0",

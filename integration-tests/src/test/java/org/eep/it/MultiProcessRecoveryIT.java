@@ -17,7 +17,7 @@ import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.SlotState;
 import org.eep.djl.runtime.GenerationRequest;
 import org.eep.djl.runtime.GenerationResult;
-import org.eep.examples.cluster.ProcessCluster;
+import org.eep.server.launcher.ProcessCluster;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

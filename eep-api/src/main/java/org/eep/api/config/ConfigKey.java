@@ -2,12 +2,14 @@ package org.eep.api.config;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * One documented configuration key: its name ({@code eep_*}), what it accepts, its default and a
  * one-line description. Immutable. The core keys are in {@link EepKeys}; a provider declares its
- * own through {@link org.eep.api.spi.NamedProvider#configKeys()}.
+ * own through a {@link ConfigKeySource}.
  */
 public record ConfigKey(String name, ValueType type, String defaultValue, String description) {
   public ConfigKey {
@@ -38,6 +40,19 @@ public record ConfigKey(String name, ValueType type, String defaultValue, String
 
   public static ConfigKey choice(String name, String defaultValue, String description, String... choices) {
     return new ConfigKey(name, new ValueType.Choice(List.of(choices)), defaultValue, description);
+  }
+
+  /**
+   * A choice among the constants of {@code defaultValue}'s enum, spelled in lower case; read it
+   * with {@link EepConfig#getEnum}.
+   */
+  public static <E extends Enum<E>> ConfigKey choice(String name, E defaultValue, String description) {
+    requireNonNull(defaultValue, "defaultValue is null");
+    List<String> choices = new ArrayList<>();
+    for (E e : defaultValue.getDeclaringClass().getEnumConstants()) {
+      choices.add(e.name().toLowerCase(Locale.ROOT));
+    }
+    return new ConfigKey(name, new ValueType.Choice(choices), defaultValue.name().toLowerCase(Locale.ROOT), description);
   }
 
   public static ConfigKey flag(String name, boolean defaultValue, String description) {

@@ -8,10 +8,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.TreeMap;
 import org.eep.api.internal.util.Names;
-import org.eep.api.spi.NamedProvider;
-import org.eep.api.spi.Providers;
 
 /**
  * A typed, read-only view of EEP's options. Built once from DJL-style options ({@code eep_*} keys,
@@ -99,6 +98,21 @@ public final class EepConfig {
     return Double.parseDouble(raw(key));
   }
 
+  /**
+   * A choice key as the constant of {@code type} with the same name (case-insensitive), for keys
+   * made with {@link ConfigKey#choice(String, Enum, String)}.
+   */
+  public <E extends Enum<E>> E getEnum(ConfigKey key, Class<E> type) {
+    requireNonNull(type, "type is null");
+    String raw = raw(key);
+    for (E e : type.getEnumConstants()) {
+      if (e.name().equalsIgnoreCase(raw)) {
+        return e;
+      }
+    }
+    throw new ConfigException(key.name() + "=" + raw + " names no constant of " + type.getSimpleName());
+  }
+
   public boolean getBoolean(ConfigKey key) {
     return Boolean.parseBoolean(raw(key));
   }
@@ -155,8 +169,8 @@ public final class EepConfig {
   private static Map<String, ConfigKey> knownKeys() {
     Map<String, ConfigKey> known = new LinkedHashMap<>();
     EepKeys.all().forEach(k -> known.put(k.name(), k));
-    for (NamedProvider p : Providers.everything()) {
-      p.configKeys().forEach(k -> known.putIfAbsent(k.name(), k));
+    for (ConfigKeySource source : ServiceLoader.load(ConfigKeySource.class, EepConfig.class.getClassLoader())) {
+      source.configKeys().forEach(k -> known.putIfAbsent(k.name(), k));
     }
     return known;
   }

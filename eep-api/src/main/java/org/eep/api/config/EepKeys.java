@@ -30,8 +30,8 @@ public final class EepKeys {
       "Interval between a rank's heartbeats.");
   public static final ConfigKey HEARTBEAT_MISSES = ConfigKey.integer("eep_heartbeat_misses", 10, 1, 1000,
       "Heartbeats a rank may miss before it is declared failed.");
-  public static final ConfigKey ON_COVERAGE_LOSS = ConfigKey.choice("eep_on_coverage_loss", "refuse",
-      "When an expert has no replica left: refuse requests, or drop it from top-k.", "refuse", "drop");
+  public static final ConfigKey ON_COVERAGE_LOSS = ConfigKey.choice("eep_on_coverage_loss", CoverageLossPolicy.REFUSE,
+      "When an expert has no replica left: refuse requests, or drop it from top-k.");
   public static final ConfigKey SEED = ConfigKey.integer("eep_seed", 42, Long.MIN_VALUE, Long.MAX_VALUE,
       "Seed of every deterministic choice (placement ties, generated models).");
   public static final ConfigKey MAX_NEW_TOKENS = ConfigKey.integer("eep_max_new_tokens", 512, 1, 1 << 20,

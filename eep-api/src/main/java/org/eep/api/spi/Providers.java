@@ -23,7 +23,7 @@ public final class Providers {
       TransportProvider.class.getName() + "/ucx", "org.eep:eep-comm-ucx",
       TransportProvider.class.getName() + "/tcp", "org.eep:eep-comm-netty",
       MembershipProvider.class.getName() + "/zookeeper", "org.eep:eep-membership-zookeeper",
-      PlacementPolicyProvider.class.getName() + "/balanced", "org.eep:eep-djl-plugin");
+      PlacementPolicyProvider.class.getName() + "/balanced", "org.eep:eep-placement");
 
   private Providers() {}
 

@@ -2,7 +2,7 @@ package org.eep.comm.netty;
 
 import java.util.Map;
 import org.eep.api.config.EepConfig;
-import org.eep.api.contract.TransportContract;
+import org.eep.testkit.TransportContract;
 
 /** With {@code eep_secret} set (every frame tagged and verified), {@code tcp} still passes the whole kit. */
 class NettyAuthenticatedTransportContractTest extends TransportContract {

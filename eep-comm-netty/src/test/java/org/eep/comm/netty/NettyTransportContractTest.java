@@ -2,7 +2,7 @@ package org.eep.comm.netty;
 
 import java.util.Map;
 import org.eep.api.config.EepConfig;
-import org.eep.api.contract.TransportContract;
+import org.eep.testkit.TransportContract;
 
 /** The {@code tcp} transport passes the conformance kit every transport must pass. */
 class NettyTransportContractTest extends TransportContract {

@@ -2,7 +2,7 @@ package org.eep.comm.ucx;
 
 import java.util.Map;
 import org.eep.api.config.EepConfig;
-import org.eep.api.contract.TransportContract;
+import org.eep.testkit.TransportContract;
 
 /** With {@code eep_secret} set (every frame tagged and verified), {@code ucx} still passes the whole kit. */
 class UcxAuthenticatedTransportContractTest extends TransportContract {

@@ -2,7 +2,7 @@ package org.eep.comm.ucx;
 
 import java.util.Map;
 import org.eep.api.config.EepConfig;
-import org.eep.api.contract.TransportContract;
+import org.eep.testkit.TransportContract;
 
 class UcxTransportContractTest extends TransportContract {
   @Override

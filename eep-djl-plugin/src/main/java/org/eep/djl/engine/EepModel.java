@@ -32,10 +32,10 @@ import org.eep.api.config.ConfigException;
 import org.eep.api.config.EepConfig;
 import org.eep.api.config.EepKeys;
 import org.eep.djl.inject.EepModule;
+import org.eep.djl.metrics.PrometheusEndpoint;
 import org.eep.djl.model.CheckpointException;
 import org.eep.djl.model.CheckpointGenerator;
 import org.eep.djl.model.MoeConfig;
-import org.eep.djl.metrics.PrometheusEndpoint;
 import org.eep.djl.runtime.EpCluster;
 
 /**

@@ -14,11 +14,12 @@ import org.eep.api.membership.MembershipProvider;
 import org.eep.api.placement.PlacementPolicy;
 import org.eep.api.placement.PlacementPolicyProvider;
 import org.eep.api.spi.Providers;
+import org.eep.djl.model.CheckpointGenerator;
 import org.eep.djl.model.MoeConfig;
-import org.eep.djl.placement.TierBandwidths;
 import org.eep.djl.runtime.EpCluster;
 import org.eep.djl.runtime.StepHooks;
-import org.eep.djl.runtime.TierMeasurement;
+import org.eep.placement.repair.TierBandwidths;
+import org.eep.placement.repair.TierMeasurement;
 
 /**
  * Wires an EP instance from its configuration: the transport, membership and placement providers
@@ -71,7 +72,7 @@ public final class EepModule extends AbstractModule {
   @Singleton
   TierBandwidths bandwidths(EepConfig c, MoeConfig m) {
     String spec = c.getString(EepKeys.TIER_BANDWIDTH);
-    return "auto".equals(spec) ? TierMeasurement.measure(modelDir, m) : TierBandwidths.parseGBps(spec);
+    return "auto".equals(spec) ? TierMeasurement.measure(modelDir.resolve(CheckpointGenerator.WEIGHTS), m.expertBytesAllLayers()) : TierBandwidths.parseGBps(spec);
   }
 
   @Provides

@@ -11,11 +11,11 @@ import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 import org.eep.api.comm.TransportStats;
 import org.eep.api.membership.MembershipView;
-import org.eep.djl.placement.Tier;
 import org.eep.djl.runtime.EpCluster;
 import org.eep.djl.runtime.ExecutedRepair;
 import org.eep.djl.runtime.RankRuntime;
 import org.eep.djl.runtime.RankStats;
+import org.eep.placement.repair.Tier;
 
 /**
  * Micrometer meters of an EP instance running in this JVM ({@link EpCluster}): the instance as its

@@ -53,6 +53,11 @@ public record MoeConfig(
     return 3L * hiddenSize * moeIntermediateSize * Float.BYTES;
   }
 
+  /** Bytes of one logical expert over every layer: what a repair moves to restore it. */
+  public long expertBytesAllLayers() {
+    return expertBytes() * numLayers;
+  }
+
   public static MoeConfig read(Path dir) {
     Path file = dir.resolve(FILE);
     if (!Files.isRegularFile(file)) {

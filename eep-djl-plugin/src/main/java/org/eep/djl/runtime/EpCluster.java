@@ -15,8 +15,8 @@ import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.placement.PlacementPolicy;
 import org.eep.djl.model.MoeConfig;
-import org.eep.djl.placement.Sizing;
-import org.eep.djl.placement.TierBandwidths;
+import org.eep.placement.Sizing;
+import org.eep.placement.repair.TierBandwidths;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import org.eep.djl.model.MoeConfig;
+import org.eep.djl.model.MoeMath;
 
 /**
  * One rank's expert slots: per layer, stacked tensors [slots, …] for the gate, up and down

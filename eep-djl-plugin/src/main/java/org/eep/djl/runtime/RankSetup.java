@@ -9,7 +9,7 @@ import org.eep.api.config.EepConfig;
 import org.eep.api.membership.MembershipProvider;
 import org.eep.api.placement.PlacementPolicy;
 import org.eep.djl.model.MoeConfig;
-import org.eep.djl.placement.TierBandwidths;
+import org.eep.placement.repair.TierBandwidths;
 
 /**
  * Everything one rank needs to start. {@code bandwidths} must be the same on every rank (the repair

@@ -14,7 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.eep.api.internal.local.LocalMembershipService;
 import org.eep.api.membership.SlotState;
-import org.eep.djl.placement.Tier;
+import org.eep.placement.repair.Tier;
 import org.junit.jupiter.api.Test;
 
 class ElasticityTest {

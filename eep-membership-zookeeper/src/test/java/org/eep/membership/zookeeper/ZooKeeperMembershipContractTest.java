@@ -2,7 +2,7 @@ package org.eep.membership.zookeeper;
 
 import java.util.Map;
 import org.eep.api.config.EepConfig;
-import org.eep.api.contract.ElasticMembershipContract;
+import org.eep.testkit.ElasticMembershipContract;
 
 /** The elastic membership contract against an embedded ZooKeeper server (one per instance). */
 class ZooKeeperMembershipContractTest extends ElasticMembershipContract {

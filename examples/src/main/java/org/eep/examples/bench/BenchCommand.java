@@ -1,6 +1,8 @@
 package org.eep.examples.bench;
 
 import org.eep.examples.bench.membership.MembershipBenchCommand;
+import org.eep.examples.bench.restart.ProcessRestartBenchCommand;
+import org.eep.examples.bench.step.StepBenchCommand;
 import org.eep.examples.bench.transport.TransportBenchCommand;
 import org.eep.examples.plan.PlanBenchCommand;
 import picocli.CommandLine.Command;

@@ -16,6 +16,7 @@ import org.eep.examples.demo.DemoReport;
 import org.eep.examples.demo.DemoRun;
 import org.eep.examples.demo.ModelCache;
 import org.eep.examples.demo.Recorder;
+import org.eep.examples.demo.RequestRecord;
 import org.eep.examples.demo.RequestShape;
 import org.eep.examples.demo.Scenario;
 import picocli.CommandLine.Command;

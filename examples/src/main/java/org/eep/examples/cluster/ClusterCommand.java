@@ -23,6 +23,8 @@ import org.eep.djl.runtime.GenerationRequest;
 import org.eep.djl.runtime.GenerationResult;
 import org.eep.djl.runtime.RequestRejectedException;
 import org.eep.examples.demo.ModelCache;
+import org.eep.server.launcher.ProcessCluster;
+import org.eep.server.launcher.UcxProbe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -13,9 +13,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.eep.api.membership.MembershipView;
-import org.eep.djl.placement.RepairAction;
-import org.eep.djl.placement.Tier;
 import org.eep.djl.runtime.RankStats;
+import org.eep.placement.repair.RepairAction;
+import org.eep.placement.repair.Tier;
 
 /**
  * {@code report.json} of a demo run: request accounting, the reference check, the fault-timeline

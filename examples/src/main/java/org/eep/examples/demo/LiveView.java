@@ -7,6 +7,8 @@ import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.eep.api.comm.Phase;
+import org.eep.api.membership.InstanceState;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.Slot;
 

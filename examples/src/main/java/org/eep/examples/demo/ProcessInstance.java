@@ -17,14 +17,14 @@ import org.eep.api.config.EepConfig;
 import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.SlotState;
-import org.eep.djl.placement.RepairAction;
-import org.eep.djl.placement.Tier;
 import org.eep.djl.runtime.ExecutedRepair;
 import org.eep.djl.runtime.GenerationRequest;
 import org.eep.djl.runtime.GenerationResult;
 import org.eep.djl.runtime.RankStats;
 import org.eep.djl.runtime.TokenListener;
-import org.eep.examples.cluster.ProcessCluster;
+import org.eep.placement.repair.RepairAction;
+import org.eep.placement.repair.Tier;
+import org.eep.server.launcher.ProcessCluster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -16,13 +16,15 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.eep.api.placement.ExpertPlacement;
+import org.eep.api.placement.LoadSnapshot;
 import org.eep.api.placement.PlacementRequest;
-import org.eep.djl.placement.BalancedPlacementPolicy;
-import org.eep.djl.placement.RepairPlan;
-import org.eep.djl.placement.RepairPlanner;
-import org.eep.djl.placement.SourceCatalog;
-import org.eep.djl.placement.Sizing;
-import org.eep.djl.placement.Tier;
+import org.eep.djl.runtime.HostBackup;
+import org.eep.placement.Sizing;
+import org.eep.placement.balanced.BalancedPlacementPolicy;
+import org.eep.placement.repair.RepairPlan;
+import org.eep.placement.repair.RepairPlanner;
+import org.eep.placement.repair.SourceCatalog;
+import org.eep.placement.repair.Tier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -126,7 +128,7 @@ public final class PlanBenchCommand implements Callable<Integer> {
   private Case measure(String series, int n, int spr, int logical, PlanSupport.Fabric fabric, long bytesPerExpert) {
     System.err.printf(Locale.ROOT, "eep bench plan: %s, %d ranks x %d slots, %d experts...%n", series, n, spr, logical);
     BalancedPlacementPolicy policy = new BalancedPlacementPolicy();
-    PlacementRequest request = new PlacementRequest(logical, n, spr, PlanSupport.allRanks(n), PlanSupport.zipf(logical, 1.0, seed), seed);
+    PlacementRequest request = new PlacementRequest(logical, n, spr, PlanSupport.allRanks(n), LoadSnapshot.zipf(logical, 1.0, seed), seed);
     Timing place = time(() -> policy.place(request));
     ExpertPlacement placed = policy.place(request);
     SourceCatalog catalog = PlanSupport.catalog(placed, RANKS_PER_NODE, PlanSupport.HostBackup.NODE);

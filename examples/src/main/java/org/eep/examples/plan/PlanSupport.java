@@ -7,9 +7,9 @@ import java.util.Map;
 import java.util.Random;
 import org.eep.api.placement.ExpertPlacement;
 import org.eep.api.placement.LoadSnapshot;
-import org.eep.djl.placement.PeerBandwidth;
-import org.eep.djl.placement.SourceCatalog;
-import org.eep.djl.placement.TierBandwidths;
+import org.eep.placement.repair.PeerBandwidth;
+import org.eep.placement.repair.SourceCatalog;
+import org.eep.placement.repair.TierBandwidths;
 
 /** Shared pieces of {@code eep bench plan} and {@code eep simulate}: loads, fabrics, host backups. */
 final class PlanSupport {
@@ -25,22 +25,6 @@ final class PlanSupport {
   /** Bytes of one SwiGLU expert of one layer: gate, up and down projections. */
   static long expertBytesPerLayer(int hidden, int intermediate, double bytesPerParam) {
     return (long) Math.ceil(3.0 * hidden * intermediate * bytesPerParam);
-  }
-
-  /** Zipf-like loads ({@code 1/(i+1)^s}) shuffled over the experts with {@code seed}; {@code s = 0} is uniform. */
-  static LoadSnapshot zipf(int experts, double s, long seed) {
-    double[] load = new double[experts];
-    for (int i = 0; i < experts; i++) {
-      load[i] = 1_000_000.0 / Math.pow(i + 1, s);
-    }
-    Random rnd = new Random(seed);
-    for (int i = experts - 1; i > 0; i--) {
-      int j = rnd.nextInt(i + 1);
-      double t = load[i];
-      load[i] = load[j];
-      load[j] = t;
-    }
-    return new LoadSnapshot(seed, load);
   }
 
   static BitSet allRanks(int n) {

@@ -13,13 +13,14 @@ import java.util.stream.IntStream;
 import org.eep.api.placement.ExpertPlacement;
 import org.eep.api.placement.LoadSnapshot;
 import org.eep.api.placement.PlacementRequest;
-import org.eep.djl.placement.BalancedPlacementPolicy;
-import org.eep.djl.placement.RepairPlan;
-import org.eep.djl.placement.RepairPlanner;
-import org.eep.djl.placement.Sizing;
-import org.eep.djl.placement.SourceCatalog;
-import org.eep.djl.placement.Tier;
-import org.eep.djl.placement.TierBandwidths;
+import org.eep.djl.runtime.HostBackup;
+import org.eep.placement.Sizing;
+import org.eep.placement.balanced.BalancedPlacementPolicy;
+import org.eep.placement.repair.RepairPlan;
+import org.eep.placement.repair.RepairPlanner;
+import org.eep.placement.repair.SourceCatalog;
+import org.eep.placement.repair.Tier;
+import org.eep.placement.repair.TierBandwidths;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -111,7 +112,7 @@ public final class SimulateCommand implements Callable<Integer> {
 
     long perLayer = PlanSupport.expertBytesPerLayer(hidden, intermediate, bytesPerParam);
     long bytesPerExpert = perLayer * layers;
-    LoadSnapshot load = PlanSupport.zipf(experts, zipf, seed);
+    LoadSnapshot load = LoadSnapshot.zipf(experts, zipf, seed);
     ExpertPlacement placed = new BalancedPlacementPolicy().place(new PlacementRequest(experts, ep, spr, PlanSupport.allRanks(ep), load, seed));
     SourceCatalog catalog = PlanSupport.catalog(placed, ranksPerNode, backup);
     TierBandwidths tiers = fabric.tiers();

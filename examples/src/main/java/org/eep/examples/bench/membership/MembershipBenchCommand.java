@@ -13,11 +13,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.eep.examples.bench.BenchmarksDoc;
 import org.eep.examples.bench.membership.MembershipBench.Result;
 import org.eep.examples.bench.membership.MembershipBench.Settings;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code ./eep bench membership --out DIR}: evidence → every rank applied the resulting view, for

@@ -14,9 +14,9 @@ import org.eep.api.config.EepConfig;
 import org.eep.djl.model.Preset;
 import org.eep.djl.runtime.GenerationRequest;
 import org.eep.examples.bench.BenchmarksDoc;
-import org.eep.examples.cluster.ProcessCluster;
-import org.eep.examples.cluster.UcxProbe;
 import org.eep.examples.demo.ModelCache;
+import org.eep.server.launcher.ProcessCluster;
+import org.eep.server.launcher.UcxProbe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -12,13 +12,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.eep.examples.bench.BenchmarksDoc;
 import org.eep.examples.bench.transport.TransportBench.Detection;
 import org.eep.examples.bench.transport.TransportBench.Report;
 import org.eep.examples.bench.transport.TransportBench.Settings;
 import org.eep.examples.bench.transport.TransportBench.Throughput;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code ./eep bench transport --out DIR}: all-to-all dispatch + combine rounds per second of a

@@ -1,0 +1,265 @@
+package org.eep.server.launcher;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eep.api.config.EepConfig;
+import org.eep.api.config.EepKeys;
+import org.eep.api.membership.MembershipProvider;
+import org.eep.api.membership.MembershipView;
+import org.eep.api.spi.Providers;
+import org.eep.djl.model.CheckpointGenerator;
+import org.eep.djl.model.MoeConfig;
+import org.eep.djl.runtime.GenerationRequest;
+import org.eep.djl.runtime.GenerationResult;
+import org.eep.djl.runtime.Router;
+import org.eep.djl.runtime.TokenListener;
+import org.eep.membership.zookeeper.EmbeddedZooKeeper;
+import org.eep.placement.repair.TierBandwidths;
+import org.eep.placement.repair.TierMeasurement;
+import org.eep.server.rank.RankProcess;
+
+/**
+ * An EP instance of rank processes on this machine: one JVM per rank ({@link RankProcess}), an
+ * embedded ZooKeeper server when {@code eep_zookeeper_connect=embedded}, and the front end
+ * ({@link Router}) in this JVM. Streams every rank's output with a {@code [rank N]} prefix and lets
+ * the caller {@link #kill} ({@code kill -9}), {@link #stop} ({@code SIGSTOP}), {@link #cont} and
+ * {@link #restart} ranks. Sets {@code UCX_NET_DEVICES=lo} and {@code UCX_TLS=tcp,self} for the
+ * ranks unless the environment already says otherwise. Thread-safe.
+ */
+public final class ProcessCluster implements AutoCloseable {
+  private static final Pattern READY = Pattern.compile(RankProcess.READY + " rank=(\\d+) incarnation=(\\d+) http=(\\d+)");
+
+  private final EepConfig config;
+  private final Path modelDir;
+  private final Consumer<String> log;
+  private final RemoteRank[] ranks;
+  private final EmbeddedZooKeeper zookeeper;
+  private final Map<String, String> rankOptions = new LinkedHashMap<>();
+  private final Router router;
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  private ProcessCluster(EepConfig base, Path modelDir, Consumer<String> log) {
+    this.modelDir = requireNonNull(modelDir, "modelDir is null");
+    this.log = requireNonNull(log, "log is null");
+    String membership = base.getString(EepKeys.MEMBERSHIP);
+    if (!membership.equals("zookeeper")) {
+      throw new IllegalArgumentException("rank processes need a membership provider that spans processes: eep_membership="
+          + membership + " is in-process only; use zookeeper");
+    }
+    if (base.getString(EepKeys.TRANSPORT).equals("local")) {
+      throw new IllegalArgumentException("rank processes need a transport that spans processes: eep_transport=local is "
+          + "in-process only; use ucx or tcp");
+    }
+    EepConfig c = base;
+    if ("embedded".equals(base.asMap().getOrDefault("eep_zookeeper_connect", "embedded"))) {
+      zookeeper = EmbeddedZooKeeper.start();
+      c = c.with("eep_zookeeper_connect", zookeeper.connectString());
+    } else {
+      zookeeper = null;
+    }
+    if ("auto".equals(c.getString(EepKeys.TIER_BANDWIDTH))) {
+      // Every rank plans repairs alone and all must agree: measure the tiers once, here, for all of them.
+      TierBandwidths b = TierMeasurement.measure(modelDir.resolve(CheckpointGenerator.WEIGHTS), MoeConfig.read(modelDir).expertBytesAllLayers());
+      c = c.with(EepKeys.TIER_BANDWIDTH.name(), String.format(java.util.Locale.ROOT, "peer=%.6f,host=%.6f,disk=%.6f",
+          b.peerBytesPerSec() / 1e9, b.hostBytesPerSec() / 1e9, b.diskBytesPerSec() / 1e9));
+    }
+    this.config = c;
+    rankOptions.putAll(c.asMap());
+    int n = c.getInt(EepKeys.MAX_RANKS);
+    ranks = new RemoteRank[n];
+    for (int r = 0; r < n; r++) {
+      ranks[r] = new RemoteRank(r, http);
+    }
+    router = new Router(c, MoeConfig.read(modelDir), n, r -> ranks[r],
+        Providers.find(MembershipProvider.class, "zookeeper").create(c));
+  }
+
+  /** Starts every rank process and returns once all serve. */
+  public static ProcessCluster start(EepConfig config, Path modelDir, Consumer<String> log) throws IOException, InterruptedException {
+    ProcessCluster c = new ProcessCluster(config, modelDir, log);
+    try {
+      for (int r = 0; r < c.ranks.length; r++) {
+        c.launch(r);
+      }
+      c.awaitServing(c.ranks.length, Duration.ofMinutes(5));
+      return c;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  private void launch(int r) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("-Dai.djl.offline=true");
+    cmd.add("-Dai.djl.pytorch.num_threads=1");
+    cmd.add("-Dai.djl.pytorch.num_interop_threads=1");
+    cmd.add("-Xss4m");
+    cmd.add(RankProcess.class.getName());
+    cmd.add("--model");
+    cmd.add(modelDir.toString());
+    rankOptions.forEach((k, v) -> cmd.add(k + "=" + v));
+    cmd.add("eep_rank=" + r);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putIfAbsent("UCX_NET_DEVICES", "lo");
+    pb.environment().putIfAbsent("UCX_TLS", "tcp,self");
+    Process p = pb.start();
+    ranks[r].started(p);
+    Thread pump = new Thread(() -> pump(r, p), "eep-rank-" + r + "-log");
+    pump.setDaemon(true);
+    pump.start();
+  }
+
+  private void pump(int r, Process p) {
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        Matcher m = READY.matcher(line);
+        if (m.find()) {
+          ranks[r].ready(Long.parseLong(m.group(2)), Integer.parseInt(m.group(3)));
+        }
+        log.accept("[rank " + r + "] " + line);
+      }
+    } catch (IOException e) {
+      log.accept("[rank " + r + "] output closed: " + e.getMessage());
+    }
+  }
+
+  /** Blocks until {@code n} ranks serve (liveness bound {@code timeout}). */
+  public void awaitServing(int n, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (router.servingCount() < n) {
+      for (RemoteRank r : ranks) {
+        Process p = r.process();
+        if (p != null && !p.isAlive() && p.exitValue() != 0 && p.exitValue() != 137) {
+          throw new IllegalStateException("rank " + r.rank() + " exited with code " + p.exitValue());
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(router.servingCount() + " of " + n + " ranks serving after " + timeout);
+      }
+      router.observer().awaitEpoch(router.observer().currentView().epoch() + 1, Duration.ofMillis(100));
+    }
+  }
+
+  public CompletableFuture<GenerationResult> submit(GenerationRequest request, TokenListener listener) {
+    return router.submit(request, listener);
+  }
+
+  /** {@code kill -9} of rank {@code r}'s process. */
+  public void kill(int r) {
+    ranks[r].process().destroyForcibly();
+  }
+
+  /** {@code SIGSTOP}: the process freezes; it raises no transport error, only silence. */
+  public void stop(int r) throws IOException, InterruptedException {
+    signal(r, "STOP");
+  }
+
+  /** {@code SIGCONT}: a frozen process runs again (and finds itself evicted if it was). */
+  public void cont(int r) throws IOException, InterruptedException {
+    signal(r, "CONT");
+  }
+
+  private void signal(int r, String sig) throws IOException, InterruptedException {
+    int code = new ProcessBuilder("kill", "-" + sig, Long.toString(ranks[r].process().pid())).inheritIO().start().waitFor();
+    if (code != 0) {
+      throw new IOException("kill -" + sig + " " + ranks[r].process().pid() + " exited with " + code);
+    }
+  }
+
+  /** Starts a new process for rank {@code r} (the old one must be dead); it rejoins as a new incarnation. */
+  public void restart(int r) throws IOException, InterruptedException {
+    Process old = ranks[r].process();
+    if (old != null && old.isAlive()) {
+      throw new IllegalStateException("rank " + r + " is still running (pid " + old.pid() + ")");
+    }
+    if (old != null) {
+      old.waitFor();
+    }
+    launch(r);
+  }
+
+  /** Rank {@code r}'s status document (counters, transport stats), or null if it does not answer. */
+  public com.google.gson.JsonObject status(int r) {
+    return ranks[r].status();
+  }
+
+  /**
+   * The rank whose process streamed the token a {@code TokenListener} of {@link #submit} is being
+   * called with, when called from that listener (the owner of the request at that moment); else -1.
+   */
+  public static int emittingRank() {
+    return RemoteRank.emittingRank();
+  }
+
+  /** Whether rank {@code r}'s process runs (a stopped process runs). */
+  public boolean alive(int r) {
+    Process p = ranks[r].process();
+    return p != null && p.isAlive();
+  }
+
+  /** The number of rank slots. */
+  public int size() {
+    return ranks.length;
+  }
+
+  /** Requests in flight in the front end. */
+  public int outstanding() {
+    return router.outstanding();
+  }
+
+  /** The incarnation rank {@code r}'s process last reported serving as. */
+  public long incarnation(int r) {
+    return ranks[r].incarnation();
+  }
+
+  public MembershipView view() {
+    return router.observer().currentView();
+  }
+
+  public Router router() {
+    return router;
+  }
+
+  public EepConfig config() {
+    return config;
+  }
+
+  @Override
+  public void close() {
+    router.close();
+    for (RemoteRank r : ranks) {
+      Process p = r.process();
+      if (p != null) {
+        p.destroyForcibly();
+        try {
+          p.waitFor();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+    if (zookeeper != null) {
+      zookeeper.close();
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package org.eep.server.launcher;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.eep.djl.runtime.GenerationRequest;
+import org.eep.djl.runtime.RankEndpoint;
+import org.eep.djl.runtime.RequestRejectedException;
+import org.eep.djl.runtime.RequestState;
+
+/**
+ * The front end's handle on a rank process: hands requests over HTTP on loopback and feeds the
+ * streamed tokens into the request's state. A broken stream is left to the router: the view that
+ * evicts the rank re-queues its requests. Thread-safe.
+ */
+final class RemoteRank implements RankEndpoint {
+  private static final Gson GSON = new Gson();
+  /** The rank whose stream is delivering a token on this thread (set around {@link RequestState#emit}), else -1. */
+  private static final ThreadLocal<Integer> EMITTING = ThreadLocal.withInitial(() -> -1);
+  private final int rank;
+  private final HttpClient http;
+  private volatile int port = -1;
+  private volatile long incarnation;
+  private volatile Process process;
+
+  RemoteRank(int rank, HttpClient http) {
+    this.rank = rank;
+    this.http = http;
+  }
+
+  void started(Process p) {
+    process = p;
+    port = -1;
+  }
+
+  void ready(long incarnation, int port) {
+    this.incarnation = incarnation;
+    this.port = port;
+  }
+
+  Process process() {
+    return process;
+  }
+
+  @Override
+  public int rank() {
+    return rank;
+  }
+
+  @Override
+  public long incarnation() {
+    return incarnation;
+  }
+
+  @Override
+  public boolean serving() {
+    Process p = process;
+    return p != null && p.isAlive() && port > 0;
+  }
+
+  @Override
+  public void submit(RequestState state, int[] alreadyEmitted, long ownerKey) {
+    GenerationRequest r = state.request();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("id", r.id());
+    body.put("prompt", r.prompt());
+    body.put("max_new_tokens", r.maxNewTokens());
+    body.put("emitted", alreadyEmitted);
+    body.put("owner", ownerKey);
+    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/generate"))
+        .POST(HttpRequest.BodyPublishers.ofString(GSON.toJson(body))).build();
+    http.sendAsync(req, HttpResponse.BodyHandlers.ofLines()).thenAccept(resp -> resp.body().forEach(line -> {
+      JsonObject o = GSON.fromJson(line, JsonObject.class);
+      if (o.has("i")) {
+        EMITTING.set(rank);
+        try {
+          state.emit(ownerKey, o.get("i").getAsInt(), o.get("t").getAsInt(), false);
+        } finally {
+          EMITTING.set(-1);
+        }
+      } else if (o.has("error") && state.owner() == ownerKey) {
+        state.fail(new RequestRejectedException(o.get("error").getAsString()));
+      }
+    }));
+  }
+
+  /** The rank whose stream delivers the token a {@code TokenListener} is called with on this thread, or -1. */
+  static int emittingRank() {
+    return EMITTING.get();
+  }
+
+  @Override
+  public int[] uncoveredExperts() {
+    JsonObject s = status();
+    return s == null || !s.has("uncovered") ? new int[0] : GSON.fromJson(s.get("uncovered"), int[].class);
+  }
+
+  /** The rank's /status document, or null if it does not answer. */
+  JsonObject status() {
+    if (port <= 0) {
+      return null;
+    }
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/status"))
+          .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
+      return GSON.fromJson(r.body(), JsonObject.class);
+    } catch (java.io.IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+}

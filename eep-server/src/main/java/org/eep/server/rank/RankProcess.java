@@ -1,0 +1,161 @@
+package org.eep.server.rank;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import com.google.inject.Guice;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.eep.api.config.EepConfig;
+import org.eep.api.config.EepKeys;
+import org.eep.djl.inject.EepModule;
+import org.eep.djl.runtime.EpCluster;
+import org.eep.djl.runtime.GenerationRequest;
+import org.eep.djl.runtime.GenerationResult;
+import org.eep.djl.runtime.RankRuntime;
+import org.eep.djl.runtime.TokenListener;
+
+/**
+ * One rank as its own process: {@code RankProcess --model DIR eep_key=value ...}. Runs the rank
+ * (joining through the configured membership, e.g. ZooKeeper) and serves the front end over HTTP on
+ * loopback: {@code POST /generate} streams a request's tokens as JSON lines, {@code GET /status}
+ * reports the rank's counters, executed repairs and step timings. Prints {@code EEP-RANK-READY rank=R incarnation=I http=PORT} each
+ * time an incarnation starts serving. An incarnation that finds itself evicted (a frozen process
+ * that was thawed) is replaced by a new one in the same process: it rejoins as a new incarnation.
+ */
+public final class RankProcess {
+  /** The line prefix a rank process prints each time an incarnation starts serving. */
+  public static final String READY = "EEP-RANK-READY";
+  /** Special floating-point values allowed: a repair's estimate is infinite over a tier of bandwidth 0. */
+  private static final Gson GSON = new com.google.gson.GsonBuilder().serializeSpecialFloatingPointValues().create();
+
+  private volatile RankRuntime current;
+
+  public static void main(String[] args) throws Exception {
+    Path model = null;
+    Map<String, String> options = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--model")) {
+        model = Path.of(args[++i]);
+      } else if (args[i].contains("=")) {
+        String[] kv = args[i].split("=", 2);
+        options.put(kv[0], kv[1]);
+      } else {
+        throw new IllegalArgumentException("unexpected argument '" + args[i] + "'; expected --model DIR and eep_key=value pairs");
+      }
+    }
+    if (model == null) {
+      throw new IllegalArgumentException("--model DIR is required");
+    }
+    new RankProcess().run(model, EepConfig.fromEnvironment(options));
+  }
+
+  private void run(Path model, EepConfig config) throws Exception {
+    int rank = config.getInt(EepKeys.RANK);
+    if (rank < 0) {
+      throw new IllegalArgumentException("a rank process needs eep_rank >= 0");
+    }
+    if ("auto".equals(config.getString(EepKeys.TIER_BANDWIDTH))) {
+      throw new IllegalArgumentException("eep_tier_bandwidth=auto would be measured differently by each rank process, and every "
+          + "rank must plan repairs with the same numbers: give explicit values (peer=..,host=..,disk=.. in GB/s); "
+          + "the cluster launcher measures once and passes them");
+    }
+    HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+    http.setExecutor(Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "eep-rank-http");
+      t.setDaemon(true);
+      return t;
+    }));
+    http.createContext("/generate", this::generate);
+    http.createContext("/status", this::status);
+    http.start();
+    try (NDManager manager = NDManager.newBaseManager()) {
+      EpCluster.EpConfig ep = Guice.createInjector(new EepModule(config, model, manager)).getInstance(EpCluster.EpConfig.class);
+      while (true) {
+        RankRuntime r = new RankRuntime(ep.rankSetup(rank, false)).start();
+        current = r;
+        if (!r.awaitServing(java.time.Duration.ofMinutes(10))) {
+          throw new IllegalStateException("rank " + rank + " failed to start", r.failure());
+        }
+        System.out.println(READY + " rank=" + rank + " incarnation=" + r.incarnation() + " http=" + http.getAddress().getPort());
+        System.out.flush();
+        while (r.alive()) {
+          r.join(1000);
+        }
+        if (!r.evicted()) {
+          throw new IllegalStateException("rank " + rank + " stopped", r.failure());
+        }
+        System.out.println("rank " + rank + " incarnation " + r.incarnation() + " was evicted; rejoining as a new incarnation");
+        r.close();
+      }
+    }
+  }
+
+  private void generate(HttpExchange ex) throws IOException {
+    try (ex) {
+      JsonObject body;
+      try (InputStream in = ex.getRequestBody()) {
+        body = GSON.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8), JsonObject.class);
+      }
+      GenerationRequest req = new GenerationRequest(body.get("id").getAsString(), GSON.fromJson(body.get("prompt"), int[].class),
+          body.get("max_new_tokens").getAsInt());
+      int[] emitted = GSON.fromJson(body.get("emitted"), int[].class);
+      long owner = body.get("owner").getAsLong();
+      RankRuntime r = current;
+      LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+      CompletableFuture<GenerationResult> f = r.serve(req, emitted, owner, (id, i, t) -> lines.add("{\"i\":" + i + ",\"t\":" + t + "}"));
+      f.whenComplete((res, err) -> lines.add(err == null ? "{\"done\":true,\"degraded\":" + res.degraded() + "}"
+          : GSON.toJson(Map.of("error", String.valueOf(err.getMessage())))));
+      ex.getResponseHeaders().add("Content-Type", "application/x-ndjson");
+      ex.sendResponseHeaders(200, 0);
+      OutputStream out = ex.getResponseBody();
+      while (true) {
+        String line = lines.take();
+        out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        if (!line.startsWith("{\"i\"")) {
+          break;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void status(HttpExchange ex) throws IOException {
+    try (ex) {
+      RankRuntime r = current;
+      Map<String, Object> s = new LinkedHashMap<>();
+      if (r != null) {
+        s.put("rank", r.rank());
+        s.put("incarnation", r.incarnation());
+        s.put("serving", r.serving());
+        s.put("uncovered", r.uncoveredExperts());
+        s.put("stats", r.stats());
+        s.put("transport", r.transport().stats());
+        s.put("repairs", r.repairs());
+        Map<String, Long> timings = new LinkedHashMap<>();
+        timings.put("denseNanos", r.timings().denseNanos());
+        timings.put("commNanos", r.timings().commNanos());
+        timings.put("expertNanos", r.timings().expertNanos());
+        s.put("timings", timings);
+      }
+      byte[] b = GSON.toJson(s).getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().add("Content-Type", "application/json");
+      ex.sendResponseHeaders(200, b.length);
+      ex.getResponseBody().write(b);
+    }
+  }
+}
