@@ -7,7 +7,8 @@ import org.eep.api.spi.NamedProvider;
  * Makes {@link Transport}s; selected by {@code eep_transport}. Found by
  * {@link org.eep.api.spi.Providers}. Thread-safe. A transport author reuses {@link Inbox} for
  * matching and fencing and {@link FrameCodec} for the wire header, and proves conformance with the
- * contract kit ({@code org.eep.api.contract.TransportContract} in the eep-api test-jar).
+ * contract kit ({@code org.eep.testkit.TransportContract} in the eep-testkit artifact). {@link
+ * AbstractTransport} is the skeleton to start from.
  */
 public interface TransportProvider extends NamedProvider {
 

@@ -1,5 +1,14 @@
 package org.eep.api.membership;
 
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+
 /**
  * One process's handle on the instance's membership: it reads and follows the committed views,
  * reports evidence, and takes, activates and leaves slots. A coordinator behind it (in-process for
@@ -28,7 +37,44 @@ public interface MembershipService extends AutoCloseable {
    *
    * @return the newest view known when the call returns
    */
-  MembershipView awaitEpoch(long minEpoch, java.time.Duration timeout) throws InterruptedException;
+  MembershipView awaitEpoch(long minEpoch, Duration timeout) throws InterruptedException;
+
+  /**
+   * Blocks until a view satisfying {@code condition} is learned (the current view counts) and
+   * returns the first such view. Driven by {@link #subscribe}: no polling. {@code condition} runs
+   * on the notification thread and must be quick.
+   *
+   * @throws TimeoutException if no such view is learned within {@code timeout}
+   */
+  default MembershipView awaitView(Predicate<MembershipView> condition, Duration timeout)
+      throws InterruptedException, TimeoutException {
+    requireNonNull(condition, "condition is null");
+    requireNonNull(timeout, "timeout is null");
+    CompletableFuture<MembershipView> found = new CompletableFuture<>();
+    AutoCloseable subscription = subscribe(v -> {
+      try {
+        if (!found.isDone() && condition.test(v)) {
+          found.complete(v);
+        }
+      } catch (RuntimeException e) {
+        found.completeExceptionally(e);
+      }
+    });
+    try {
+      return found.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (TimeoutException e) {
+      throw new TimeoutException("no view satisfied the condition within " + timeout + "; the newest is "
+          + currentView().summary());
+    } finally {
+      try {
+        subscription.close();
+      } catch (Exception e) {
+        // a subscription handle's close does not fail
+      }
+    }
+  }
 
   /** Reports evidence against a rank. Asynchronous: the outcome, if any, is a later view. */
   void reportEvidence(Evidence evidence);

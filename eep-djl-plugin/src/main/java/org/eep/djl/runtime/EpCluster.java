@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.eep.api.comm.TransportProvider;
 import org.eep.api.config.EepConfig;

@@ -25,7 +25,6 @@ import org.eep.djl.runtime.EpCluster;
 import org.eep.djl.runtime.GenerationRequest;
 import org.eep.djl.runtime.GenerationResult;
 import org.eep.djl.runtime.RankRuntime;
-import org.eep.djl.runtime.TokenListener;
 
 /**
  * One rank as its own process: {@code RankProcess --model DIR eep_key=value ...}. Runs the rank

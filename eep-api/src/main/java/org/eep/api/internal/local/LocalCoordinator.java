@@ -4,31 +4,33 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eep.api.membership.Evidence;
-import org.eep.api.membership.InstanceState;
 import org.eep.api.membership.MembershipException;
+import org.eep.api.membership.MembershipRequest;
+import org.eep.api.membership.MembershipRules.Answer;
+import org.eep.api.membership.MembershipRules.Decision;
+import org.eep.api.membership.MembershipRules;
 import org.eep.api.membership.MembershipView;
-import org.eep.api.membership.Slot;
-import org.eep.api.membership.SlotState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The in-process coordinator of one instance: turns evidence, joins, activations and missed
- * heartbeats into the next view and pushes it to every handle. With {@code elastic == false} it is
- * the {@code static} baseline: once all slots have been active, any change fails the instance.
- * All state changes are under this object's monitor.
+ * The in-process coordinator of one instance: turns joins, activations, leaves, evidence and
+ * missed heartbeats into the next view with {@link MembershipRules} ({@link MembershipRules#fixed()}
+ * for the {@code static} baseline) and pushes it to every handle. All state changes are under this
+ * object's monitor; a heartbeat monitor thread fails members that fall silent.
  */
 final class LocalCoordinator {
   private static final Logger LOG = LoggerFactory.getLogger(LocalCoordinator.class);
   private static final Map<String, LocalCoordinator> INSTANCES = new HashMap<>();
 
   private final String key;
-  private final boolean elastic;
+  private final MembershipRules rules;
   private final long heartbeatNanos;
   private final int heartbeatMisses;
   private final List<LocalMembershipService> handles = new CopyOnWriteArrayList<>();
@@ -36,12 +38,11 @@ final class LocalCoordinator {
   private final long[] lastHeartbeat;
   private long lastCheck = System.nanoTime();
   private MembershipView view;
-  private boolean formed;
   private int refs;
 
-  private LocalCoordinator(String key, int maxRanks, boolean elastic, Duration heartbeat, int misses) {
+  private LocalCoordinator(String key, int maxRanks, MembershipRules rules, Duration heartbeat, int misses) {
     this.key = key;
-    this.elastic = elastic;
+    this.rules = rules;
     this.heartbeatNanos = heartbeat.toNanos();
     this.heartbeatMisses = misses;
     this.view = MembershipView.initial(maxRanks);
@@ -54,10 +55,10 @@ final class LocalCoordinator {
     monitor.scheduleWithFixedDelay(this::checkHeartbeats, heartbeatNanos, heartbeatNanos, TimeUnit.NANOSECONDS);
   }
 
-  static LocalCoordinator acquire(String instance, int maxRanks, boolean elastic, Duration heartbeat, int misses) {
-    String key = (elastic ? "local/" : "static/") + instance;
+  static LocalCoordinator acquire(String instance, int maxRanks, MembershipRules rules, Duration heartbeat, int misses) {
+    String key = (rules.isElastic() ? "local/" : "static/") + instance;
     synchronized (INSTANCES) {
-      LocalCoordinator c = INSTANCES.computeIfAbsent(key, k -> new LocalCoordinator(k, maxRanks, elastic, heartbeat, misses));
+      LocalCoordinator c = INSTANCES.computeIfAbsent(key, k -> new LocalCoordinator(k, maxRanks, rules, heartbeat, misses));
       if (c.view.maxRanks() != maxRanks) {
         throw new MembershipException("Instance " + instance + " has " + c.view.maxRanks() + " slots; eep_max_ranks=" + maxRanks + " does not match");
       }
@@ -89,44 +90,19 @@ final class LocalCoordinator {
   }
 
   synchronized long join(int rank, String address) {
-    checkRank(rank);
-    Slot s = view.slot(rank);
-    if (view.state() == InstanceState.FAILED) {
-      throw new MembershipException("Instance has FAILED (static membership); restart it to serve again");
-    }
-    if (s.state().isMember()) {
-      throw new MembershipException("Slot " + rank + " is " + s.state() + " (incarnation " + s.incarnation() + "); it cannot be joined");
-    }
-    if (!elastic && formed) {
-      throw new MembershipException("Static membership: slot " + rank + " cannot be re-joined after formation");
-    }
-    long incarnation = s.incarnation() + 1;
+    long incarnation = inRange(rank) ? view.slot(rank).incarnation() + 1 : 1;
+    Answer a = answered(decide(new MembershipRequest.Join(rank, incarnation, address)));
     lastHeartbeat[rank] = System.nanoTime();
-    commit(view.next(new Slot(rank, SlotState.JOINING, incarnation, address), "rank " + rank + " joining (incarnation " + incarnation + ")"));
-    return incarnation;
+    return a.value();
   }
 
   synchronized MembershipView activate(int rank, long incarnation) {
-    checkRank(rank);
-    Slot s = view.slot(rank);
-    if (s.state() != SlotState.JOINING || s.incarnation() != incarnation) {
-      throw new MembershipException("Slot " + rank + " incarnation " + incarnation + " cannot be activated: slot is "
-          + s.state() + " with incarnation " + s.incarnation());
-    }
-    commit(view.next(s.withState(SlotState.ACTIVE), "rank " + rank + " active (incarnation " + incarnation + ")"));
-    if (view.activeCount() == view.maxRanks()) {
-      formed = true;
-    }
+    answered(decide(new MembershipRequest.Activate(rank, incarnation)));
     return view;
   }
 
   synchronized void leave(int rank, long incarnation) {
-    checkRank(rank);
-    Slot s = view.slot(rank);
-    if (s.incarnation() != incarnation || !s.state().isMember()) {
-      return;
-    }
-    fail(rank, SlotState.LEFT, "rank " + rank + " left");
+    answered(decide(new MembershipRequest.Leave(rank, incarnation)));
   }
 
   synchronized void heartbeat(int rank, long incarnation) {
@@ -136,35 +112,30 @@ final class LocalCoordinator {
   }
 
   synchronized void evidence(Evidence e) {
-    if (e.suspect() < 0 || e.suspect() >= view.maxRanks()) {
-      return;
+    Decision d = decide(new MembershipRequest.Report(e));
+    if (d.next().isEmpty()) {
+      LOG.debug("{} changes nothing in {}", e, view.summary());
     }
-    Slot s = view.slot(e.suspect());
-    if (!s.state().isMember() || s.incarnation() != e.incarnation()) {
-      LOG.debug("ignoring stale evidence {}", e);
-      return;
-    }
-    if (!e.confirms()) {
-      long silentFor = System.nanoTime() - lastHeartbeat[e.suspect()];
-      if (silentFor < 2 * heartbeatNanos) {
-        LOG.info("suspicion against rank {} cleared by a fresh heartbeat: {}", e.suspect(), e.detail());
-        return;
-      }
-    }
-    fail(e.suspect(), SlotState.FAILED, "rank " + e.suspect() + " failed: " + e.getClass().getSimpleName() + " from "
-        + (e.reporter() < 0 ? "coordinator" : "rank " + e.reporter()) + " (" + e.detail() + ")");
   }
 
-  private void fail(int rank, SlotState state, String why) {
-    if (view.state() == InstanceState.FAILED) {
-      return;
+  /** Applies one request under the rules: commits its view, if any, and returns the decision. */
+  private Decision decide(MembershipRequest request) {
+    Decision d;
+    try {
+      d = rules.decide(view, request, (rank, incarnation) -> System.nanoTime() - lastHeartbeat[rank] < 2 * heartbeatNanos);
+    } catch (Exception e) {
+      throw new IllegalStateException("the local liveness check does not fail", e);
     }
-    if (!elastic) {
-      MembershipView failedSlot = view.next(view.slot(rank).withState(state), why);
-      commit(new MembershipView(failedSlot.epoch(), InstanceState.FAILED, failedSlot.slots(), "static membership: " + why));
-      return;
+    d.next().ifPresent(this::commit);
+    return d;
+  }
+
+  private static Answer answered(Decision d) {
+    Answer a = d.answer().orElseThrow();
+    if (a.status() != Answer.Status.OK) {
+      throw new MembershipException(a.message());
     }
-    commit(view.next(view.slot(rank).withState(state), why));
+    return a;
   }
 
   private void checkHeartbeats() {
@@ -180,19 +151,23 @@ final class LocalCoordinator {
         }
         return;
       }
-      for (Slot s : view.slots()) {
-        if (s.state().isMember() && now - lastHeartbeat[s.rank()] > heartbeatMisses * heartbeatNanos) {
-          evidence(new Evidence.MissedHeartbeats(s.rank(), s.incarnation(), -1,
-              "no heartbeat for " + (now - lastHeartbeat[s.rank()]) / 1_000_000 + " ms"));
-        }
+      for (Optional<MembershipView> next = rules.sweep(view, s -> silence(s.rank(), now)); next.isPresent();
+          next = rules.sweep(view, s -> silence(s.rank(), now))) {
+        commit(next.get());
       }
     }
   }
 
-  private void checkRank(int rank) {
-    if (rank < 0 || rank >= view.maxRanks()) {
-      throw new MembershipException("Rank " + rank + " is outside [0, " + view.maxRanks() + ")");
-    }
+  /** Why {@code rank} counts as dead at {@code now}: its heartbeats stopped (empty while they come). */
+  private Optional<String> silence(int rank, long now) {
+    long silent = now - lastHeartbeat[rank];
+    return silent > heartbeatMisses * heartbeatNanos
+        ? Optional.of("MissedHeartbeats from coordinator (no heartbeat for " + silent / 1_000_000 + " ms)")
+        : Optional.empty();
+  }
+
+  private boolean inRange(int rank) {
+    return rank >= 0 && rank < view.maxRanks();
   }
 
   private void commit(MembershipView next) {

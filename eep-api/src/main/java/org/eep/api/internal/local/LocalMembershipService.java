@@ -3,31 +3,30 @@ package org.eep.api.internal.local;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import org.eep.api.membership.Evidence;
 import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
+import org.eep.api.membership.ViewFeed;
 import org.eep.api.membership.ViewListener;
 
 /**
  * One handle on a {@link LocalCoordinator}. Views reach listeners on this handle's own single
- * notification thread, in commit order. A joined slot heartbeats from a scheduler thread;
- * {@link #pauseHeartbeats} stops that without closing, to model a frozen (SIGSTOP'd) process.
+ * notification thread, in commit order ({@link ViewFeed}). A joined slot heartbeats from a
+ * scheduler thread; {@link #pauseHeartbeats} stops that without closing, to model a frozen
+ * (SIGSTOP'd) process.
  */
 public final class LocalMembershipService implements MembershipService {
   private final LocalCoordinator coordinator;
   private final Duration heartbeat;
   private final ExecutorService notifier;
   private final ScheduledExecutorService heartbeats;
-  private final List<Delivery> listeners = new CopyOnWriteArrayList<>();
-  private final Object viewLock = new Object();
-  private MembershipView current;
+  private final ViewFeed feed;
   private ScheduledFuture<?> heartbeatTask;
   private volatile boolean heartbeatsPaused;
   private volatile boolean closed;
@@ -37,55 +36,28 @@ public final class LocalMembershipService implements MembershipService {
     this.heartbeat = heartbeat;
     this.notifier = Executors.newSingleThreadExecutor(daemon("eep-local-views"));
     this.heartbeats = Executors.newSingleThreadScheduledExecutor(daemon("eep-local-heartbeat"));
+    this.feed = new ViewFeed(MembershipView.initial(coordinator.view().maxRanks()), notifier);
     coordinator.attach(this);
   }
 
   /** Called by the coordinator under its monitor, in commit order. */
   void learn(MembershipView view) {
-    synchronized (viewLock) {
-      if (current != null && view.epoch() <= current.epoch()) {
-        return;
-      }
-      current = view;
-      viewLock.notifyAll();
-    }
-    if (!closed) {
-      notifier.execute(() -> listeners.forEach(l -> l.offer(view)));
-    }
+    feed.publish(view);
   }
 
   @Override
   public MembershipView currentView() {
-    synchronized (viewLock) {
-      return current;
-    }
+    return feed.current();
   }
 
   @Override
   public AutoCloseable subscribe(ViewListener listener) {
-    requireNonNull(listener, "listener is null");
-    // Registered on the notifier thread, so it sees the current view first and then every later one exactly once.
-    Delivery delivery = new Delivery(listener);
-    notifier.execute(() -> {
-      listeners.add(delivery);
-      delivery.offer(currentView());
-    });
-    return () -> listeners.remove(delivery);
+    return feed.subscribe(listener);
   }
 
   @Override
   public MembershipView awaitEpoch(long minEpoch, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (viewLock) {
-      while (current.epoch() < minEpoch) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          break;
-        }
-        TimeUnit.NANOSECONDS.timedWait(viewLock, left);
-      }
-      return current;
-    }
+    return feed.awaitEpoch(minEpoch, timeout);
   }
 
   @Override
@@ -136,29 +108,13 @@ public final class LocalMembershipService implements MembershipService {
     }
     closed = true;
     coordinator.detach(this);
+    feed.close();
     heartbeats.shutdownNow();
     notifier.shutdownNow();
     coordinator.release();
   }
 
-  /** One listener and the last epoch it was given; used only on the notifier thread. */
-  private static final class Delivery {
-    private final ViewListener listener;
-    private long lastEpoch = -1;
-
-    Delivery(ViewListener listener) {
-      this.listener = listener;
-    }
-
-    void offer(MembershipView view) {
-      if (view.epoch() > lastEpoch) {
-        lastEpoch = view.epoch();
-        listener.onView(view);
-      }
-    }
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  private static ThreadFactory daemon(String name) {
     return r -> {
       Thread t = new Thread(r, name);
       t.setDaemon(true);

@@ -2,6 +2,7 @@ package org.eep.api.internal.local;
 
 import org.eep.api.config.EepConfig;
 import org.eep.api.membership.MembershipProvider;
+import org.eep.api.membership.MembershipRules;
 import org.eep.api.membership.MembershipService;
 
 /**
@@ -17,6 +18,6 @@ public final class StaticMembershipProvider implements MembershipProvider {
 
   @Override
   public MembershipService create(EepConfig config) {
-    return LocalMembershipProviders.create(config, false);
+    return LocalMembershipProviders.create(config, MembershipRules.fixed());
   }
 }

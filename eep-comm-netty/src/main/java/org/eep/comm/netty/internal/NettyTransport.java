@@ -18,23 +18,17 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
-import org.eep.api.comm.Fence;
+import org.eep.api.comm.AbstractTransport;
 import org.eep.api.comm.FrameAuth;
 import org.eep.api.comm.Inbox;
 import org.eep.api.comm.MalformedFrameException;
-import org.eep.api.comm.Message;
 import org.eep.api.comm.MessageHeader;
-import org.eep.api.comm.MessageKey;
 import org.eep.api.comm.PeerErrorListener;
 import org.eep.api.comm.Transport;
 import org.eep.api.comm.TransportException;
-import org.eep.api.comm.TransportStats;
 import org.eep.api.comm.UnauthenticatedFrameException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,14 +55,11 @@ import org.slf4j.LoggerFactory;
  * <p>Who calls it: made by {@link org.eep.comm.netty.NettyTransportProvider}; used by the EEP
  * runtime (one per rank) and by the contract kit.
  */
-public final class NettyTransport implements Transport {
+public final class NettyTransport extends AbstractTransport {
   private static final Logger LOG = LoggerFactory.getLogger(NettyTransport.class);
   private static final long SHUTDOWN_TIMEOUT_SECONDS = 5;
 
-  private final int rank;
   private final FrameAuth auth;
-  private final Inbox inbox;
-  private final PeerErrorListeners listeners = new PeerErrorListeners();
   private final EventLoopGroup group;
   private final ChannelGroup accepted;
   private final Bootstrap bootstrap;
@@ -76,15 +67,11 @@ public final class NettyTransport implements Transport {
   private final TcpAddress address;
   private final Map<Integer, PeerLink> links = new ConcurrentHashMap<>();
   private final Map<Integer, Object> peerLocks = new ConcurrentHashMap<>();
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private final LongAdder sent = new LongAdder();
-  private final LongAdder bytesSent = new LongAdder();
 
   private NettyTransport(TcpSettings settings, int rank, FrameAuth auth, EventLoopGroup group) {
-    this.rank = rank;
+    super(rank, settings.maxRanks());
     this.auth = auth;
     this.group = group;
-    this.inbox = new Inbox(Fence.open(settings.maxRanks()));
     this.accepted = new DefaultChannelGroup("eep-tcp-r" + rank, ImmediateEventExecutor.INSTANCE);
     this.bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
         .option(ChannelOption.TCP_NODELAY, true)
@@ -114,9 +101,6 @@ public final class NettyTransport implements Transport {
   public static NettyTransport open(TcpSettings settings, int rank, FrameAuth auth) {
     requireNonNull(settings, "settings is null");
     requireNonNull(auth, "auth is null");
-    if (rank < 0 || rank >= settings.maxRanks()) {
-      throw new IllegalArgumentException("rank " + rank + " outside [0, " + settings.maxRanks() + ")");
-    }
     EventLoopGroup group = newEventLoopGroup(settings.ioThreads(), rank);
     try {
       NettyTransport t = new NettyTransport(settings, rank, auth, group);
@@ -141,28 +125,23 @@ public final class NettyTransport implements Transport {
   }
 
   private Channel listen(String host) {
-    InboxHandler toInbox = new InboxHandler(inbox);
+    InboxHandler toInbox = new InboxHandler(inbox());
     ChannelFuture bound = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
         .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new IncomingChannelInitializer(accepted, auth.toReceiver(rank), this::malformed, toInbox))
+        .childHandler(new IncomingChannelInitializer(accepted, auth.toReceiver(rank()), this::malformed, toInbox))
         .bind(host, 0)
         .awaitUninterruptibly();
     if (!bound.isSuccess()) {
-      throw new TransportException(-1, "Rank " + rank + " cannot listen on " + host + " (eep_host)", bound.cause());
+      throw new TransportException(-1, "Rank " + rank() + " cannot listen on " + host + " (eep_host)", bound.cause());
     }
     return bound.channel();
   }
 
   private void malformed(Channel channel, MalformedFrameException e) {
-    inbox.countRejected(e);
-    LOG.warn("Rank {} dropped {} frame from {} and closed that connection: {}", rank,
+    inbox().countRejected(e);
+    LOG.warn("Rank {} dropped {} frame from {} and closed that connection: {}", rank(),
         e instanceof UnauthenticatedFrameException ? "an unauthenticated" : "a malformed", channel.remoteAddress(),
         e.getMessage());
-  }
-
-  @Override
-  public int rank() {
-    return rank;
   }
 
   @Override
@@ -210,9 +189,9 @@ public final class NettyTransport implements Transport {
     if (old != null) {
       old.retire();
     }
-    PeerLink link = PeerLink.open(bootstrap, peer, target, inbox, listeners, auth.toReceiver(peer));
+    PeerLink link = PeerLink.open(bootstrap, peer, target, inbox(), this::notifyPeerError, auth.toReceiver(peer));
     links.put(peer, link);
-    if (closed.get()) {
+    if (isClosed()) {
       links.remove(peer, link);
       link.retire();
       ensureOpen(peer);
@@ -220,47 +199,16 @@ public final class NettyTransport implements Transport {
   }
 
   @Override
-  public void send(int peer, MessageHeader header, ByteBuffer payload) {
-    requireNonNull(header, "header is null");
-    requireNonNull(payload, "payload is null");
-    ensureOpen(peer);
+  protected void doSend(int peer, MessageHeader header, ByteBuffer payload) {
     PeerLink link = links.get(peer);
     if (link == null) {
-      throw new TransportException(peer, "Rank " + rank + " has no connection to rank " + peer);
+      throw new TransportException(peer, "Rank " + rank() + " has no connection to rank " + peer);
     }
-    int bytes = payload.remaining();
     link.send(header, payload);
-    sent.increment();
-    bytesSent.add(bytes);
   }
 
   @Override
-  public Message receive(MessageKey key, Duration timeout) throws InterruptedException {
-    requireNonNull(key, "key is null");
-    requireNonNull(timeout, "timeout is null");
-    return inbox.take(key, timeout);
-  }
-
-  @Override
-  public void fence(Fence fence) {
-    inbox.fence(fence);
-  }
-
-  @Override
-  public void addPeerErrorListener(PeerErrorListener listener) {
-    listeners.add(listener);
-  }
-
-  @Override
-  public TransportStats stats() {
-    return inbox.stats(sent.sum(), bytesSent.sum());
-  }
-
-  @Override
-  public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
+  protected void doClose() {
     links.values().forEach(PeerLink::retire);
     links.clear();
     server.close();
@@ -269,12 +217,12 @@ public final class NettyTransport implements Transport {
     if (!inEventLoop()) {
       terminated.awaitUninterruptibly();
     }
-    LOG.debug("Rank {} closed its endpoint {}", rank, address);
+    LOG.debug("Rank {} closed its endpoint {}", rank(), address);
   }
 
   @Override
   public String toString() {
-    return "NettyTransport[rank=" + rank + ", " + address + "]";
+    return "NettyTransport[rank=" + rank() + ", " + address + "]";
   }
 
   private Object lockOf(int peer) {
@@ -282,12 +230,6 @@ public final class NettyTransport implements Transport {
       throw new IllegalArgumentException("peer < 0: " + peer);
     }
     return peerLocks.computeIfAbsent(peer, p -> new Object());
-  }
-
-  private void ensureOpen(int peer) {
-    if (closed.get()) {
-      throw new TransportException(peer, "Transport of rank " + rank + " is closed");
-    }
   }
 
   private boolean inEventLoop() {

@@ -5,22 +5,14 @@ import static java.util.Objects.requireNonNull;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
-import org.eep.api.comm.Fence;
+import org.eep.api.comm.AbstractTransport;
 import org.eep.api.comm.FrameAuth;
 import org.eep.api.comm.FrameCodec;
 import org.eep.api.comm.Inbox;
-import org.eep.api.comm.Message;
 import org.eep.api.comm.MessageHeader;
-import org.eep.api.comm.MessageKey;
-import org.eep.api.comm.PeerErrorListener;
 import org.eep.api.comm.PeerFailedException;
 import org.eep.api.comm.Transport;
 import org.eep.api.comm.TransportException;
-import org.eep.api.comm.TransportStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,35 +30,28 @@ import org.slf4j.LoggerFactory;
  * {@code eep_secret}), {@link #send} tags each frame on the calling thread and the receive path
  * ({@link FrameReceiver}) refuses and counts frames without a valid tag.
  */
-public final class UcxTransport implements Transport {
+public final class UcxTransport extends AbstractTransport {
   private static final Logger LOG = LoggerFactory.getLogger(UcxTransport.class);
   /** How long {@link #connect} waits for the peer to hand over its worker address. */
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
-  private final int rank;
   private final FrameAuth auth;
-  private final Inbox inbox;
   private final DirectBufferPool pool = new DirectBufferPool();
-  private final List<PeerErrorListener> listeners = new CopyOnWriteArrayList<>();
   private final UcxEndpoints endpoints;
   private final WorkerLoop loop;
   private final AddressServer addressServer;
   private final String address;
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private final LongAdder sent = new LongAdder();
-  private final LongAdder bytesSent = new LongAdder();
 
   private UcxTransport(UcxTransportOptions options, FrameAuth auth) {
-    this.rank = options.rank();
+    super(options.rank(), options.maxRanks());
     this.auth = auth;
-    this.inbox = new Inbox(Fence.open(options.maxRanks()));
-    this.endpoints = new UcxEndpoints(rank, inbox, pool, this::peerFailed, auth);
-    this.loop = WorkerLoop.start("eep-ucx-progress-r" + rank, options.spinNanos(), endpoints);
+    this.endpoints = new UcxEndpoints(options.rank(), inbox(), pool, this::peerFailed, auth);
+    this.loop = WorkerLoop.start("eep-ucx-progress-r" + options.rank(), options.spinNanos(), endpoints);
     try {
       this.addressServer = AddressServer.start(options.host(), endpoints.workerAddress());
     } catch (IOException | RuntimeException e) {
       loop.stop();
-      throw new TransportException(-1, "Rank " + rank + " cannot listen on " + options.host() + ": " + e.getMessage(), e);
+      throw new TransportException(-1, "Rank " + options.rank() + " cannot listen on " + options.host() + ": " + e.getMessage(), e);
     }
     this.address = addressServer.address().toString();
   }
@@ -87,11 +72,6 @@ public final class UcxTransport implements Transport {
    */
   public static UcxTransport open(UcxTransportOptions options, FrameAuth auth) {
     return new UcxTransport(requireNonNull(options, "options is null"), requireNonNull(auth, "auth is null"));
-  }
-
-  @Override
-  public int rank() {
-    return rank;
   }
 
   @Override
@@ -123,13 +103,10 @@ public final class UcxTransport implements Transport {
   }
 
   @Override
-  public void send(int peer, MessageHeader header, ByteBuffer payload) {
-    requireNonNull(header, "header is null");
-    requireNonNull(payload, "payload is null");
-    ensureOpen(peer);
+  protected void doSend(int peer, MessageHeader header, ByteBuffer payload) {
     PeerLink link = endpoints.link(peer);
     if (link == null) {
-      throw new TransportException(peer, "Rank " + rank + " has no connection to rank " + peer);
+      throw new TransportException(peer, "Rank " + rank() + " has no connection to rank " + peer);
     }
     PeerFailedException failure = link.failure();
     if (failure != null) {
@@ -145,8 +122,6 @@ public final class UcxTransport implements Transport {
     frame.put(payload.duplicate());
     FrameCodec.appendTag(frame, 0, header, toPeer);
     frame.flip();
-    sent.increment();
-    bytesSent.add(length);
     loop.execute(new WorkerLoop.Command() {
       @Override
       public void run() {
@@ -161,36 +136,13 @@ public final class UcxTransport implements Transport {
   }
 
   @Override
-  public Message receive(MessageKey key, Duration timeout) throws InterruptedException {
-    return inbox.take(key, timeout);
+  protected void doClose() {
+    addressServer.close();
+    loop.stop();
   }
-
-  @Override
-  public void fence(Fence fence) {
-    inbox.fence(fence);
-  }
-
-  @Override
-  public void addPeerErrorListener(PeerErrorListener listener) {
-    listeners.add(requireNonNull(listener, "listener is null"));
-  }
-
-  @Override
-  public TransportStats stats() {
-    return inbox.stats(sent.sum(), bytesSent.sum());
-  }
-
-  @Override
-  public void close() {
-    if (closed.compareAndSet(false, true)) {
-      addressServer.close();
-      loop.stop();
-    }
-  }
-
   @Override
   public String toString() {
-    return "UcxTransport[rank=" + rank + ", address=" + address + "]";
+    return "UcxTransport[rank=" + rank() + ", address=" + address + "]";
   }
 
   private void open(int peer, UcxAddress target, boolean replace) {
@@ -199,7 +151,7 @@ public final class UcxTransport implements Transport {
     try {
       remote = AddressServer.fetch(target, CONNECT_TIMEOUT);
     } catch (IOException e) {
-      throw new PeerFailedException(peer, "Rank " + rank + " cannot reach rank " + peer + " at " + target + ": " + e.getMessage(), e);
+      throw new PeerFailedException(peer, "Rank " + rank() + " cannot reach rank " + peer + " at " + target + ": " + e.getMessage(), e);
     }
     if (remote.rank() != peer) {
       throw new TransportException(peer, target + " is the address of rank " + remote.rank() + ", not of rank " + peer);
@@ -208,24 +160,6 @@ public final class UcxTransport implements Transport {
       endpoints.connect(peer, target, remote, replace);
       return null;
     });
-  }
-
-  private void ensureOpen(int peer) {
-    if (closed.get()) {
-      throw new TransportException(peer, "Transport of rank " + rank + " is closed");
-    }
-  }
-
-  /** Called on the progress thread when the current link to {@code peer} fails. */
-  private void peerFailed(int peer, Throwable cause) {
-    inbox.peerFailed(peer, cause);
-    for (PeerErrorListener l : listeners) {
-      try {
-        l.onPeerError(peer, cause);
-      } catch (RuntimeException e) {
-        LOG.warn("A peer error listener of rank {} failed", rank, e);
-      }
-    }
   }
 
   private static UcxAddress parse(int peer, String peerAddress) {

@@ -9,7 +9,6 @@ import java.util.concurrent.TimeUnit;
 import org.eep.api.comm.FrameCodec;
 import org.eep.api.comm.Message;
 import org.eep.api.comm.MessageHeader;
-import org.eep.api.comm.MessageKey;
 import org.eep.api.comm.Phase;
 import org.eep.api.comm.ReceiveTimeoutException;
 import org.junit.jupiter.api.Test;

@@ -18,6 +18,9 @@ import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
+import org.eep.api.membership.MembershipRequest;
+import org.eep.api.membership.MembershipRules.Decision;
+import org.eep.api.membership.MembershipRules;
 import org.eep.api.membership.MembershipView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -140,18 +143,18 @@ final class Coordinator implements AutoCloseable {
       if (stat.getVersion() != 0) {
         continue; // answered; the requester deletes it
       }
-      Transitions.Decision decision;
+      Decision decision;
       try {
-        Request request = WireFormat.decodeRequest(data);
-        decision = Transitions.decide(known, request, (rank, inc) -> client.checkExists().forPath(layout.live(rank, inc)) != null);
-        if (decision.next().isEmpty() && decision.reply().isEmpty()) {
+        MembershipRequest request = WireFormat.decodeRequest(data);
+        decision = MembershipRules.elastic().decide(known, request, (rank, inc) -> client.checkExists().forPath(layout.live(rank, inc)) != null);
+        if (decision.next().isEmpty() && decision.answer().isEmpty()) {
           LOG.info("{}: {} changes nothing in {}", layout.namespace(), request, known.summary());
         }
       } catch (IllegalArgumentException e) {
         LOG.warn("dropping malformed request {}: {}", path, e.getMessage());
-        decision = Transitions.Decision.drop();
+        decision = Decision.drop();
       }
-      if (!commit(decision.next(), new ViewStore.RequestUpdate(path, 0, decision.reply()))) {
+      if (!commit(decision.next(), new ViewStore.RequestUpdate(path, 0, decision.answer()))) {
         return false;
       }
     }
@@ -161,12 +164,19 @@ final class Coordinator implements AutoCloseable {
   /** Fails members whose session is gone; false if a commit lost a race. */
   private boolean sweepSessions() throws Exception {
     Set<String> live = Set.copyOf(client.getChildren().usingWatcher(watcher).forPath(layout.live()));
-    for (Optional<MembershipView> next = Transitions.sweep(known, live); next.isPresent(); next = Transitions.sweep(known, live)) {
+    for (Optional<MembershipView> next = sweep(live); next.isPresent(); next = sweep(live)) {
       if (!commit(next, null)) {
         return false;
       }
     }
     return true;
+  }
+
+  /** The next view failing the first member of {@link #known} whose live znode is not in {@code live}. */
+  private Optional<MembershipView> sweep(Set<String> live) {
+    return MembershipRules.elastic().sweep(known, s -> live.contains(ZkLayout.liveName(s.rank(), s.incarnation()))
+        ? Optional.empty()
+        : Optional.of("ZooKeeper session of incarnation " + s.incarnation() + " expired or closed"));
   }
 
   private boolean commit(Optional<MembershipView> next, ViewStore.RequestUpdate update) throws Exception {

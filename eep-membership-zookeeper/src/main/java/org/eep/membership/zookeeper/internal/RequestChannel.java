@@ -14,6 +14,8 @@ import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import org.eep.api.membership.MembershipException;
+import org.eep.api.membership.MembershipRequest;
+import org.eep.api.membership.MembershipRules.Answer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +46,7 @@ final class RequestChannel {
    * Queues {@code request} and waits for the leader's reply. The request znode is ephemeral: it
    * survives any number of leader changes, but not its requester (nobody would read the reply).
    */
-  Reply call(Request request, Duration timeout) throws Exception {
+  Answer call(MembershipRequest request, Duration timeout) throws Exception {
     String path = client.create().withProtection().withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
         .forPath(layout.requestPrefix(), WireFormat.encode(request));
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -52,7 +54,7 @@ final class RequestChannel {
       CountDownLatch changed = new CountDownLatch(1);
       waiting.add(changed);
       try {
-        Reply reply = awaitReply(request, path, changed, deadline, timeout);
+        Answer reply = awaitReply(request, path, changed, deadline, timeout);
         if (reply != null) {
           return reply;
         }
@@ -63,7 +65,7 @@ final class RequestChannel {
   }
 
   /** One round: the reply if there is one, null to look again (the znode changed, or we were woken). */
-  private Reply awaitReply(Request request, String path, CountDownLatch changed, long deadline, Duration timeout) throws Exception {
+  private Answer awaitReply(MembershipRequest request, String path, CountDownLatch changed, long deadline, Duration timeout) throws Exception {
     if (closed) {
       throw new MembershipException("The membership handle was closed while waiting for the answer to " + request);
     }
@@ -93,7 +95,7 @@ final class RequestChannel {
   }
 
   /** Queues {@code request} without waiting; failures are logged. */
-  void post(Request request) throws Exception {
+  void post(MembershipRequest request) throws Exception {
     client.create().withProtection().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
         .inBackground((c, event) -> {
           if (event.getType() == CuratorEventType.CREATE && event.getResultCode() != KeeperException.Code.OK.intValue()) {

@@ -13,6 +13,7 @@ import org.apache.curator.framework.api.CuratorWatcher;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
+import org.eep.api.membership.MembershipRules.Answer;
 import org.eep.api.membership.MembershipView;
 
 /**
@@ -33,7 +34,7 @@ final class ViewStore {
   }
 
   /** What to do with the answered request in the commit transaction. */
-  record RequestUpdate(String path, int version, Optional<Reply> reply) {
+  record RequestUpdate(String path, int version, Optional<Answer> reply) {
     RequestUpdate {
       requireNonNull(path, "path is null");
       requireNonNull(reply, "reply is null");

@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.eep.api.membership.Evidence;
 import org.eep.api.membership.InstanceState;
+import org.eep.api.membership.MembershipRequest;
+import org.eep.api.membership.MembershipRules.Answer;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.Slot;
 import org.eep.api.membership.SlotState;
@@ -56,29 +58,29 @@ final class WireFormat {
     return new MembershipView(epoch, state, slots, cause);
   }
 
-  static byte[] encode(Request r) {
+  static byte[] encode(MembershipRequest r) {
     String line;
-    if (r instanceof Request.Join j) {
+    if (r instanceof MembershipRequest.Join j) {
       line = "join " + j.rank() + " " + j.incarnation() + " " + enc(j.address());
-    } else if (r instanceof Request.Activate a) {
+    } else if (r instanceof MembershipRequest.Activate a) {
       line = "activate " + a.rank() + " " + a.incarnation();
-    } else if (r instanceof Request.Leave l) {
+    } else if (r instanceof MembershipRequest.Leave l) {
       line = "leave " + l.rank() + " " + l.incarnation();
     } else {
-      Evidence e = ((Request.Report) r).evidence();
+      Evidence e = ((MembershipRequest.Report) r).evidence();
       line = "evidence " + kind(e) + " " + e.suspect() + " " + e.incarnation() + " " + e.reporter() + " " + enc(e.detail());
     }
     return bytes(line);
   }
 
-  static Request decodeRequest(byte[] data) {
+  static MembershipRequest decodeRequest(byte[] data) {
     String[] f = text(data).split(" ", -1);
     try {
       return switch (f[0]) {
-        case "join" -> new Request.Join(Integer.parseInt(f[1]), Long.parseLong(f[2]), dec(f[3]));
-        case "activate" -> new Request.Activate(Integer.parseInt(f[1]), Long.parseLong(f[2]));
-        case "leave" -> new Request.Leave(Integer.parseInt(f[1]), Long.parseLong(f[2]));
-        case "evidence" -> new Request.Report(evidence(f[1], Integer.parseInt(f[2]), Long.parseLong(f[3]),
+        case "join" -> new MembershipRequest.Join(Integer.parseInt(f[1]), Long.parseLong(f[2]), dec(f[3]));
+        case "activate" -> new MembershipRequest.Activate(Integer.parseInt(f[1]), Long.parseLong(f[2]));
+        case "leave" -> new MembershipRequest.Leave(Integer.parseInt(f[1]), Long.parseLong(f[2]));
+        case "evidence" -> new MembershipRequest.Report(evidence(f[1], Integer.parseInt(f[2]), Long.parseLong(f[3]),
             Integer.parseInt(f[4]), dec(f[5])));
         default -> throw new IllegalArgumentException("unknown request " + f[0]);
       };
@@ -87,16 +89,16 @@ final class WireFormat {
     }
   }
 
-  static byte[] encode(Reply r) {
+  static byte[] encode(Answer r) {
     return bytes(r.status().name() + " " + r.value() + " " + enc(r.message()));
   }
 
-  static Reply decodeReply(byte[] data) {
+  static Answer decodeReply(byte[] data) {
     String[] f = text(data).split(" ", -1);
     if (f.length != 3) {
       throw new IllegalArgumentException("not a reply: " + abbreviate(text(data)));
     }
-    return new Reply(Reply.Status.valueOf(f[0]), Long.parseLong(f[1]), dec(f[2]));
+    return new Answer(Answer.Status.valueOf(f[0]), Long.parseLong(f[1]), dec(f[2]));
   }
 
   private static String kind(Evidence e) {

@@ -17,6 +17,8 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooKeeper;
 import org.eep.api.membership.Evidence;
 import org.eep.api.membership.MembershipException;
+import org.eep.api.membership.MembershipRequest;
+import org.eep.api.membership.MembershipRules.Answer;
 import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.Slot;
@@ -125,7 +127,7 @@ public final class ZooKeeperMembershipService implements MembershipService {
     requireNonNull(evidence, "evidence is null");
     checkOpen();
     try {
-      requests.post(new Request.Report(evidence));
+      requests.post(new MembershipRequest.Report(evidence));
     } catch (Exception e) {
       throw ZkErrors.wrap(settings, "reporting " + evidence, e);
     }
@@ -154,14 +156,14 @@ public final class ZooKeeperMembershipService implements MembershipService {
         } catch (KeeperException.NodeExistsException e) {
           throw new MembershipException("Slot " + rank + " incarnation " + incarnation + " is being taken by another process");
         }
-        Reply reply;
+        Answer reply;
         try {
-          reply = requests.call(new Request.Join(rank, incarnation, address), settings.requestTimeout());
+          reply = requests.call(new MembershipRequest.Join(rank, incarnation, address), settings.requestTimeout());
         } catch (Exception e) {
           deleteQuietly(live);
           throw e;
         }
-        if (reply.status() == Reply.Status.OK) {
+        if (reply.status() == Answer.Status.OK) {
           String previous;
           synchronized (liveByRank) {
             previous = liveByRank.put(rank, live);
@@ -172,7 +174,7 @@ public final class ZooKeeperMembershipService implements MembershipService {
           return incarnation;
         }
         deleteQuietly(live);
-        if (reply.status() == Reply.Status.REFUSED || attempt == JOIN_ATTEMPTS) {
+        if (reply.status() == Answer.Status.REFUSED || attempt == JOIN_ATTEMPTS) {
           throw new MembershipException(reply.message());
         }
       }
@@ -186,8 +188,8 @@ public final class ZooKeeperMembershipService implements MembershipService {
     checkOpen();
     checkRank(rank);
     try {
-      Reply reply = requests.call(new Request.Activate(rank, incarnation), settings.requestTimeout());
-      if (reply.status() != Reply.Status.OK) {
+      Answer reply = requests.call(new MembershipRequest.Activate(rank, incarnation), settings.requestTimeout());
+      if (reply.status() != Answer.Status.OK) {
         throw new MembershipException(reply.message());
       }
       return store.read(reply.value()).orElseThrow(() -> new MembershipException("view " + reply.value() + " is missing"));
@@ -201,8 +203,8 @@ public final class ZooKeeperMembershipService implements MembershipService {
     checkOpen();
     checkRank(rank);
     try {
-      Reply reply = requests.call(new Request.Leave(rank, incarnation), settings.requestTimeout());
-      if (reply.status() != Reply.Status.OK) {
+      Answer reply = requests.call(new MembershipRequest.Leave(rank, incarnation), settings.requestTimeout());
+      if (reply.status() != Answer.Status.OK) {
         throw new MembershipException(reply.message());
       }
       String live = layout.live(rank, incarnation);

@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.eep.api.membership.Evidence;
 import org.eep.api.membership.InstanceState;
+import org.eep.api.membership.MembershipRequest;
+import org.eep.api.membership.MembershipRules.Answer;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.Slot;
 import org.eep.api.membership.SlotState;
@@ -24,13 +26,13 @@ class WireFormatTest {
 
   @Test
   void requestsAndRepliesRoundTrip() {
-    List<Request> requests = List.of(new Request.Join(3, 2, "host:1 x"), new Request.Join(0, 1, ""), new Request.Activate(1, 4),
-        new Request.Leave(2, 9), new Request.Report(new Evidence.TransportError(1, 2, 0, "reset")),
-        new Request.Report(new Evidence.MissedHeartbeats(1, 2, -1, "")), new Request.Report(new Evidence.DeadlineMiss(3, 1, 2, "slow step")));
-    for (Request r : requests) {
+    List<MembershipRequest> requests = List.of(new MembershipRequest.Join(3, 2, "host:1 x"), new MembershipRequest.Join(0, 1, ""), new MembershipRequest.Activate(1, 4),
+        new MembershipRequest.Leave(2, 9), new MembershipRequest.Report(new Evidence.TransportError(1, 2, 0, "reset")),
+        new MembershipRequest.Report(new Evidence.MissedHeartbeats(1, 2, -1, "")), new MembershipRequest.Report(new Evidence.DeadlineMiss(3, 1, 2, "slow step")));
+    for (MembershipRequest r : requests) {
       assertThat(WireFormat.decodeRequest(WireFormat.encode(r))).isEqualTo(r);
     }
-    for (Reply r : List.of(Reply.ok(5), Reply.refused("Slot 1 is ACTIVE"), Reply.retry(""))) {
+    for (Answer r : List.of(Answer.ok(5), Answer.refused("Slot 1 is ACTIVE"), Answer.retry(""))) {
       assertThat(WireFormat.decodeReply(WireFormat.encode(r))).isEqualTo(r);
     }
   }
