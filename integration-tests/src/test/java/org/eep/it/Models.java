@@ -13,7 +13,7 @@ import java.util.Random;
 import org.eep.djl.model.CheckpointGenerator;
 import org.eep.djl.model.Preset;
 import org.eep.djl.model.ReferenceModel;
-import org.eep.djl.runtime.GenerationRequest;
+import org.eep.djl.request.GenerationRequest;
 
 /** The tiny checkpoint (generated once per test JVM), request mixes, and their reference tokens. */
 final class Models {

@@ -15,8 +15,8 @@ import java.util.function.Predicate;
 import org.eep.api.config.EepConfig;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.SlotState;
-import org.eep.djl.runtime.GenerationRequest;
-import org.eep.djl.runtime.GenerationResult;
+import org.eep.djl.request.GenerationRequest;
+import org.eep.djl.request.GenerationResult;
 import org.eep.server.launcher.ProcessCluster;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,7 +41,7 @@ class MultiProcessRecoveryIT {
     CountDownLatch emitted = new CountDownLatch(tokens);
     List<CompletableFuture<GenerationResult>> out = new ArrayList<>();
     for (GenerationRequest r : requests) {
-      out.add(c.submit(r, (id, i, t) -> emitted.countDown()));
+      out.add(c.submit(r, (id, i, t, owner) -> emitted.countDown()));
     }
     assertThat(emitted.await(5, TimeUnit.MINUTES)).as("first tokens emitted").isTrue();
     return out;
@@ -54,14 +54,8 @@ class MultiProcessRecoveryIT {
     }
   }
 
-  private static MembershipView await(ProcessCluster c, Predicate<MembershipView> p) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-    MembershipView v = c.view();
-    while (!p.test(v)) {
-      assertThat(System.nanoTime()).as("view condition; last %s", v.summary()).isLessThan(deadline);
-      v = c.router().observer().awaitEpoch(v.epoch() + 1, Duration.ofMillis(200));
-    }
-    return v;
+  private static MembershipView await(ProcessCluster c, Predicate<MembershipView> p) throws Exception {
+    return c.router().observer().awaitView(p, Duration.ofMinutes(3));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -31,12 +31,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.eep.api.config.ConfigException;
 import org.eep.api.config.EepConfig;
 import org.eep.api.config.EepKeys;
-import org.eep.djl.inject.EepModule;
+import org.eep.djl.instance.EepModule;
+import org.eep.djl.instance.EpCluster;
 import org.eep.djl.metrics.PrometheusEndpoint;
 import org.eep.djl.model.CheckpointException;
 import org.eep.djl.model.CheckpointGenerator;
 import org.eep.djl.model.MoeConfig;
-import org.eep.djl.runtime.EpCluster;
 
 /**
  * A mixture-of-experts checkpoint served by an EP instance: what {@code Criteria.loadModel()}
@@ -171,8 +171,7 @@ public final class EepModel extends BaseModel {
           + "give each model, and each device a model is loaded on, its own " + EepKeys.INSTANCE.name());
     }
     try {
-      EpCluster.EpConfig ep = Guice.createInjector(new EepModule(wanted, modelDir, manager)).getInstance(EpCluster.EpConfig.class);
-      cluster = EpCluster.start(ep);
+      cluster = EpCluster.start(new EepModule(wanted, modelDir, manager));
       metrics = PrometheusEndpoint.startIfEnabled(wanted, cluster);
       config = wanted;
       instance = name;

@@ -20,11 +20,11 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
-import org.eep.djl.runtime.EpCluster;
-import org.eep.djl.runtime.GenerationRequest;
-import org.eep.djl.runtime.GenerationResult;
-import org.eep.djl.runtime.RequestRejectedException;
-import org.eep.djl.runtime.TokenListener;
+import org.eep.djl.instance.EpCluster;
+import org.eep.djl.request.GenerationRequest;
+import org.eep.djl.request.GenerationResult;
+import org.eep.djl.request.RequestRejectedException;
+import org.eep.djl.request.TokenListener;
 
 /**
  * The {@code Input}/{@code Output} translator DJL Serving uses for an EEP model (select it with

@@ -7,10 +7,10 @@ import ai.djl.translate.TranslatorContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.eep.djl.runtime.EpCluster;
-import org.eep.djl.runtime.GenerationRequest;
-import org.eep.djl.runtime.GenerationResult;
-import org.eep.djl.runtime.TokenListener;
+import org.eep.djl.instance.EpCluster;
+import org.eep.djl.request.GenerationRequest;
+import org.eep.djl.request.GenerationResult;
+import org.eep.djl.request.TokenListener;
 
 /**
  * Greedy generation through a {@code Predictor<GenerationRequest, GenerationResult>} of an

@@ -12,8 +12,8 @@ import ai.djl.util.Pair;
 import java.lang.reflect.Type;
 import java.util.Map;
 import java.util.Set;
-import org.eep.djl.runtime.GenerationRequest;
-import org.eep.djl.runtime.GenerationResult;
+import org.eep.djl.request.GenerationRequest;
+import org.eep.djl.request.GenerationResult;
 
 /**
  * Makes the translators of an {@link EepModel} and starts its EP instance. DJL's model loader calls

@@ -5,7 +5,7 @@ import ai.djl.translate.TranslatorContext;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import org.eep.djl.runtime.EpCluster;
+import org.eep.djl.instance.EpCluster;
 
 /**
  * What the EEP translators share: the EP instance behind a predictor's model, and the futures of a

@@ -22,7 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.eep.api.config.EepConfig;
 import org.eep.api.config.EepKeys;
-import org.eep.djl.runtime.EpCluster;
+import org.eep.djl.instance.EpCluster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -2,6 +2,7 @@ package org.eep.djl.metrics;
 
 import static java.util.Objects.requireNonNull;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,10 +12,10 @@ import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 import org.eep.api.comm.TransportStats;
 import org.eep.api.membership.MembershipView;
-import org.eep.djl.runtime.EpCluster;
-import org.eep.djl.runtime.ExecutedRepair;
-import org.eep.djl.runtime.RankRuntime;
-import org.eep.djl.runtime.RankStats;
+import org.eep.djl.instance.EpCluster;
+import org.eep.djl.rank.RankRuntime;
+import org.eep.djl.rank.RankStats;
+import org.eep.djl.repair.ExecutedRepair;
 import org.eep.placement.repair.Tier;
 
 /**
@@ -49,12 +50,13 @@ import org.eep.placement.repair.Tier;
  *
  * <p>Per-rank meters follow the slot, not one incarnation: after {@link EpCluster#restart} they read
  * the new {@link RankRuntime}, whose counters start again at 0 (Prometheus' {@code rate()} and
- * {@code increase()} handle such resets). Per-peer circuit-breaker states are not exposed: the
- * runtime keeps its breakers private.
+ * {@code increase()} handle such resets). {@code eep.rank.peer.breaker} is each rank's circuit-breaker
+ * state for each peer (0 closed, 1 half-open: probing, 2 open: suspected, 3 forced open: failure
+ * confirmed).
  *
  * <p>Everything is read at scrape time from the runtime's public accessors
- * ({@link RankRuntime#stats()}, {@link RankRuntime#repairs()}, {@link RankRuntime#transport()}'s
- * {@link TransportStats}); nothing is added to the step path. The meters hold the cluster weakly
+ * ({@link RankRuntime#stats()}, {@link RankRuntime#repairs()}, {@link RankRuntime#transportStats()},
+ * {@link RankRuntime#peerStates()}); nothing is added to the step path. The meters hold the cluster weakly
  * (Micrometer's default): once it is gone they read NaN. Thread-safe.
  */
 public final class RankMetrics implements MeterBinder {
@@ -87,7 +89,7 @@ public final class RankMetrics implements MeterBinder {
     Tags rank = Tags.of("rank", Integer.toString(r));
     gauge(registry, "eep.rank.epoch", rank, "Epoch of the view this rank applied (-1 before it joined)",
         x -> stats(x, r, RankStats::epoch));
-    gauge(registry, "eep.rank.incarnation", rank, "Incarnation serving this slot", x -> stats(x, r, RankStats::incarnation));
+    gauge(registry, "eep.rank.incarnation", rank, "Incarnation serving this slot", x -> stats(x, r, s -> s.owner().incarnation()));
     gauge(registry, "eep.rank.serving", rank, "1 while this rank steps as ACTIVE, else 0",
         x -> rank(x, r) == null ? Double.NaN : rank(x, r).serving() ? 1 : 0);
     gauge(registry, "eep.rank.active.ranks", rank, "ACTIVE slots in this rank's applied view", x -> {
@@ -95,14 +97,22 @@ public final class RankMetrics implements MeterBinder {
       MembershipView v = rt == null ? null : rt.appliedView();
       return v == null ? Double.NaN : v.activeCount();
     });
-    counter(registry, "eep.rank.steps.completed", rank, null, "Decode steps completed", x -> stats(x, r, RankStats::stepsCompleted));
+    counter(registry, "eep.rank.steps.completed", rank, null, "Decode steps completed", x -> stats(x, r, s -> s.steps().completed()));
     counter(registry, "eep.rank.steps.aborted", rank, null, "Decode steps aborted (peer failure or epoch change)",
-        x -> stats(x, r, RankStats::stepsAborted));
+        x -> stats(x, r, s -> s.steps().aborted()));
     counter(registry, "eep.rank.tokens.emitted", rank, null, "Tokens emitted to callers", x -> stats(x, r, RankStats::tokensEmitted));
     counter(registry, "eep.rank.fenced.messages", rank, null, "Messages dropped by epoch fencing (older epoch or stale incarnation)",
         x -> stats(x, r, RankStats::fencedMessages));
-    counter(registry, "eep.rank.rebuilds", rank, null, "Routing-table, transport or step-state rebuilds (0 on healthy ranks)",
-        x -> stats(x, r, RankStats::rebuilds));
+    counter(registry, "eep.rank.rebuilds", rank, null, "Routing-table re-allocations or step-state resets (0 on healthy ranks)",
+        x -> stats(x, r, s -> s.rebuilds().total()));
+    for (int p = 0; p < cluster.size(); p++) {
+      if (p != r) {
+        int peer = p;
+        gauge(registry, "eep.rank.peer.breaker", rank.and("peer", Integer.toString(p)),
+            "Circuit-breaker state of a peer: 0 closed, 1 half-open (probing), 2 open (suspected), 3 forced open (failed)",
+            x -> breaker(x, r, peer));
+      }
+    }
     for (Tier tier : Tier.values()) {
       Tags tags = rank.and("tier", tier.name().toLowerCase(Locale.ROOT));
       counter(registry, "eep.rank.repairs", tags, null, "Expert loads by recovery or rejoin, by source tier",
@@ -151,7 +161,22 @@ public final class RankMetrics implements MeterBinder {
 
   private static double transport(EpCluster c, int r, ToDoubleFunction<TransportStats> f) {
     RankRuntime rt = c.rank(r);
-    return rt == null ? 0 : f.applyAsDouble(rt.transport().stats());
+    return rt == null ? 0 : f.applyAsDouble(rt.transportStats());
+  }
+
+  private static double breaker(EpCluster c, int r, int peer) {
+    RankRuntime rt = c.rank(r);
+    CircuitBreaker.State s = rt == null ? null : rt.peerStates().get(peer);
+    if (s == null) {
+      return Double.NaN;
+    }
+    return switch (s) {
+      case CLOSED -> 0;
+      case HALF_OPEN -> 1;
+      case OPEN -> 2;
+      case FORCED_OPEN -> 3;
+      default -> Double.NaN;
+    };
   }
 
   private static double repairs(EpCluster c, int r, Tier tier, ToDoubleFunction<ExecutedRepair> f) {

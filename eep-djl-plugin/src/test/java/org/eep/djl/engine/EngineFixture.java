@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.eep.djl.model.CheckpointGenerator;
 import org.eep.djl.model.MoeConfig;
 import org.eep.djl.model.ReferenceModel;
-import org.eep.djl.runtime.GenerationRequest;
+import org.eep.djl.request.GenerationRequest;
 
 /** The tiny checkpoint of an engine test class, its reference tokens, and the test options. */
 final class EngineFixture {

@@ -3,7 +3,6 @@ package org.eep.djl.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
-import com.google.inject.Guice;
 import com.google.inject.util.Modules;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -24,13 +23,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eep.api.config.EepConfig;
 import org.eep.api.membership.SlotState;
-import org.eep.djl.inject.EepModule;
+import org.eep.djl.instance.EepModule;
+import org.eep.djl.instance.EpCluster;
 import org.eep.djl.model.CheckpointGenerator;
 import org.eep.djl.model.Preset;
-import org.eep.djl.runtime.EpCluster;
-import org.eep.djl.runtime.GenerationRequest;
-import org.eep.djl.runtime.GenerationResult;
-import org.eep.djl.runtime.StepHooks;
+import org.eep.djl.rank.StepHooks;
+import org.eep.djl.request.GenerationRequest;
+import org.eep.djl.request.GenerationResult;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -85,7 +84,7 @@ class RankMetricsTest {
       List<CompletableFuture<GenerationResult>> results = new ArrayList<>();
       for (int i = 0; i < 16; i++) {
         results.add(cluster.submit(new GenerationRequest("m-" + i, new int[] {1 + i, 2 * i + 3, 7, 11}, 12),
-            (id, index, token) -> firstToken.countDown()));
+            (id, index, token, owner) -> firstToken.countDown()));
       }
       assertThat(firstToken.await(2, TimeUnit.MINUTES)).as("a first token").isTrue();
       hook.armed.set(true);
@@ -133,8 +132,7 @@ class RankMetricsTest {
   }
 
   private static EpCluster start(EepConfig config, NDManager manager, StepHooks hooks) throws InterruptedException {
-    return EpCluster.start(Guice.createInjector(Modules.override(new EepModule(config, tiny, manager))
-        .with(b -> b.bind(StepHooks.class).toInstance(hooks))).getInstance(EpCluster.EpConfig.class));
+    return EpCluster.start(Modules.override(new EepModule(config, tiny, manager)).with(b -> b.bind(StepHooks.class).toInstance(hooks)));
   }
 
   private Scrape scrape(PrometheusEndpoint endpoint) throws Exception {

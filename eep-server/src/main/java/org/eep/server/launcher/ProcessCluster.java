@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,12 +23,12 @@ import org.eep.api.config.EepKeys;
 import org.eep.api.membership.MembershipProvider;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.spi.Providers;
+import org.eep.djl.frontend.Router;
 import org.eep.djl.model.CheckpointGenerator;
 import org.eep.djl.model.MoeConfig;
-import org.eep.djl.runtime.GenerationRequest;
-import org.eep.djl.runtime.GenerationResult;
-import org.eep.djl.runtime.Router;
-import org.eep.djl.runtime.TokenListener;
+import org.eep.djl.request.GenerationRequest;
+import org.eep.djl.request.GenerationResult;
+import org.eep.djl.request.TokenListener;
 import org.eep.membership.zookeeper.EmbeddedZooKeeper;
 import org.eep.placement.repair.TierBandwidths;
 import org.eep.placement.repair.TierMeasurement;
@@ -52,6 +53,9 @@ public final class ProcessCluster implements AutoCloseable {
   private final Map<String, String> rankOptions = new LinkedHashMap<>();
   private final Router router;
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  /** Notified whenever a rank may have started or stopped serving. */
+  private final Object changed = new Object();
+  private final AutoCloseable viewWatch;
 
   private ProcessCluster(EepConfig base, Path modelDir, Consumer<String> log) {
     this.modelDir = requireNonNull(modelDir, "modelDir is null");
@@ -87,6 +91,7 @@ public final class ProcessCluster implements AutoCloseable {
     }
     router = new Router(c, MoeConfig.read(modelDir), n, r -> ranks[r],
         Providers.find(MembershipProvider.class, "zookeeper").create(c));
+    viewWatch = router.observer().subscribe(v -> changed());
   }
 
   /** Starts every rank process and returns once all serve. */
@@ -123,6 +128,7 @@ public final class ProcessCluster implements AutoCloseable {
     pb.environment().putIfAbsent("UCX_TLS", "tcp,self");
     Process p = pb.start();
     ranks[r].started(p);
+    p.onExit().thenRun(this::changed);
     Thread pump = new Thread(() -> pump(r, p), "eep-rank-" + r + "-log");
     pump.setDaemon(true);
     pump.start();
@@ -135,6 +141,7 @@ public final class ProcessCluster implements AutoCloseable {
         Matcher m = READY.matcher(line);
         if (m.find()) {
           ranks[r].ready(Long.parseLong(m.group(2)), Integer.parseInt(m.group(3)));
+          changed();
         }
         log.accept("[rank " + r + "] " + line);
       }
@@ -143,20 +150,33 @@ public final class ProcessCluster implements AutoCloseable {
     }
   }
 
-  /** Blocks until {@code n} ranks serve (liveness bound {@code timeout}). */
+  /**
+   * Blocks until {@code n} ranks serve (liveness bound {@code timeout}). Woken by what can change
+   * the answer: a new view, a rank reporting it serves, a rank process exiting.
+   */
   public void awaitServing(int n, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (router.servingCount() < n) {
-      for (RemoteRank r : ranks) {
-        Process p = r.process();
-        if (p != null && !p.isAlive() && p.exitValue() != 0 && p.exitValue() != 137) {
-          throw new IllegalStateException("rank " + r.rank() + " exited with code " + p.exitValue());
+    synchronized (changed) {
+      while (router.servingCount() < n) {
+        for (RemoteRank r : ranks) {
+          Process p = r.process();
+          if (p != null && !p.isAlive() && p.exitValue() != 0 && p.exitValue() != 137) {
+            throw new IllegalStateException("rank " + r.rank() + " exited with code " + p.exitValue());
+          }
         }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new IllegalStateException(router.servingCount() + " of " + n + " ranks serving after " + timeout);
+        }
+        TimeUnit.NANOSECONDS.timedWait(changed, left);
       }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(router.servingCount() + " of " + n + " ranks serving after " + timeout);
-      }
-      router.observer().awaitEpoch(router.observer().currentView().epoch() + 1, Duration.ofMillis(100));
+    }
+  }
+
+  /** Wakes {@link #awaitServing}. */
+  private void changed() {
+    synchronized (changed) {
+      changed.notifyAll();
     }
   }
 
@@ -203,14 +223,6 @@ public final class ProcessCluster implements AutoCloseable {
     return ranks[r].status();
   }
 
-  /**
-   * The rank whose process streamed the token a {@code TokenListener} of {@link #submit} is being
-   * called with, when called from that listener (the owner of the request at that moment); else -1.
-   */
-  public static int emittingRank() {
-    return RemoteRank.emittingRank();
-  }
-
   /** Whether rank {@code r}'s process runs (a stopped process runs). */
   public boolean alive(int r) {
     Process p = ranks[r].process();
@@ -246,6 +258,11 @@ public final class ProcessCluster implements AutoCloseable {
 
   @Override
   public void close() {
+    try {
+      viewWatch.close();
+    } catch (Exception e) {
+      // closing a subscription does not fail
+    }
     router.close();
     for (RemoteRank r : ranks) {
       Process p = r.process();

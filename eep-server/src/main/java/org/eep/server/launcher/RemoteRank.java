@@ -9,10 +9,11 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.eep.djl.runtime.GenerationRequest;
-import org.eep.djl.runtime.RankEndpoint;
-import org.eep.djl.runtime.RequestRejectedException;
-import org.eep.djl.runtime.RequestState;
+import org.eep.api.membership.Owner;
+import org.eep.djl.frontend.RankEndpoint;
+import org.eep.djl.request.GenerationRequest;
+import org.eep.djl.request.RequestRejectedException;
+import org.eep.djl.request.RequestState;
 
 /**
  * The front end's handle on a rank process: hands requests over HTTP on loopback and feeds the
@@ -21,8 +22,6 @@ import org.eep.djl.runtime.RequestState;
  */
 final class RemoteRank implements RankEndpoint {
   private static final Gson GSON = new Gson();
-  /** The rank whose stream is delivering a token on this thread (set around {@link RequestState#emit}), else -1. */
-  private static final ThreadLocal<Integer> EMITTING = ThreadLocal.withInitial(() -> -1);
   private final int rank;
   private final HttpClient http;
   private volatile int port = -1;
@@ -65,34 +64,24 @@ final class RemoteRank implements RankEndpoint {
   }
 
   @Override
-  public void submit(RequestState state, int[] alreadyEmitted, long ownerKey) {
+  public void submit(RequestState state, int[] alreadyEmitted, Owner owner) {
     GenerationRequest r = state.request();
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("id", r.id());
     body.put("prompt", r.prompt());
     body.put("max_new_tokens", r.maxNewTokens());
     body.put("emitted", alreadyEmitted);
-    body.put("owner", ownerKey);
+    body.put("owner", owner);
     HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/generate"))
         .POST(HttpRequest.BodyPublishers.ofString(GSON.toJson(body))).build();
     http.sendAsync(req, HttpResponse.BodyHandlers.ofLines()).thenAccept(resp -> resp.body().forEach(line -> {
       JsonObject o = GSON.fromJson(line, JsonObject.class);
       if (o.has("i")) {
-        EMITTING.set(rank);
-        try {
-          state.emit(ownerKey, o.get("i").getAsInt(), o.get("t").getAsInt(), false);
-        } finally {
-          EMITTING.set(-1);
-        }
-      } else if (o.has("error") && state.owner() == ownerKey) {
+        state.emit(owner, o.get("i").getAsInt(), o.get("t").getAsInt(), false, null);
+      } else if (o.has("error") && state.ownedBy(owner)) {
         state.fail(new RequestRejectedException(o.get("error").getAsString()));
       }
     }));
-  }
-
-  /** The rank whose stream delivers the token a {@code TokenListener} is called with on this thread, or -1. */
-  static int emittingRank() {
-    return EMITTING.get();
   }
 
   @Override

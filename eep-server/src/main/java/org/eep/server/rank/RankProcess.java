@@ -2,6 +2,7 @@ package org.eep.server.rank;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.inject.Guice;
 import com.sun.net.httpserver.HttpExchange;
@@ -13,6 +14,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -20,11 +22,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.eep.api.config.EepConfig;
 import org.eep.api.config.EepKeys;
-import org.eep.djl.inject.EepModule;
-import org.eep.djl.runtime.EpCluster;
-import org.eep.djl.runtime.GenerationRequest;
-import org.eep.djl.runtime.GenerationResult;
-import org.eep.djl.runtime.RankRuntime;
+import org.eep.api.membership.Owner;
+import org.eep.djl.instance.EepModule;
+import org.eep.djl.instance.RankFactory;
+import org.eep.djl.rank.RankRuntime;
+import org.eep.djl.rank.RankState;
+import org.eep.djl.request.GenerationRequest;
+import org.eep.djl.request.GenerationResult;
 
 /**
  * One rank as its own process: {@code RankProcess --model DIR eep_key=value ...}. Runs the rank
@@ -38,7 +42,8 @@ public final class RankProcess {
   /** The line prefix a rank process prints each time an incarnation starts serving. */
   public static final String READY = "EEP-RANK-READY";
   /** Special floating-point values allowed: a repair's estimate is infinite over a tier of bandwidth 0. */
-  private static final Gson GSON = new com.google.gson.GsonBuilder().serializeSpecialFloatingPointValues().create();
+  private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+  private static final Duration FORMATION = Duration.ofMinutes(10);
 
   private volatile RankRuntime current;
 
@@ -81,20 +86,18 @@ public final class RankProcess {
     http.createContext("/status", this::status);
     http.start();
     try (NDManager manager = NDManager.newBaseManager()) {
-      EpCluster.EpConfig ep = Guice.createInjector(new EepModule(config, model, manager)).getInstance(EpCluster.EpConfig.class);
+      RankFactory ranks = Guice.createInjector(new EepModule(config, model, manager)).getInstance(RankFactory.class);
       while (true) {
-        RankRuntime r = new RankRuntime(ep.rankSetup(rank, false)).start();
+        RankRuntime r = ranks.create(rank).start();
         current = r;
-        if (!r.awaitServing(java.time.Duration.ofMinutes(10))) {
-          throw new IllegalStateException("rank " + rank + " failed to start", r.failure());
+        if (!r.awaitServing(FORMATION)) {
+          throw new IllegalStateException("rank " + rank + " failed to start (" + r.state() + ")", r.failure());
         }
         System.out.println(READY + " rank=" + rank + " incarnation=" + r.incarnation() + " http=" + http.getAddress().getPort());
         System.out.flush();
-        while (r.alive()) {
-          r.join(1000);
-        }
-        if (!r.evicted()) {
-          throw new IllegalStateException("rank " + rank + " stopped", r.failure());
+        RankState end = r.awaitEnd(Duration.ofDays(365));
+        if (end != RankState.EVICTED) {
+          throw new IllegalStateException("rank " + rank + " stopped (" + end + ")", r.failure());
         }
         System.out.println("rank " + rank + " incarnation " + r.incarnation() + " was evicted; rejoining as a new incarnation");
         r.close();
@@ -111,10 +114,10 @@ public final class RankProcess {
       GenerationRequest req = new GenerationRequest(body.get("id").getAsString(), GSON.fromJson(body.get("prompt"), int[].class),
           body.get("max_new_tokens").getAsInt());
       int[] emitted = GSON.fromJson(body.get("emitted"), int[].class);
-      long owner = body.get("owner").getAsLong();
+      Owner owner = GSON.fromJson(body.get("owner"), Owner.class);
       RankRuntime r = current;
       LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-      CompletableFuture<GenerationResult> f = r.serve(req, emitted, owner, (id, i, t) -> lines.add("{\"i\":" + i + ",\"t\":" + t + "}"));
+      CompletableFuture<GenerationResult> f = r.serve(req, emitted, owner, (id, i, t, by) -> lines.add("{\"i\":" + i + ",\"t\":" + t + "}"));
       f.whenComplete((res, err) -> lines.add(err == null ? "{\"done\":true,\"degraded\":" + res.degraded() + "}"
           : GSON.toJson(Map.of("error", String.valueOf(err.getMessage())))));
       ex.getResponseHeaders().add("Content-Type", "application/x-ndjson");
@@ -143,7 +146,9 @@ public final class RankProcess {
         s.put("serving", r.serving());
         s.put("uncovered", r.uncoveredExperts());
         s.put("stats", r.stats());
-        s.put("transport", r.transport().stats());
+        s.put("state", r.state());
+        s.put("transport", r.transportStats());
+        s.put("peers", r.peerStates());
         s.put("repairs", r.repairs());
         Map<String, Long> timings = new LinkedHashMap<>();
         timings.put("denseNanos", r.timings().denseNanos());

@@ -19,9 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.eep.api.config.EepConfig;
 import org.eep.api.membership.MembershipView;
 import org.eep.djl.model.Preset;
-import org.eep.djl.runtime.GenerationRequest;
-import org.eep.djl.runtime.GenerationResult;
-import org.eep.djl.runtime.RequestRejectedException;
+import org.eep.djl.request.GenerationRequest;
+import org.eep.djl.request.GenerationResult;
+import org.eep.djl.request.RequestRejectedException;
 import org.eep.examples.demo.ModelCache;
 import org.eep.server.launcher.ProcessCluster;
 import org.eep.server.launcher.UcxProbe;
@@ -140,7 +140,7 @@ public final class ClusterCommand implements Callable<Integer> {
         Thread.sleep((long) (-Math.log(1 - rnd.nextDouble()) / rate * 1000)); // Poisson arrivals, not synchronisation
         GenerationRequest r = new GenerationRequest("c" + i, rnd.ints(1 + rnd.nextInt(8), 0, vocab).toArray(), 4 + rnd.nextInt(28));
         try {
-          CompletableFuture<GenerationResult> f = c.submit(r, (id, idx, tok) -> tokens.incrementAndGet());
+          CompletableFuture<GenerationResult> f = c.submit(r, (id, idx, tok, owner) -> tokens.incrementAndGet());
           f.whenComplete((res, err) -> (err == null ? completed : failed).incrementAndGet());
         } catch (RequestRejectedException e) {
           failed.incrementAndGet();

@@ -4,13 +4,18 @@ import ai.djl.ndarray.NDManager;
 import com.google.inject.Guice;
 import com.google.inject.util.Modules;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.eep.api.config.EepConfig;
-import org.eep.djl.inject.EepModule;
-import org.eep.djl.runtime.EpCluster;
-import org.eep.djl.runtime.StepHooks;
+import org.eep.api.membership.MembershipService;
+import org.eep.api.membership.MembershipView;
+import org.eep.djl.instance.EepModule;
+import org.eep.djl.instance.EpCluster;
+import org.eep.djl.rank.StepHooks;
 
 /** Starting an in-process EP instance the way the plugin wires it (Guice), with this driver's fault hooks. */
 public final class Clusters {
@@ -38,8 +43,17 @@ public final class Clusters {
 
   /** Wires and starts an instance; returns once every rank serves. */
   public static EpCluster start(EepConfig config, Path modelDir, NDManager manager, StepHooks hooks) throws InterruptedException {
-    EpCluster.EpConfig ep = Guice.createInjector(Modules.override(new EepModule(config, modelDir, manager))
-        .with(binder -> binder.bind(StepHooks.class).toInstance(hooks))).getInstance(EpCluster.EpConfig.class);
-    return EpCluster.start(ep);
+    return EpCluster.start(Modules.override(new EepModule(config, modelDir, manager))
+        .with(binder -> binder.bind(StepHooks.class).toInstance(hooks)));
+  }
+
+  /** Blocks until {@code observer} learns a view satisfying {@code condition}; null if none within {@code timeout}. */
+  static MembershipView awaitView(MembershipService observer, Predicate<MembershipView> condition, Duration timeout)
+      throws InterruptedException {
+    try {
+      return observer.awaitView(condition, timeout);
+    } catch (TimeoutException e) {
+      return null;
+    }
   }
 }

@@ -5,10 +5,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
-import org.eep.djl.runtime.ExecutedRepair;
-import org.eep.djl.runtime.GenerationRequest;
-import org.eep.djl.runtime.GenerationResult;
-import org.eep.djl.runtime.TokenListener;
+import org.eep.djl.repair.ExecutedRepair;
+import org.eep.djl.request.GenerationRequest;
+import org.eep.djl.request.GenerationResult;
+import org.eep.djl.request.TokenListener;
 
 /**
  * What {@link DemoRun} drives: an EP instance whose ranks are threads of this JVM
@@ -27,9 +27,6 @@ interface DemoInstance extends AutoCloseable {
   int size();
 
   CompletableFuture<GenerationResult> submit(GenerationRequest request, TokenListener listener);
-
-  /** Called from a {@link TokenListener}: the rank that emitted the token, or -1. */
-  int emittingRank();
 
   MembershipService observer();
 

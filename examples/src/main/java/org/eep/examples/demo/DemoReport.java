@@ -13,7 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.eep.api.membership.MembershipView;
-import org.eep.djl.runtime.RankStats;
+import org.eep.djl.rank.RankStats;
 import org.eep.placement.repair.RepairAction;
 import org.eep.placement.repair.Tier;
 
@@ -214,17 +214,17 @@ public final class DemoReport {
     for (DemoRun.RankSnapshot snap : snapshots) {
       RankStats s = snap.stats();
       Map<String, Object> x = new LinkedHashMap<>();
-      x.put("rank", s.rank());
-      x.put("incarnation", s.incarnation());
+      x.put("rank", s.owner().rank());
+      x.put("incarnation", s.owner().incarnation());
       x.put("epoch", s.epoch());
-      x.put("steps_completed", s.stepsCompleted());
-      x.put("steps_aborted", s.stepsAborted());
+      x.put("steps_completed", s.steps().completed());
+      x.put("steps_aborted", s.steps().aborted());
       x.put("tokens_emitted", s.tokensEmitted());
       x.put("connections_opened", s.connectionsOpened());
-      x.put("rebuilds", s.rebuilds());
+      x.put("rebuilds", s.rebuilds().total());
       x.put("routing_updates", s.routingUpdates());
-      x.put("expert_bytes_loaded", s.expertBytesLoaded());
-      x.put("checkpoint_bytes_read", s.checkpointBytesRead());
+      x.put("expert_bytes_loaded", s.loads().expertBytes());
+      x.put("checkpoint_bytes_read", s.loads().checkpointBytes());
       x.put("fenced_messages", s.fencedMessages());
       x.put("dense_ms", Math.round(snap.denseNanos() / 1e6));
       x.put("comm_ms", Math.round(snap.commNanos() / 1e6));

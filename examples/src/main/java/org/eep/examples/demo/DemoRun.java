@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -22,15 +23,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import org.eep.api.membership.InstanceState;
-import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
 import org.eep.djl.model.MoeConfig;
-import org.eep.djl.runtime.EpCluster;
-import org.eep.djl.runtime.ExecutedRepair;
-import org.eep.djl.runtime.GenerationRequest;
-import org.eep.djl.runtime.GenerationResult;
-import org.eep.djl.runtime.RankStats;
-import org.eep.djl.runtime.RequestRejectedException;
+import org.eep.djl.rank.RankStats;
+import org.eep.djl.repair.ExecutedRepair;
+import org.eep.djl.request.GenerationRequest;
+import org.eep.djl.request.GenerationResult;
+import org.eep.djl.request.RequestRejectedException;
+import org.eep.placement.Sizing;
 
 /**
  * One demo run, programmatically: starts an EP instance (ranks as threads of this JVM, or as
@@ -161,7 +161,7 @@ public final class DemoRun {
         c.close();
         cluster = null;
       }
-      int slotsPerRank = EpCluster.slotsPerRank(Clusters.config(scenario, "x"), model);
+      int slotsPerRank = Sizing.slotsPerRank(Clusters.config(scenario, "x"), model.numExperts());
       Verifier.Result verification = null;
       if (scenario.verify()) {
         phase = Phase.VERIFYING;
@@ -173,8 +173,8 @@ public final class DemoRun {
       synchronized (repairs) {
         reps = List.copyOf(repairs);
       }
-      stats.sort((a, b) -> a.stats().rank() != b.stats().rank() ? Integer.compare(a.stats().rank(), b.stats().rank())
-          : Long.compare(a.stats().incarnation(), b.stats().incarnation()));
+      stats.sort(Comparator.comparingInt((RankSnapshot x) -> x.stats().owner().rank())
+          .thenComparingLong(x -> x.stats().owner().incarnation()));
       result = new Result(scenario, recorder, loadEndMs, endMs, startMs, List.copyOf(stats), reps, verification, slotsPerRank);
     } finally {
       phase = Phase.DONE;
@@ -250,10 +250,10 @@ public final class DemoRun {
     CompletableFuture<GenerationResult> f;
     DemoInstance c = cluster;
     try {
-      f = c.submit(req, (id, tokenIndex, token) -> {
+      f = c.submit(req, (id, tokenIndex, token, owner) -> {
         long now = System.nanoTime();
         r.onToken(tokenIndex, token, now);
-        rec.token(now, c.emittingRank());
+        rec.token(now, owner.rank());
       });
     } catch (RequestRejectedException e) {
       r.failed(e, System.nanoTime(), true);
@@ -346,18 +346,8 @@ public final class DemoRun {
   }
 
   /** Blocks until the observer's view satisfies {@code condition}; null on timeout. */
-  private MembershipView awaitView(java.util.function.Predicate<MembershipView> condition, Duration timeout) throws InterruptedException {
-    MembershipService obs = cluster.observer();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    MembershipView v = obs.currentView();
-    while (!condition.test(v)) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        return null;
-      }
-      v = obs.awaitEpoch(v.epoch() + 1, Duration.ofNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200))));
-    }
-    return v;
+  private MembershipView awaitView(Predicate<MembershipView> condition, Duration timeout) throws InterruptedException {
+    return Clusters.awaitView(cluster.observer(), condition, timeout);
   }
 
   // ---------------------------------------------------------------- drain

@@ -1,7 +1,7 @@
 package org.eep.examples.demo;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import org.eep.djl.runtime.StepHooks;
+import org.eep.djl.rank.StepHooks;
 
 /**
  * Step hooks that can freeze a rank in place, as {@code SIGSTOP} freezes a process: the rank

@@ -12,13 +12,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.eep.api.membership.InstanceState;
-import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
+import org.eep.djl.instance.EpCluster;
 import org.eep.djl.model.MoeConfig;
-import org.eep.djl.runtime.EpCluster;
-import org.eep.djl.runtime.GenerationResult;
-import org.eep.djl.runtime.RequestRejectedException;
-import org.eep.djl.runtime.StepHooks;
+import org.eep.djl.rank.StepHooks;
+import org.eep.djl.request.GenerationResult;
+import org.eep.djl.request.RequestRejectedException;
 
 /**
  * The full-restart baseline: with fixed ({@code static}) membership one rank failure puts the
@@ -62,7 +61,7 @@ public final class FullRestart {
           return;
         }
         try {
-          CompletableFuture<GenerationResult> f = a.submit(factory.request(next.getAndIncrement()), (id, i, t) -> { });
+          CompletableFuture<GenerationResult> f = a.submit(factory.request(next.getAndIncrement()), (id, i, t, owner) -> { });
           synchronized (inFlight) {
             inFlight.add(f);
           }
@@ -93,7 +92,7 @@ public final class FullRestart {
         tKill = System.nanoTime();
         a.kill(rank);
       }
-      MembershipView failed = await(a.observer(), v -> v.state() == InstanceState.FAILED, Duration.ofSeconds(60));
+      MembershipView failed = Clusters.awaitView(a.observer(), v -> v.state() == InstanceState.FAILED, Duration.ofSeconds(60));
       if (failed == null) {
         a.close();
         throw new IllegalStateException("the static instance did not fail within 60 s of the kill");
@@ -114,7 +113,7 @@ public final class FullRestart {
       try {
         long tStarted = System.nanoTime();
         CompletableFuture<Long> first = new CompletableFuture<>();
-        b.submit(factory.request(next.getAndIncrement()), (id, i, t) -> first.complete(System.nanoTime()));
+        b.submit(factory.request(next.getAndIncrement()), (id, i, t, owner) -> first.complete(System.nanoTime()));
         long tFirst = first.get(60, TimeUnit.SECONDS);
         return new Result(ms(tDetect - tKill), ms(tClosed - tDetect), ms(tStarted - tClosed), ms(tFirst - tStarted), ms(tFirst - tKill),
             atKill.size(), lost);
@@ -122,20 +121,6 @@ public final class FullRestart {
         b.close();
       }
     }
-  }
-
-  private static MembershipView await(MembershipService obs, java.util.function.Predicate<MembershipView> condition, Duration timeout)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    MembershipView v = obs.currentView();
-    while (!condition.test(v)) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        return null;
-      }
-      v = obs.awaitEpoch(v.epoch() + 1, Duration.ofNanos(Math.min(left, 200_000_000L)));
-    }
-    return v;
   }
 
   private static double ms(long nanos) {

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import org.eep.api.config.EepConfig;
@@ -14,37 +15,34 @@ import org.eep.api.internal.local.LocalMembershipService;
 import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.SlotState;
+import org.eep.djl.instance.EpCluster;
 import org.eep.djl.metrics.PrometheusEndpoint;
-import org.eep.djl.runtime.EpCluster;
-import org.eep.djl.runtime.ExecutedRepair;
-import org.eep.djl.runtime.GenerationRequest;
-import org.eep.djl.runtime.GenerationResult;
-import org.eep.djl.runtime.RankRuntime;
-import org.eep.djl.runtime.TokenListener;
+import org.eep.djl.rank.RankRuntime;
+import org.eep.djl.repair.ExecutedRepair;
+import org.eep.djl.request.GenerationRequest;
+import org.eep.djl.request.GenerationResult;
+import org.eep.djl.request.TokenListener;
 
 /**
  * Every rank a thread of this JVM ({@link EpCluster}, {@code local} or {@code tcp} transport,
  * {@code local} or {@code static} membership). A stop freezes the rank thread at its next step hook
- * and pauses its heartbeats; a rejoin of a frozen rank kills it first. A token's rank is the rank
- * thread that emitted it.
+ * and pauses its heartbeats; a rejoin of a frozen rank kills it first.
  */
 final class InProcessInstance implements DemoInstance {
-  private static final String RANK_THREAD = "eep-rank-";
-
   private final Scenario scenario;
   private final FaultHooks hooks;
   private final EpCluster cluster;
   /** Every rank incarnation seen, with how many of its repairs were collected. */
   private final Map<RankRuntime, Integer> ranksSeen = Collections.synchronizedMap(new IdentityHashMap<>());
 
-  private final java.util.Optional<org.eep.djl.metrics.PrometheusEndpoint> metrics;
+  private final Optional<PrometheusEndpoint> metrics;
 
-  private InProcessInstance(Scenario scenario, FaultHooks hooks, EpCluster cluster, org.eep.api.config.EepConfig config) {
+  private InProcessInstance(Scenario scenario, FaultHooks hooks, EpCluster cluster, EepConfig config) {
     this.scenario = scenario;
     this.hooks = hooks;
     this.cluster = cluster;
     // With -o eep_metrics_port=N (0 = any free port) the instance's counters are served at /metrics on loopback.
-    this.metrics = org.eep.djl.metrics.PrometheusEndpoint.startIfEnabled(config, cluster);
+    this.metrics = PrometheusEndpoint.startIfEnabled(config, cluster);
     metrics.ifPresent(m -> System.out.println("eep demo: Prometheus metrics at " + m.uri()));
     for (int r = 0; r < cluster.size(); r++) {
       ranksSeen.put(cluster.rank(r), 0);
@@ -53,7 +51,7 @@ final class InProcessInstance implements DemoInstance {
 
   static InProcessInstance start(Scenario s, Path modelDir, NDManager manager) throws InterruptedException {
     FaultHooks hooks = new FaultHooks(s.ranks());
-    org.eep.api.config.EepConfig config = Clusters.config(s, Clusters.freshInstance("demo"));
+    EepConfig config = Clusters.config(s, Clusters.freshInstance("demo"));
     return new InProcessInstance(s, hooks, Clusters.start(config, modelDir, manager, hooks), config);
   }
 
@@ -70,20 +68,6 @@ final class InProcessInstance implements DemoInstance {
   @Override
   public CompletableFuture<GenerationResult> submit(GenerationRequest request, TokenListener listener) {
     return cluster.submit(request, listener);
-  }
-
-  /** The rank whose thread emits a token ({@code eep-rank-N}), or -1. */
-  @Override
-  public int emittingRank() {
-    String name = Thread.currentThread().getName();
-    if (name.startsWith(RANK_THREAD)) {
-      try {
-        return Integer.parseInt(name.substring(RANK_THREAD.length()));
-      } catch (NumberFormatException e) {
-        return -1;
-      }
-    }
-    return -1;
   }
 
   @Override
@@ -110,13 +94,13 @@ final class InProcessInstance implements DemoInstance {
   public boolean alive(int r) {
     RankRuntime rank = cluster.rank(r);
     ranksSeen.putIfAbsent(rank, 0);
-    return rank.alive();
+    return !rank.state().isTerminal();
   }
 
   @Override
   public boolean running(int r) {
     RankRuntime old = cluster.rank(r);
-    return old.alive() && !hooks.isFrozen(r) && !old.evicted() && old.serving();
+    return !hooks.isFrozen(r) && old.serving();
   }
 
   @Override
@@ -156,7 +140,6 @@ final class InProcessInstance implements DemoInstance {
       cluster.kill(r); // a stopped process is killed before its slot is taken again
       hooks.thaw(r);
     }
-    old.join(30_000); // the killed rank thread unwinds within a step
     RankRuntime rank = cluster.restart(r);
     ranksSeen.put(rank, 0);
     return x -> x.slot(r).state() == SlotState.ACTIVE && x.slot(r).incarnation() == rank.incarnation() && rank.incarnation() > 0;
@@ -197,7 +180,7 @@ final class InProcessInstance implements DemoInstance {
   @Override
   public void close() {
     hooks.thawAll();
-    metrics.ifPresent(org.eep.djl.metrics.PrometheusEndpoint::close);
+    metrics.ifPresent(PrometheusEndpoint::close);
     cluster.close();
   }
 }

@@ -17,11 +17,11 @@ import org.eep.api.config.EepConfig;
 import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.SlotState;
-import org.eep.djl.runtime.ExecutedRepair;
-import org.eep.djl.runtime.GenerationRequest;
-import org.eep.djl.runtime.GenerationResult;
-import org.eep.djl.runtime.RankStats;
-import org.eep.djl.runtime.TokenListener;
+import org.eep.djl.rank.RankStats;
+import org.eep.djl.repair.ExecutedRepair;
+import org.eep.djl.request.GenerationRequest;
+import org.eep.djl.request.GenerationResult;
+import org.eep.djl.request.TokenListener;
 import org.eep.placement.repair.RepairAction;
 import org.eep.placement.repair.Tier;
 import org.eep.server.launcher.ProcessCluster;
@@ -89,11 +89,6 @@ final class ProcessInstance implements DemoInstance {
   @Override
   public CompletableFuture<GenerationResult> submit(GenerationRequest request, TokenListener listener) {
     return cluster.submit(request, listener);
-  }
-
-  @Override
-  public int emittingRank() {
-    return ProcessCluster.emittingRank();
   }
 
   @Override

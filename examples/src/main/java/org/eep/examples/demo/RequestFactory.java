@@ -1,7 +1,7 @@
 package org.eep.examples.demo;
 
 import java.util.SplittableRandom;
-import org.eep.djl.runtime.GenerationRequest;
+import org.eep.djl.request.GenerationRequest;
 
 /**
  * Deterministic requests: request {@code i} of a seed is always the same (prompt of random token

@@ -1,8 +1,8 @@
 package org.eep.examples.demo;
 
 import java.util.Arrays;
-import org.eep.djl.runtime.GenerationRequest;
-import org.eep.djl.runtime.GenerationResult;
+import org.eep.djl.request.GenerationRequest;
+import org.eep.djl.request.GenerationResult;
 
 /**
  * One submitted request as the client saw it: when it was submitted, every streamed token with the

@@ -13,7 +13,7 @@ import java.util.stream.IntStream;
 import org.eep.api.placement.ExpertPlacement;
 import org.eep.api.placement.LoadSnapshot;
 import org.eep.api.placement.PlacementRequest;
-import org.eep.djl.runtime.HostBackup;
+import org.eep.djl.repair.HostBackup;
 import org.eep.placement.Sizing;
 import org.eep.placement.balanced.BalancedPlacementPolicy;
 import org.eep.placement.repair.RepairPlan;

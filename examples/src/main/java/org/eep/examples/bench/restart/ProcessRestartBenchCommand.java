@@ -12,7 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.eep.api.config.EepConfig;
 import org.eep.djl.model.Preset;
-import org.eep.djl.runtime.GenerationRequest;
+import org.eep.djl.request.GenerationRequest;
 import org.eep.examples.bench.BenchmarksDoc;
 import org.eep.examples.demo.ModelCache;
 import org.eep.server.launcher.ProcessCluster;
@@ -93,7 +93,7 @@ public final class ProcessRestartBenchCommand implements Callable<Integer> {
 
   private static void firstToken(ProcessCluster c, String id) throws InterruptedException {
     CountDownLatch first = new CountDownLatch(1);
-    c.submit(new GenerationRequest(id, new int[] {1, 2, 3}, 2), (rid, i, t) -> first.countDown());
+    c.submit(new GenerationRequest(id, new int[] {1, 2, 3}, 2), (rid, i, t, owner) -> first.countDown());
     if (!first.await(5, TimeUnit.MINUTES)) {
       throw new IllegalStateException("no token from the instance within 5 minutes");
     }

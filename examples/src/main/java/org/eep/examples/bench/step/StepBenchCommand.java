@@ -2,7 +2,6 @@ package org.eep.examples.bench.step;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.GsonBuilder;
-import com.google.inject.Guice;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,13 +11,13 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.eep.api.config.EepConfig;
-import org.eep.djl.inject.EepModule;
+import org.eep.djl.instance.EepModule;
+import org.eep.djl.instance.EpCluster;
 import org.eep.djl.model.Preset;
-import org.eep.djl.runtime.EpCluster;
-import org.eep.djl.runtime.GenerationRequest;
-import org.eep.djl.runtime.GenerationResult;
-import org.eep.djl.runtime.StepTimings;
-import org.eep.djl.runtime.TokenListener;
+import org.eep.djl.request.GenerationRequest;
+import org.eep.djl.request.GenerationResult;
+import org.eep.djl.request.TokenListener;
+import org.eep.djl.step.StepTimings;
 import org.eep.examples.bench.BenchmarksDoc;
 import org.eep.examples.demo.ModelCache;
 import picocli.CommandLine.Command;
@@ -91,7 +90,7 @@ public final class StepBenchCommand implements Callable<Integer> {
     EepConfig config = EepConfig.of(Map.of("eep_instance", "bench-step-" + ranks + "-" + System.nanoTime(), "eep_max_ranks", ranks,
         "eep_tier_bandwidth", "peer=4,host=8,disk=1", "eep_max_batch", 64));
     try (NDManager manager = NDManager.newBaseManager();
-        EpCluster c = EpCluster.start(Guice.createInjector(new EepModule(config, model, manager)).getInstance(EpCluster.EpConfig.class))) {
+        EpCluster c = EpCluster.start(new EepModule(config, model, manager))) {
       run(c, ranks, 8, "warm");
       long[] before = sums(c, ranks);
       long t0 = System.nanoTime();

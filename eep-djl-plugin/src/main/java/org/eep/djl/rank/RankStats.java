@@ -1,0 +1,44 @@
+package org.eep.djl.rank;
+
+import static java.util.Objects.requireNonNull;
+
+import org.eep.api.membership.Owner;
+
+/**
+ * Counters of one rank incarnation, grouped by what they count. The rebuild counters count work a
+ * healthy rank must never redo across a peer's failure and rejoin: re-allocating its routing tables
+ * or resetting its step state. They stay 0 on healthy ranks.
+ *
+ * @param owner the incarnation counted
+ * @param epoch the epoch of the view it last applied (-1 before it joined)
+ * @param steps its steps
+ * @param tokensEmitted tokens it emitted to requests
+ * @param connectionsOpened transport connections it opened or re-opened
+ * @param routingUpdates in-place updates of its routing tables
+ * @param rebuilds work it redid that it should never have to
+ * @param loads bytes it loaded into expert slots and read from the checkpoint
+ * @param fencedMessages data-plane messages its transport dropped as stale (older epoch or incarnation)
+ */
+public record RankStats(Owner owner, long epoch, Steps steps, long tokensEmitted, long connectionsOpened, long routingUpdates,
+    Rebuilds rebuilds, Loads loads, long fencedMessages) {
+  public RankStats {
+    requireNonNull(owner, "owner is null");
+    requireNonNull(steps, "steps is null");
+    requireNonNull(rebuilds, "rebuilds is null");
+    requireNonNull(loads, "loads is null");
+  }
+
+  /** Steps completed, and steps aborted at an epoch boundary (then re-run in the next epoch). */
+  public record Steps(long completed, long aborted) {}
+
+  /** Routing-table re-allocations, and step counters reset because a roll-back was impossible. */
+  public record Rebuilds(long tables, long stepStateResets) {
+    /** Every rebuild a healthy rank must never do. */
+    public long total() {
+      return tables + stepStateResets;
+    }
+  }
+
+  /** Bytes written into expert slots (any tier), and bytes read from the checkpoint. */
+  public record Loads(long expertBytes, long checkpointBytes) {}
+}

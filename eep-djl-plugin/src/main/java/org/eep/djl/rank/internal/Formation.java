@@ -1,0 +1,181 @@
+package org.eep.djl.rank.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+import org.eep.api.comm.EpochChangedException;
+import org.eep.api.comm.Fence;
+import org.eep.api.comm.MessageKey;
+import org.eep.api.comm.PeerFailedException;
+import org.eep.api.comm.Phase;
+import org.eep.api.comm.ReceiveTimeoutException;
+import org.eep.api.config.EepKeys;
+import org.eep.api.membership.InstanceState;
+import org.eep.api.membership.MembershipService;
+import org.eep.api.membership.MembershipView;
+import org.eep.api.membership.SlotState;
+import org.eep.api.placement.ExpertPlacement;
+import org.eep.api.placement.LoadSnapshot;
+import org.eep.api.placement.PlacementRequest;
+import org.eep.djl.model.DenseWeights;
+import org.eep.djl.model.KvCache;
+import org.eep.djl.model.ModelLayout;
+import org.eep.djl.model.MoeConfig;
+import org.eep.djl.model.MoeMath;
+import org.eep.djl.rank.RankSetup;
+import org.eep.djl.rank.RankState;
+import org.eep.djl.repair.Checkpoint;
+import org.eep.djl.repair.RepairExecutor;
+import org.eep.djl.step.ExpertStore;
+import org.eep.djl.wire.PlacementCodec;
+import org.eep.placement.repair.RepairAction;
+import org.eep.placement.repair.RepairPlan;
+import org.eep.placement.repair.SourceCatalog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a rank incarnation becomes ACTIVE: it joins its slot, reads the dense weights, loads its
+ * expert slots (at the instance's formation, from the checkpoint by the initial placement; on a
+ * rejoin, by the plan computed from the placement the lowest active rank sends, mostly from peers),
+ * warms up, connects, asks for activation and waits for the view that grants it. Runs on the rank
+ * thread; a kill or close interrupts its waits.
+ */
+final class Formation {
+  private static final Logger LOG = LoggerFactory.getLogger(Formation.class);
+  /** Liveness bound of each wait for the rest of the instance (other ranks may be loading). */
+  private static final Duration PATIENCE = Duration.ofMinutes(10);
+
+  private final RankContext ctx;
+  private final RankSetup setup;
+  private final ExpertStore store;
+  private final Checkpoint checkpoint;
+  private final RepairExecutor repairs;
+  private final Connections connections;
+  private final PlacementState placement;
+  private final Duration stepTimeout;
+
+  Formation(RankContext ctx, ExpertStore store, Checkpoint checkpoint, RepairExecutor repairs, Connections connections,
+      PlacementState placement) {
+    this.ctx = requireNonNull(ctx, "ctx is null");
+    this.setup = ctx.setup();
+    this.store = requireNonNull(store, "store is null");
+    this.checkpoint = requireNonNull(checkpoint, "checkpoint is null");
+    this.repairs = requireNonNull(repairs, "repairs is null");
+    this.connections = requireNonNull(connections, "connections is null");
+    this.placement = requireNonNull(placement, "placement is null");
+    this.stepTimeout = setup.config().getMillis(EepKeys.STEP_TIMEOUT_MS);
+  }
+
+  /**
+   * Joins, loads and activates; returns the dense weights once this incarnation is ACTIVE (and, at
+   * formation, every slot is). {@code onView} receives every view from the join on.
+   */
+  DenseWeights form(ViewApplier views, NDManager manager) throws InterruptedException {
+    MembershipService membership = ctx.membership();
+    int rank = ctx.rank();
+    boolean rejoin = membership.currentView().activeCount() > 0;
+    ctx.joined(membership.join(rank, ctx.transport().address()));
+    membership.subscribe(views::learn);
+    LOG.info("rank {} joined as incarnation {} ({})", rank, ctx.incarnation(), rejoin ? "rejoin" : "initial formation");
+    checkpoint.file().requireAll(ModelLayout.all(setup.model()));
+    DenseWeights dense = DenseWeights.load(setup.model(), checkpoint.file(), manager);
+    if (rejoin) {
+      rejoinLoad();
+    } else {
+      ExpertPlacement initial = initialPlacement();
+      placement.set(initial);
+      int[] mine = initial.expertsOn(rank);
+      for (int s = 0; s < mine.length; s++) {
+        if (mine[s] >= 0) {
+          repairs.loadInitial(s, mine[s]);
+        }
+      }
+    }
+    warmUp(dense, manager);
+    if (!rejoin) {
+      connections.connectTo(awaitView(v -> v.slots().stream().allMatch(s -> s.state().isMember())));
+    }
+    membership.activate(rank, ctx.incarnation());
+    MembershipView active = awaitView(v -> v.slot(rank).state() == SlotState.ACTIVE && (rejoin || v.activeCount() == v.maxRanks()));
+    if (!rejoin) {
+      ctx.apply(active);
+      placement.route(active);
+      ctx.settled(active.epoch());
+    }
+    ctx.lifecycle().advance(RankState.FORMING, RankState.SERVING);
+    LOG.info("rank {} active at {}", rank, active.summary());
+    return dense;
+  }
+
+  private ExpertPlacement initialPlacement() {
+    int maxRanks = setup.config().getInt(EepKeys.MAX_RANKS);
+    BitSet all = new BitSet();
+    all.set(0, maxRanks);
+    return setup.placementPolicy().place(new PlacementRequest(setup.model().numExperts(), maxRanks, setup.slotsPerRank(), all,
+        LoadSnapshot.uniform(setup.model().numExperts()), setup.config().getLong(EepKeys.SEED)));
+  }
+
+  /** A returning rank: learns the placement from the lowest active rank, then loads its slots by the rejoin plan. */
+  private void rejoinLoad() throws InterruptedException {
+    MoeConfig model = setup.model();
+    SourceCatalog catalog = setup.hostBackup().isPresent() ? SourceCatalog.everywhere() : SourceCatalog.diskOnly();
+    while (true) {
+      MembershipView v = ctx.membership().currentView();
+      ctx.transport().fence(Fence.of(v));
+      connections.connectTo(v);
+      int lowest = v.activeRanks().nextSetBit(0);
+      try {
+        MessageKey key = new MessageKey(lowest, v.epoch(), 0, 0, Phase.CONTROL, PlacementCodec.TAG);
+        ExpertPlacement p = PlacementCodec.decode(ctx.transport().receive(key, stepTimeout.multipliedBy(10)).payload(),
+            setup.config().getInt(EepKeys.MAX_RANKS), setup.slotsPerRank(), model.numExperts());
+        placement.set(p);
+        RepairPlan plan = setup.planner().planRejoin(p, v.activeRanks(), ctx.rank(), model.expertBytesAllLayers(), catalog);
+        LOG.info("rank {} rejoin plan at {}: {} loads, estimated {} s", ctx.rank(), v.summary(), plan.actions().size(),
+            String.format("%.4f", plan.estimatedSeconds()));
+        for (RepairAction a : plan.actions()) {
+          repairs.execute(v.epoch(), a);
+        }
+        ctx.apply(v);
+        return;
+      } catch (EpochChangedException | ReceiveTimeoutException | PeerFailedException e) {
+        LOG.info("rank {} rejoin restarts at a newer view: {}", ctx.rank(), e.getMessage());
+        ctx.membership().awaitEpoch(v.epoch() + 1, stepTimeout);
+      }
+    }
+  }
+
+  /** One token through the first layer's attention and every held expert, so the first real step runs warm. */
+  private void warmUp(DenseWeights dense, NDManager manager) {
+    MoeConfig model = setup.model();
+    try (NDManager scratch = manager.newSubManager(); KvCache cache = new KvCache(model, scratch, 1)) {
+      NDArray x = scratch.zeros(new Shape(1, model.hiddenSize()));
+      MoeMath.attention(model, dense.layers()[0], x, cache.layer(0), 0);
+      for (int s = 0; s < store.slots(); s++) {
+        if (store.holds(s) >= 0) {
+          store.compute(0, s, x);
+        }
+      }
+    }
+  }
+
+  /** The first view satisfying {@code condition}; fails if the instance FAILED first or nothing came within {@link #PATIENCE}. */
+  private MembershipView awaitView(Predicate<MembershipView> condition) throws InterruptedException {
+    MembershipView v;
+    try {
+      v = ctx.membership().awaitView(x -> x.state() == InstanceState.FAILED || condition.test(x), PATIENCE);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("rank " + ctx.rank() + " was not activated within " + PATIENCE + ": " + e.getMessage(), e);
+    }
+    if (v.state() == InstanceState.FAILED) {
+      throw new IllegalStateException("instance FAILED while rank " + ctx.rank() + " was forming: " + v.cause());
+    }
+    return v;
+  }
+}

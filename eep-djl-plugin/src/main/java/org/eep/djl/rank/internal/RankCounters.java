@@ -1,0 +1,34 @@
+package org.eep.djl.rank.internal;
+
+import java.util.concurrent.atomic.LongAdder;
+import org.eep.api.comm.TransportStats;
+import org.eep.api.membership.Owner;
+import org.eep.djl.rank.RankStats;
+import org.eep.djl.step.ExpertStore;
+import org.eep.djl.step.RoutingTable;
+
+/**
+ * The counters one rank incarnation increments as it works, and their snapshot as
+ * {@link RankStats} (with the counts the routing table, the expert store and the transport keep
+ * themselves). Incremented on the rank thread; read from any thread.
+ */
+public final class RankCounters {
+  final LongAdder stepsCompleted = new LongAdder();
+  final LongAdder stepsAborted = new LongAdder();
+  final LongAdder tokensEmitted = new LongAdder();
+  final LongAdder connectionsOpened = new LongAdder();
+  final LongAdder stepStateResets = new LongAdder();
+
+  public long stepsCompleted() {
+    return stepsCompleted.sum();
+  }
+
+  /** The counters now; {@code routing}, {@code store} may be null before the rank allocated them. */
+  RankStats snapshot(Owner owner, long epoch, RoutingTable routing, ExpertStore store, long checkpointBytes,
+      TransportStats transport) {
+    return new RankStats(owner, epoch, new RankStats.Steps(stepsCompleted.sum(), stepsAborted.sum()), tokensEmitted.sum(),
+        connectionsOpened.sum(), routing == null ? 0 : routing.updates(),
+        new RankStats.Rebuilds(routing == null ? 0 : routing.rebuilds(), stepStateResets.sum()),
+        new RankStats.Loads(store == null ? 0 : store.bytesLoaded(), checkpointBytes), transport.fenced());
+  }
+}

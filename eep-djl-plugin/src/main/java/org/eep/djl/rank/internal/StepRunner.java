@@ -1,0 +1,177 @@
+package org.eep.djl.rank.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import org.eep.djl.request.RequestRejectedException;
+import org.eep.djl.step.ActiveRequest;
+import org.eep.djl.step.EpStep;
+import org.eep.djl.step.Exchange;
+import org.eep.djl.step.RequestOutcome;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The rank's batch and its steps: admits arrived requests between steps, runs one step at a time,
+ * commits its outcomes (tokens emitted once per index, finished requests retired) and keeps the
+ * state every request had at the start of the last completed step, so that step can be re-run
+ * when the next epoch's SYNC agrees on it. A retired request keeps its KV cache until the step
+ * after, for the same reason. Used by the rank thread; {@link #submit} from any thread.
+ */
+final class StepRunner implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StepRunner.class);
+
+  private final int rank;
+  private final EpStep step;
+  private final Exchange exchange;
+  private final RankCounters counters;
+  private final NDManager manager;
+  private final int maxBatch;
+  private final Queue<ActiveRequest> arrivals;
+  private final List<ActiveRequest> batch = new ArrayList<>();
+  private final List<ActiveRequest> retired = new ArrayList<>();
+  private Map<ActiveRequest, ActiveRequest.Mark> startOfStep = new IdentityHashMap<>();
+  private Map<ActiveRequest, ActiveRequest.Mark> startOfCompletedStep = new IdentityHashMap<>();
+  private long completedStep = -1;
+  private long nextStep = -1;
+
+  /** {@code arrivals}: the queue other threads hand requests to; they join the batch between steps. */
+  StepRunner(int rank, EpStep step, Exchange exchange, RankCounters counters, NDManager manager, int maxBatch,
+      Queue<ActiveRequest> arrivals) {
+    this.rank = rank;
+    this.arrivals = requireNonNull(arrivals, "arrivals is null");
+    this.step = requireNonNull(step, "step is null");
+    this.exchange = requireNonNull(exchange, "exchange is null");
+    this.counters = requireNonNull(counters, "counters is null");
+    this.manager = requireNonNull(manager, "manager is null");
+    this.maxBatch = maxBatch;
+  }
+
+  /** True if nothing is to be stepped or admitted. */
+  boolean idle() {
+    return batch.isEmpty() && arrivals.isEmpty();
+  }
+
+  /** The step this rank would run next (-1 before its first SYNC). */
+  long nextStep() {
+    return nextStep;
+  }
+
+  void admit() {
+    ActiveRequest r;
+    while (batch.size() < maxBatch && (r = arrivals.poll()) != null) {
+      if (r.live()) {
+        batch.add(r);
+      }
+    }
+  }
+
+  /** Runs the next step of epoch {@code epoch} with {@code peers} and commits it. */
+  void run(long epoch, int[] peers) throws InterruptedException {
+    long s = nextStep;
+    startOfStep.clear();
+    for (ActiveRequest r : batch) {
+      startOfStep.put(r, r.mark());
+    }
+    List<RequestOutcome> outcomes;
+    try (NDManager scratch = manager.newSubManager()) {
+      boolean logits = batch.stream().anyMatch(r -> r.state().wantsLogits());
+      outcomes = step.run(scratch, batch, peers, epoch, s, exchange, logits);
+    }
+    commit(outcomes);
+    Map<ActiveRequest, ActiveRequest.Mark> t = startOfCompletedStep;
+    startOfCompletedStep = startOfStep;
+    startOfStep = t;
+    completedStep = s;
+    nextStep = s + 1;
+    counters.stepsCompleted.increment();
+  }
+
+  private void commit(List<RequestOutcome> outcomes) {
+    for (ActiveRequest r : retired) {
+      r.close();
+    }
+    retired.clear();
+    List<ActiveRequest> done = new ArrayList<>();
+    for (int i = 0; i < batch.size(); i++) {
+      ActiveRequest r = batch.get(i);
+      RequestOutcome o = outcomes.get(i);
+      if (o instanceof RequestOutcome.Refused refused) {
+        r.state().fail(new RequestRejectedException("request " + r.state().request().id() + " refused: " + refused.reason()
+            + " (eep_on_coverage_loss=refuse)"));
+        done.add(r);
+        continue;
+      }
+      RequestOutcome.Produced p = (RequestOutcome.Produced) o;
+      if (p.degraded()) {
+        r.markDegraded();
+      }
+      if (r.producesToken()) {
+        r.state().emit(r.owner(), r.outputIndex(), p.token(), r.degraded(), p.logits());
+        counters.tokensEmitted.increment();
+      }
+      r.advance(p.token());
+      if (r.finished() || !r.live()) {
+        done.add(r);
+      }
+    }
+    batch.removeAll(done);
+    retired.addAll(done);
+  }
+
+  /**
+   * Makes {@code resume} the next step: restores the last completed step's start when it is the
+   * one to re-run; a first SYNC just adopts it; anything else resets the step counter (counted).
+   */
+  void rollbackTo(long resume) {
+    if (resume == nextStep) {
+      return;
+    }
+    if (nextStep < 0) {
+      nextStep = resume;
+      return;
+    }
+    if (resume == nextStep - 1 && completedStep == resume) {
+      for (Map.Entry<ActiveRequest, ActiveRequest.Mark> e : startOfCompletedStep.entrySet()) {
+        ActiveRequest r = e.getKey();
+        r.restore(e.getValue());
+        if (!batch.contains(r)) {
+          batch.add(r);
+          retired.remove(r);
+        }
+      }
+      LOG.info("rank {} re-runs step {} ({} requests restored)", rank, resume, startOfCompletedStep.size());
+      nextStep = resume;
+      return;
+    }
+    LOG.warn("rank {} cannot roll back from step {} to {}; resetting its step counter", rank, nextStep, resume);
+    counters.stepStateResets.increment();
+    nextStep = resume;
+  }
+
+  /** Fails every request in the batch or waiting for it. */
+  void failAll(RuntimeException e) {
+    for (ActiveRequest r : batch) {
+      r.state().fail(e);
+    }
+    ActiveRequest r;
+    while ((r = arrivals.poll()) != null) {
+      r.state().fail(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    for (ActiveRequest r : batch) {
+      r.close();
+    }
+    for (ActiveRequest r : retired) {
+      r.close();
+    }
+  }
+}

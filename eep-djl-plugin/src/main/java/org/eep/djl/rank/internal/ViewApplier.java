@@ -1,0 +1,149 @@
+package org.eep.djl.rank.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
+import org.eep.api.comm.Fence;
+import org.eep.api.comm.Transport;
+import org.eep.api.membership.InstanceState;
+import org.eep.api.membership.MembershipView;
+import org.eep.api.membership.Slot;
+import org.eep.api.membership.SlotState;
+import org.eep.djl.rank.RankState;
+import org.eep.djl.repair.RepairExecutor;
+import org.eep.djl.repair.WeightSender;
+import org.eep.djl.request.RequestRejectedException;
+import org.eep.placement.repair.RepairAction;
+import org.eep.placement.repair.RepairPlan;
+import org.eep.placement.repair.RepairPlanner;
+import org.eep.placement.repair.SourceCatalog;
+import org.eep.placement.repair.Tier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Learns views on the membership thread (fencing the transport at once, which ends waits for
+ * older epochs) and applies them on the rank thread between steps, in epoch order: stops an
+ * evicted incarnation, opens connections to new incarnations, carries out the placement
+ * transition (repair after a failure, weights for a joining rank) and updates the routing tables
+ * in place.
+ */
+final class ViewApplier {
+  private static final Logger LOG = LoggerFactory.getLogger(ViewApplier.class);
+
+  private final RankContext ctx;
+  private final Transport transport;
+  private final Connections connections;
+  private final PlacementState placement;
+  private final RepairPlanner planner;
+  private final SourceCatalog catalog;
+  private final RepairExecutor repairs;
+  private final WeightSender sender;
+  private final Consumer<RuntimeException> failAll;
+  private final Runnable wake;
+  private final BlockingQueue<MembershipView> learned = new LinkedBlockingQueue<>();
+
+  ViewApplier(RankContext ctx, Connections connections, PlacementState placement, RepairExecutor repairs, WeightSender sender,
+      Consumer<RuntimeException> failAll, Runnable wake) {
+    this.ctx = requireNonNull(ctx, "ctx is null");
+    this.transport = ctx.transport();
+    this.connections = requireNonNull(connections, "connections is null");
+    this.placement = requireNonNull(placement, "placement is null");
+    this.planner = ctx.setup().planner();
+    this.catalog = ctx.setup().hostBackup().isPresent() ? SourceCatalog.everywhere() : SourceCatalog.diskOnly();
+    this.repairs = requireNonNull(repairs, "repairs is null");
+    this.sender = requireNonNull(sender, "sender is null");
+    this.failAll = requireNonNull(failAll, "failAll is null");
+    this.wake = requireNonNull(wake, "wake is null");
+  }
+
+  /** The membership listener: fences at once, applies later. Runs on the membership's notification thread. */
+  void learn(MembershipView v) {
+    transport.fence(Fence.of(v));
+    learned.add(v);
+    wake.run();
+  }
+
+  /** True if views are waiting to be applied. */
+  boolean pending() {
+    return !learned.isEmpty();
+  }
+
+  /** Applies every learned view newer than the applied one, in epoch order; true if any was. */
+  boolean applyLearned(boolean formed) throws InterruptedException {
+    boolean changed = false;
+    MembershipView v;
+    while ((v = learned.poll()) != null) {
+      MembershipView prev = ctx.applied();
+      if (prev != null && v.epoch() <= prev.epoch()) {
+        continue;
+      }
+      ctx.apply(v);
+      changed = true;
+      if (v.state() == InstanceState.FAILED) {
+        LOG.warn("rank {}: instance FAILED ({}); stopping", ctx.rank(), v.cause());
+        RequestRejectedException e = new RequestRejectedException("instance failed (" + v.cause() + "); it must be restarted");
+        failAll.accept(e);
+        ctx.lifecycle().fail(e);
+        return true;
+      }
+      Slot me = v.slot(ctx.rank());
+      if (me.incarnation() != ctx.incarnation() || me.state() == SlotState.FAILED || me.state() == SlotState.LEFT) {
+        LOG.warn("rank {} incarnation {} is {} in {}: evicted, stopping (it must rejoin as a new incarnation)", ctx.rank(),
+            ctx.incarnation(), me.state(), v.summary());
+        ctx.lifecycle().end(RankState.EVICTED);
+        return true;
+      }
+      connections.connectTo(v);
+      if (prev != null && formed) {
+        transition(prev, v);
+      }
+      placement.route(v);
+      ctx.settled(v.epoch());
+    }
+    return changed;
+  }
+
+  /** The placement transition from one view to the next: repair after failures, weights for joining ranks. */
+  private void transition(MembershipView prev, MembershipView v) throws InterruptedException {
+    long bytes = ctx.setup().model().expertBytesAllLayers();
+    if (!prev.activeRanks().equals(v.activeRanks()) && v.activeCount() > 0) {
+      // A rank lost leaves orphans; a rank gained is capacity for orphans still uncovered.
+      repair(v, planner.planRecovery(placement.placement(), v.activeRanks(), bytes, catalog));
+    }
+    for (Slot s : v.slots()) {
+      if (s.state() == SlotState.JOINING && s.rank() != ctx.rank() && v.activeCount() > 0) {
+        if (v.activeRanks().nextSetBit(0) == ctx.rank()) {
+          sender.sendPlacement(v.epoch(), s.rank(), placement.placement());
+        }
+        sendOurs(v.epoch(), planner.planRejoin(placement.placement(), v.activeRanks(), s.rank(), bytes, catalog));
+      }
+    }
+  }
+
+  private void repair(MembershipView v, RepairPlan plan) throws InterruptedException {
+    if (plan.actions().isEmpty() && plan.missingExperts().isEmpty()) {
+      return;
+    }
+    LOG.info("rank {} recovery plan at {}: {} orphans restored, missing {}, estimated {} s", ctx.rank(), v.summary(),
+        plan.actions().size(), plan.missingExperts(), String.format("%.4f", plan.estimatedSeconds()));
+    sendOurs(v.epoch(), plan);
+    for (RepairAction a : plan.actions()) {
+      if (a.targetRank() == ctx.rank()) {
+        repairs.execute(v.epoch(), a);
+      }
+    }
+    placement.set(plan.after());
+  }
+
+  /** Sends the experts {@code plan} sources from this rank's slots. */
+  private void sendOurs(long epoch, RepairPlan plan) {
+    for (RepairAction a : plan.actions()) {
+      if (a.source() == Tier.PEER && a.sourceRank() == ctx.rank()) {
+        sender.send(epoch, a);
+      }
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package org.eep.djl.repair;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import org.eep.api.comm.MessageKey;
+import org.eep.api.comm.Phase;
+import org.eep.api.comm.Transport;
+import org.eep.djl.model.MoeConfig;
+import org.eep.djl.step.ExpertStore;
+import org.eep.djl.wire.WeightsCodec;
+import org.eep.placement.repair.RepairAction;
+
+/** The peer tier: receives the expert layer by layer from the rank the plan names ({@link WeightSender} on its side). */
+final class PeerWeights implements WeightSource {
+  private final MoeConfig model;
+  private final ExpertStore store;
+  private final Transport transport;
+  private final Duration timeout;
+
+  PeerWeights(MoeConfig model, ExpertStore store, Transport transport, Duration timeout) {
+    this.model = requireNonNull(model, "model is null");
+    this.store = requireNonNull(store, "store is null");
+    this.transport = requireNonNull(transport, "transport is null");
+    this.timeout = requireNonNull(timeout, "timeout is null");
+  }
+
+  @Override
+  public void load(long epoch, RepairAction action, int slot) throws InterruptedException {
+    int n = model.hiddenSize() * model.moeIntermediateSize();
+    for (int l = 0; l < model.numLayers(); l++) {
+      MessageKey key = new MessageKey(action.sourceRank(), epoch, 0, l, Phase.WEIGHTS, slot);
+      store.write(l, slot, WeightsCodec.decode(transport.receive(key, timeout).payload(), n));
+    }
+    store.setHolds(slot, action.expert());
+  }
+}

@@ -1,0 +1,14 @@
+package org.eep.djl.step;
+
+/** What one step produced for one request of the batch. */
+public sealed interface RequestOutcome {
+
+  /**
+   * The token computed at the request's position; {@code degraded} if a chosen expert had no
+   * replica and was dropped from top-k; {@code logits} when the request's listener wants them.
+   */
+  record Produced(int token, boolean degraded, float[] logits) implements RequestOutcome {}
+
+  /** The request cannot be computed exactly: a chosen expert has no replica (under {@code refuse}). */
+  record Refused(String reason) implements RequestOutcome {}
+}

@@ -1,0 +1,64 @@
+package org.eep.djl.rank;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eep.djl.model.CheckpointGenerator;
+import org.eep.djl.model.Preset;
+import org.eep.djl.model.ReferenceModel;
+import org.eep.djl.request.GenerationRequest;
+
+/** The tiny checkpoint, generated once per test JVM, its reference outputs, and request mixes. */
+final class TestModels {
+  private static Path tiny;
+  private static final Map<String, ReferenceModel.Result> EXPECTED = new HashMap<>();
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  private TestModels() {}
+
+  static synchronized Path tiny() {
+    if (tiny == null) {
+      try {
+        Path dir = Files.createTempDirectory("eep-tiny");
+        CheckpointGenerator.generate(Preset.TINY.config(), 42, dir, s -> {});
+        tiny = dir;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return tiny;
+  }
+
+  static String freshInstance(String prefix) {
+    return prefix + "-" + INSTANCES.incrementAndGet();
+  }
+
+  /** {@code n} requests with prompts of 1..12 tokens and 2..14 new tokens, seeded. */
+  static List<GenerationRequest> requests(int n, long seed) {
+    Random rnd = new Random(seed);
+    List<GenerationRequest> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int[] prompt = rnd.ints(1 + rnd.nextInt(12), 0, 512).toArray();
+      out.add(new GenerationRequest("req-" + seed + "-" + i, prompt, 2 + rnd.nextInt(13)));
+    }
+    return out;
+  }
+
+  /** The reference tokens for {@code r} (cached). */
+  static synchronized ReferenceModel.Result expected(GenerationRequest r) {
+    String key = java.util.Arrays.toString(r.prompt()) + "/" + r.maxNewTokens();
+    return EXPECTED.computeIfAbsent(key, k -> {
+      try (NDManager m = NDManager.newBaseManager(); ReferenceModel ref = ReferenceModel.load(tiny(), m)) {
+        return ref.generate(r.prompt(), r.maxNewTokens());
+      }
+    });
+  }
+}
