@@ -29,7 +29,8 @@ public final class Sizing {
   /** Slots per rank for {@code auto}: full coverage survives one rank failure. */
   public static int slotsPerRankAuto(int logicalExperts, int maxRanks) {
     checkShape(logicalExperts, maxRanks);
-    return checkedInt(maxRanks == 1 ? logicalExperts : ceilDiv(logicalExperts, maxRanks - 1), maxRanks);
+    return checkedInt(
+        maxRanks == 1 ? logicalExperts : ceilDiv(logicalExperts, maxRanks - 1), maxRanks);
   }
 
   /** Slots per rank for {@code redundant}, either {@code "auto"} or a whole number >= 0. */
@@ -43,7 +44,8 @@ public final class Sizing {
     try {
       n = Integer.parseInt(r);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("redundant experts must be \"auto\" or a whole number >= 0, got '" + redundant + "'", e);
+      throw new IllegalArgumentException(
+          "redundant experts must be \"auto\" or a whole number >= 0, got '" + redundant + "'", e);
     }
     return slotsPerRank(logicalExperts, maxRanks, n);
   }
@@ -68,8 +70,8 @@ public final class Sizing {
   }
 
   /**
-   * True if the slots of any {@code maxRanks - failures} ranks can still hold every logical
-   * expert, i.e. a repair after {@code failures} rank failures can restore full coverage.
+   * True if the slots of any {@code maxRanks - failures} ranks can still hold every logical expert,
+   * i.e. a repair after {@code failures} rank failures can restore full coverage.
    */
   public static boolean survives(int logicalExperts, int maxRanks, int slotsPerRank, int failures) {
     return failures < maxRanks && (long) (maxRanks - failures) * slotsPerRank >= logicalExperts;
@@ -90,7 +92,8 @@ public final class Sizing {
 
   private static int checkedInt(long perRank, int maxRanks) {
     if (perRank * maxRanks > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("too many physical slots: " + perRank + " per rank x " + maxRanks + " ranks");
+      throw new IllegalArgumentException(
+          "too many physical slots: " + perRank + " per rank x " + maxRanks + " ranks");
     }
     return (int) perRank;
   }

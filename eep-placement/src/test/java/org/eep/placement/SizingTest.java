@@ -31,7 +31,8 @@ class SizingTest {
         int spr = Sizing.slotsPerRankAuto(logical, ranks);
         assertThat(Sizing.survives(logical, ranks, spr, 1)).isTrue();
         assertThat(spr == 1 || !Sizing.survives(logical, ranks, spr - 1, 1))
-            .as("auto is minimal for %d experts on %d ranks", logical, ranks).isTrue();
+            .as("auto is minimal for %d experts on %d ranks", logical, ranks)
+            .isTrue();
       }
     }
   }
@@ -46,9 +47,14 @@ class SizingTest {
 
   @Test
   void rejectsNonsense() {
-    assertThatThrownBy(() -> Sizing.slotsPerRank(16, 4, "lots")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("auto");
-    assertThatThrownBy(() -> Sizing.slotsPerRank(16, 4, -1)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Sizing.slotsPerRank(16, 0, 0)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Sizing.slotsPerRankAuto(0, 4)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Sizing.slotsPerRank(16, 4, "lots"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("auto");
+    assertThatThrownBy(() -> Sizing.slotsPerRank(16, 4, -1))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Sizing.slotsPerRank(16, 0, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Sizing.slotsPerRankAuto(0, 4))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -11,7 +11,10 @@ import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.SlotState;
 import org.junit.jupiter.api.Test;
 
-/** Conformance of elastic providers: evidence evicts one slot, the instance keeps serving, the slot rejoins. */
+/**
+ * Conformance of elastic providers: evidence evicts one slot, the instance keeps serving, the slot
+ * rejoins.
+ */
 public abstract class ElasticMembershipContract extends MembershipContract {
 
   @Test
@@ -21,7 +24,7 @@ public abstract class ElasticMembershipContract extends MembershipContract {
     long before = s[0].currentView().epoch();
     s[0].reportEvidence(new Evidence.TransportError(2, 1, 0, "connection reset"));
     for (MembershipService h : s) {
-      MembershipView v = awaitSlot(h, 2, SlotState.FAILED);
+      MembershipView v = ViewAwaits.awaitSlot(h, 2, SlotState.FAILED);
       assertThat(v.epoch()).isEqualTo(before + 1);
       assertThat(v.state()).isEqualTo(InstanceState.SERVING);
       assertThat(v.activeCount()).isEqualTo(2);
@@ -33,7 +36,7 @@ public abstract class ElasticMembershipContract extends MembershipContract {
     EepConfig cfg = config("silent-" + System.nanoTime(), 3, 50, 3);
     MembershipService[] s = formed(cfg, 3);
     s[1].close();
-    MembershipView v = awaitSlot(s[0], 1, SlotState.FAILED);
+    MembershipView v = ViewAwaits.awaitSlot(s[0], 1, SlotState.FAILED);
     assertThat(v.slot(0).state()).isEqualTo(SlotState.ACTIVE);
     assertThat(v.slot(2).state()).isEqualTo(SlotState.ACTIVE);
   }
@@ -44,7 +47,8 @@ public abstract class ElasticMembershipContract extends MembershipContract {
     MembershipService[] s = formed(cfg, 2);
     long epoch = s[0].currentView().epoch();
     s[0].reportEvidence(new Evidence.DeadlineMiss(1, 1, 0, "one slow step"));
-    assertThat(s[0].awaitEpoch(epoch + 1, Duration.ofMillis(300)).slot(1).state()).isEqualTo(SlotState.ACTIVE);
+    assertThat(s[0].awaitEpoch(epoch + 1, Duration.ofMillis(300)).slot(1).state())
+        .isEqualTo(SlotState.ACTIVE);
   }
 
   @Test
@@ -52,15 +56,15 @@ public abstract class ElasticMembershipContract extends MembershipContract {
     EepConfig cfg = freshConfig(2);
     MembershipService[] s = formed(cfg, 2);
     s[0].reportEvidence(new Evidence.TransportError(1, 1, 0, "killed"));
-    awaitSlot(s[0], 1, SlotState.FAILED);
+    ViewAwaits.awaitSlot(s[0], 1, SlotState.FAILED);
 
     MembershipService reborn = create(cfg);
     long incarnation = reborn.join(1, "addr-1-again");
     assertThat(incarnation).isEqualTo(2);
-    MembershipView joining = awaitSlot(s[0], 1, SlotState.JOINING);
+    MembershipView joining = ViewAwaits.awaitSlot(s[0], 1, SlotState.JOINING);
     assertThat(joining.slot(1).address()).isEqualTo("addr-1-again");
     MembershipView active = reborn.activate(1, incarnation);
     assertThat(active.slot(1).state()).isEqualTo(SlotState.ACTIVE);
-    assertThat(awaitSlot(s[0], 1, SlotState.ACTIVE).slot(1).incarnation()).isEqualTo(2);
+    assertThat(ViewAwaits.awaitSlot(s[0], 1, SlotState.ACTIVE).slot(1).incarnation()).isEqualTo(2);
   }
 }

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eep.api.config.EepConfig;
@@ -31,6 +33,7 @@ import org.junit.jupiter.api.Timeout;
 public abstract class MembershipContract {
   /** How long a view that must come may take: a liveness bound, not a speed check. */
   protected static final Duration PATIENCE = Duration.ofSeconds(30);
+
   private static final AtomicInteger INSTANCES = new AtomicInteger();
   private final List<MembershipService> open = new ArrayList<>();
 
@@ -38,10 +41,13 @@ public abstract class MembershipContract {
    * A config selecting the provider under test for a fresh instance of {@code maxRanks} slots, with
    * {@code eep_heartbeat_ms} and {@code eep_heartbeat_misses} as given.
    */
-  protected abstract EepConfig config(String instance, int maxRanks, long heartbeatMs, int heartbeatMisses);
+  protected abstract EepConfig config(
+      String instance, int maxRanks, long heartbeatMs, int heartbeatMisses);
 
   protected MembershipService create(EepConfig config) {
-    MembershipService s = Providers.find(MembershipProvider.class, config.getString(EepKeys.MEMBERSHIP)).create(config);
+    MembershipService s =
+        Providers.find(MembershipProvider.class, config.getString(EepKeys.MEMBERSHIP))
+            .create(config);
     open.add(s);
     return s;
   }
@@ -52,7 +58,11 @@ public abstract class MembershipContract {
   }
 
   protected EepConfig freshConfig(int maxRanks) {
-    return config("contract-" + getClass().getSimpleName() + "-" + INSTANCES.incrementAndGet(), maxRanks, 100, 5);
+    return config(
+        "contract-" + getClass().getSimpleName() + "-" + INSTANCES.incrementAndGet(),
+        maxRanks,
+        100,
+        5);
   }
 
   /** {@code n} handles on one instance, every slot joined and activated; returns the handles. */
@@ -73,16 +83,6 @@ public abstract class MembershipContract {
     return s;
   }
 
-  protected static MembershipView awaitSlot(MembershipService s, int rank, SlotState state) throws InterruptedException {
-    long deadline = System.nanoTime() + PATIENCE.toNanos();
-    MembershipView v = s.currentView();
-    while (v.slot(rank).state() != state && System.nanoTime() < deadline) {
-      v = s.awaitEpoch(v.epoch() + 1, Duration.ofMillis(200));
-    }
-    assertThat(v.slot(rank).state()).as("slot %d in %s", rank, v.summary()).isEqualTo(state);
-    return v;
-  }
-
   @Test
   void joinAndActivateMakeSlotsActiveWithAddressesPublished() throws Exception {
     EepConfig cfg = freshConfig(3);
@@ -101,11 +101,12 @@ public abstract class MembershipContract {
     EepConfig cfg = freshConfig(3);
     MembershipService watcher = create(cfg);
     List<Long> epochs = new CopyOnWriteArrayList<>();
-    java.util.concurrent.BlockingQueue<Long> seen = new java.util.concurrent.LinkedBlockingQueue<>();
-    watcher.subscribe(v -> {
-      epochs.add(v.epoch());
-      seen.add(v.epoch());
-    });
+    BlockingQueue<Long> seen = new LinkedBlockingQueue<>();
+    watcher.subscribe(
+        v -> {
+          epochs.add(v.epoch());
+          seen.add(v.epoch());
+        });
     MembershipService[] s = formed(cfg, 3);
     long last = s[0].currentView().epoch();
     Long got = -1L;
@@ -134,9 +135,10 @@ public abstract class MembershipContract {
     EepConfig cfg = freshConfig(2);
     MembershipService[] s = formed(cfg, 2);
     long epoch = s[0].currentView().epoch();
-    s[0].reportEvidence(new Evidence.TransportError(1, 7, 0, "about an incarnation that never was"));
+    s[0].reportEvidence(
+        new Evidence.TransportError(1, 7, 0, "about an incarnation that never was"));
     s[0].reportEvidence(new Evidence.TransportError(1, 1, 0, "about the live incarnation"));
-    MembershipView next = awaitSlot(s[1], 1, SlotState.FAILED);
+    MembershipView next = ViewAwaits.awaitSlot(s[1], 1, SlotState.FAILED);
     assertThat(next.epoch()).as("the stale evidence committed nothing").isEqualTo(epoch + 1);
     assertThat(next.slot(1).incarnation()).isEqualTo(1);
   }

@@ -42,16 +42,21 @@ import org.junit.jupiter.api.Timeout;
 public abstract class TransportContract {
   /** How long a receive that must succeed may take. Generous: CI machines are slow and shared. */
   protected static final Duration PATIENCE = Duration.ofSeconds(30);
+
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final List<Transport> open = new ArrayList<>();
   private EepConfig meshConfig;
 
-  /** A config selecting the provider under test, for a fresh instance with {@code maxRanks} slots. */
+  /**
+   * A config selecting the provider under test, for a fresh instance with {@code maxRanks} slots.
+   */
   protected abstract EepConfig config(String instance, int maxRanks);
 
   protected Transport create(EepConfig config, int rank) {
-    Transport t = Providers.find(TransportProvider.class, config.getString(EepKeys.TRANSPORT)).create(config, rank);
+    Transport t =
+        Providers.find(TransportProvider.class, config.getString(EepKeys.TRANSPORT))
+            .create(config, rank);
     open.add(t);
     return t;
   }
@@ -62,7 +67,8 @@ public abstract class TransportContract {
   }
 
   private EepConfig freshConfig(int maxRanks) {
-    return config("contract-" + getClass().getSimpleName() + "-" + INSTANCES.incrementAndGet(), maxRanks);
+    return config(
+        "contract-" + getClass().getSimpleName() + "-" + INSTANCES.incrementAndGet(), maxRanks);
   }
 
   /** Ranks 0..n-1, every pair connected. */
@@ -83,7 +89,8 @@ public abstract class TransportContract {
     return t;
   }
 
-  protected static MessageHeader header(int sender, long incarnation, long epoch, long step, Phase phase) {
+  protected static MessageHeader header(
+      int sender, long incarnation, long epoch, long step, Phase phase) {
     return new MessageHeader(sender, incarnation, epoch, step, 0, phase, 0);
   }
 
@@ -132,10 +139,15 @@ public abstract class TransportContract {
     }
     t[0].send(1, header(0, 0, 0, 2, Phase.DISPATCH), direct.flip());
 
-    assertThat(t[1].receive(new MessageKey(0, 0, 1, 0, Phase.DISPATCH, 0), PATIENCE).payload().remaining()).isZero();
+    assertThat(
+            t[1].receive(new MessageKey(0, 0, 1, 0, Phase.DISPATCH, 0), PATIENCE)
+                .payload()
+                .remaining())
+        .isZero();
     ByteBuffer got = t[1].receive(new MessageKey(0, 0, 1, 0, Phase.COMBINE, 0), PATIENCE).payload();
     assertThat(got).isEqualTo(ByteBuffer.wrap(big));
-    ByteBuffer small = t[1].receive(new MessageKey(0, 0, 2, 0, Phase.DISPATCH, 0), PATIENCE).payload();
+    ByteBuffer small =
+        t[1].receive(new MessageKey(0, 0, 2, 0, Phase.DISPATCH, 0), PATIENCE).payload();
     assertThat(small.remaining()).isEqualTo(1000);
     assertThat(small.get(999)).isEqualTo((byte) 999);
   }
@@ -147,7 +159,8 @@ public abstract class TransportContract {
       t[0].send(1, header(0, 0, 0, step, Phase.DISPATCH), text("s" + step));
     }
     for (int step = 4; step >= 0; step--) {
-      assertThat(text(t[1].receive(new MessageKey(0, 0, step, 0, Phase.DISPATCH, 0), PATIENCE))).isEqualTo("s" + step);
+      assertThat(text(t[1].receive(new MessageKey(0, 0, step, 0, Phase.DISPATCH, 0), PATIENCE)))
+          .isEqualTo("s" + step);
     }
   }
 
@@ -158,9 +171,12 @@ public abstract class TransportContract {
     t[0].send(1, header(0, 1, 1, 5, Phase.DISPATCH), text("stale"));
     t[0].send(1, header(0, 1, 2, 5, Phase.DISPATCH), text("fresh"));
 
-    assertThat(text(t[1].receive(new MessageKey(0, 2, 5, 0, Phase.DISPATCH, 0), PATIENCE))).isEqualTo("fresh");
+    assertThat(text(t[1].receive(new MessageKey(0, 2, 5, 0, Phase.DISPATCH, 0), PATIENCE)))
+        .isEqualTo("fresh");
     assertThat(t[1].stats().droppedStaleEpoch()).isEqualTo(1);
-    assertThatThrownBy(() -> t[1].receive(new MessageKey(0, 1, 5, 0, Phase.DISPATCH, 0), Duration.ofMillis(50)))
+    assertThatThrownBy(
+            () ->
+                t[1].receive(new MessageKey(0, 1, 5, 0, Phase.DISPATCH, 0), Duration.ofMillis(50)))
         .isInstanceOf(EpochChangedException.class);
   }
 
@@ -171,9 +187,11 @@ public abstract class TransportContract {
     t[0].send(1, header(0, 1, 3, 0, Phase.COMBINE), text("old incarnation"));
     t[0].send(1, header(0, 2, 3, 1, Phase.COMBINE), text("new incarnation"));
 
-    assertThat(text(t[1].receive(new MessageKey(0, 3, 1, 0, Phase.COMBINE, 0), PATIENCE))).isEqualTo("new incarnation");
+    assertThat(text(t[1].receive(new MessageKey(0, 3, 1, 0, Phase.COMBINE, 0), PATIENCE)))
+        .isEqualTo("new incarnation");
     assertThat(t[1].stats().droppedStaleIncarnation()).isEqualTo(1);
-    assertThatThrownBy(() -> t[1].receive(new MessageKey(0, 3, 0, 0, Phase.COMBINE, 0), Duration.ofMillis(50)))
+    assertThatThrownBy(
+            () -> t[1].receive(new MessageKey(0, 3, 0, 0, Phase.COMBINE, 0), Duration.ofMillis(50)))
         .isInstanceOf(ReceiveTimeoutException.class);
   }
 
@@ -185,14 +203,17 @@ public abstract class TransportContract {
     t[0].send(1, header(0, 1, 1, 9, Phase.SYNC), text("marker"));
     t[1].receive(new MessageKey(0, 1, 9, 0, Phase.SYNC, 0), PATIENCE);
     t[1].fence(new Fence(2, new long[] {1, 1}));
-    assertThat(text(t[1].receive(new MessageKey(0, 2, 0, 0, Phase.SYNC, 0), PATIENCE))).isEqualTo("early");
+    assertThat(text(t[1].receive(new MessageKey(0, 2, 0, 0, Phase.SYNC, 0), PATIENCE)))
+        .isEqualTo("early");
     assertThat(t[1].stats().fenced()).isZero();
   }
 
   @Test
   void receiveDeadlineExpiresWithAnExceptionNamingThePeer() {
     Transport[] t = mesh(3);
-    assertThatThrownBy(() -> t[0].receive(new MessageKey(2, 0, 7, 1, Phase.COMBINE, 0), Duration.ofMillis(100)))
+    assertThatThrownBy(
+            () ->
+                t[0].receive(new MessageKey(2, 0, 7, 1, Phase.COMBINE, 0), Duration.ofMillis(100)))
         .isInstanceOf(ReceiveTimeoutException.class)
         .hasMessageContaining("rank 2")
         .hasMessageContaining("step 7")
@@ -205,10 +226,12 @@ public abstract class TransportContract {
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
       CountDownLatch waiting = new CountDownLatch(1);
-      Future<?> wait = pool.submit(() -> {
-        waiting.countDown();
-        return t[0].receive(new MessageKey(1, 0, 3, 0, Phase.COMBINE, 0), PATIENCE);
-      });
+      Future<?> wait =
+          pool.submit(
+              () -> {
+                waiting.countDown();
+                return t[0].receive(new MessageKey(1, 0, 3, 0, Phase.COMBINE, 0), PATIENCE);
+              });
       waiting.await();
       // The wait may not have started yet; a fence applied before it starts must end it too.
       t[0].fence(new Fence(1, new long[] {1, 1}));
@@ -224,12 +247,13 @@ public abstract class TransportContract {
     Transport[] t = mesh(3);
     CountDownLatch reported = new CountDownLatch(1);
     AtomicInteger who = new AtomicInteger(-1);
-    t[0].addPeerErrorListener((peer, cause) -> {
-      if (peer == 2) {
-        who.set(peer);
-        reported.countDown();
-      }
-    });
+    t[0].addPeerErrorListener(
+        (peer, cause) -> {
+          if (peer == 2) {
+            who.set(peer);
+            reported.countDown();
+          }
+        });
     t[2].close();
     long deadline = System.nanoTime() + PATIENCE.toNanos();
     // Some transports learn of a dead peer only when they use the connection: keep using it.
@@ -266,7 +290,9 @@ public abstract class TransportContract {
   private void exchange(Transport a, Transport b, long step) throws Exception {
     a.send(b.rank(), header(a.rank(), 0, 0, step, Phase.DISPATCH), text("a" + step));
     b.send(a.rank(), header(b.rank(), 0, 0, step, Phase.DISPATCH), text("b" + step));
-    assertThat(text(b.receive(new MessageKey(a.rank(), 0, step, 0, Phase.DISPATCH, 0), PATIENCE))).isEqualTo("a" + step);
-    assertThat(text(a.receive(new MessageKey(b.rank(), 0, step, 0, Phase.DISPATCH, 0), PATIENCE))).isEqualTo("b" + step);
+    assertThat(text(b.receive(new MessageKey(a.rank(), 0, step, 0, Phase.DISPATCH, 0), PATIENCE)))
+        .isEqualTo("a" + step);
+    assertThat(text(a.receive(new MessageKey(b.rank(), 0, step, 0, Phase.DISPATCH, 0), PATIENCE)))
+        .isEqualTo("b" + step);
   }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
 import org.eep.djl.model.Preset;
 import org.eep.examples.demo.DemoReport;
 import org.eep.examples.demo.DemoRun;
@@ -27,64 +28,114 @@ import picocli.CommandLine.Option;
 /**
  * {@code ./eep demo}: serves a generated MoE model with an EP instance (by default rank processes
  * over ucx, or tcp without libucx, and an embedded ZooKeeper; ranks as threads of this JVM with
- * {@code --transport local --membership local}) under seeded
- * Poisson load, kills a rank about a third of the way through and restarts it about two thirds
- * through, shows it live, checks every token against the reference model, and with
- * {@code --report DIR} writes {@code report.json} and {@code timeline.png}.
+ * {@code --transport local --membership local}) under seeded Poisson load, kills a rank about a
+ * third of the way through and restarts it about two thirds through, shows it live, checks every
+ * token against the reference model, and with {@code --report DIR} writes {@code report.json} and
+ * {@code timeline.png}.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Serve a generated MoE model under load through a rank failure and rejoin.",
-        "Without --kill/--stop/--rejoin: kill rank 1 at 1/3 of --duration and restart it at 2/3."})
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Serve a generated MoE model under load through a rank failure and rejoin.",
+      "Without --kill/--stop/--rejoin: kill rank 1 at 1/3 of --duration and restart it at 2/3."
+    })
 public final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--ranks", defaultValue = "4", description = "Rank slots of the instance (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--ranks",
+      defaultValue = "4",
+      description = "Rank slots of the instance (default: ${DEFAULT-VALUE}).")
   int ranks;
 
-  @Option(names = "--transport", description = {"eep_transport: ucx or tcp with --membership zookeeper runs every rank as a process;",
-      "local (or tcp with --membership local/static) runs them as threads of this JVM.",
-      "Default: ucx when libucx is installed, else tcp; local when --membership is local or static."})
+  @Option(
+      names = "--transport",
+      description = {
+        "eep_transport: ucx or tcp with --membership zookeeper runs every rank as a process;",
+        "local (or tcp with --membership local/static) runs them as threads of this JVM.",
+        "Default: ucx when libucx is installed, else tcp; local when --membership is local or static."
+      })
   String transport;
 
-  @Option(names = "--membership", description = {"eep_membership: zookeeper (embedded server; rank processes), local (elastic, in this JVM)",
-      "or static (a failure stops the instance). Default: zookeeper, or local when --transport is local."})
+  @Option(
+      names = "--membership",
+      description = {
+        "eep_membership: zookeeper (embedded server; rank processes), local (elastic, in this JVM)",
+        "or static (a failure stops the instance). Default: zookeeper, or local when --transport is local."
+      })
   String membership;
 
-  @Option(names = "--preset", defaultValue = "demo", description = "Generated model: tiny, small or demo (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--preset",
+      defaultValue = "demo",
+      description = "Generated model: tiny, small or demo (default: ${DEFAULT-VALUE}).")
   String preset;
 
-  @Option(names = "--model", description = "Use this checkpoint directory instead of the cached preset.")
+  @Option(
+      names = "--model",
+      description = "Use this checkpoint directory instead of the cached preset.")
   Path model;
 
-  @Option(names = "--duration", defaultValue = "30", description = "Seconds of load (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--duration",
+      defaultValue = "30",
+      description = "Seconds of load (default: ${DEFAULT-VALUE}).")
   double duration;
 
-  @Option(names = "--rate", description = "Poisson arrivals, requests/s (default: tiny 24, small 16, demo 6 in this JVM; "
-      + "tiny 4, small 3, demo 1.5 for rank processes).")
+  @Option(
+      names = "--rate",
+      description =
+          "Poisson arrivals, requests/s (default: tiny 24, small 16, demo 6 in this JVM; "
+              + "tiny 4, small 3, demo 1.5 for rank processes).")
   Double rate;
 
-  @Option(names = "--clients", defaultValue = "0", description = "Closed-loop clients instead of Poisson arrivals (0 = Poisson).")
+  @Option(
+      names = "--clients",
+      defaultValue = "0",
+      description = "Closed-loop clients instead of Poisson arrivals (0 = Poisson).")
   int clients;
 
-  @Option(names = "--kill", paramLabel = "RANK@SEC", description = "Kill a rank abruptly at SEC (repeatable).")
+  @Option(
+      names = "--kill",
+      paramLabel = "RANK@SEC",
+      description = "Kill a rank abruptly at SEC (repeatable).")
   List<String> kill = new ArrayList<>();
 
-  @Option(names = "--stop", paramLabel = "RANK@SEC",
-      description = "Freeze a rank at SEC: SIGSTOP to a rank process; in this JVM its thread blocks and its heartbeats stop (repeatable).")
+  @Option(
+      names = "--stop",
+      paramLabel = "RANK@SEC",
+      description =
+          "Freeze a rank at SEC: SIGSTOP to a rank process; in this JVM its thread blocks and its heartbeats stop (repeatable).")
   List<String> stop = new ArrayList<>();
 
-  @Option(names = "--rejoin", paramLabel = "RANK@SEC", description = {"Bring a failed rank back as a new incarnation at SEC (repeatable):",
-      "a killed rank is restarted; a stopped rank process gets SIGCONT and rejoins by itself."})
+  @Option(
+      names = "--rejoin",
+      paramLabel = "RANK@SEC",
+      description = {
+        "Bring a failed rank back as a new incarnation at SEC (repeatable):",
+        "a killed rank is restarted; a stopped rank process gets SIGCONT and rejoins by itself."
+      })
   List<String> rejoin = new ArrayList<>();
 
   @Option(names = "--no-faults", description = "Run without the default kill and rejoin.")
   boolean noFaults;
 
-  @Option(names = "--report", paramLabel = "DIR", description = "Write report.json and timeline.png into DIR.")
+  @Option(
+      names = "--report",
+      paramLabel = "DIR",
+      description = "Write report.json and timeline.png into DIR.")
   Path report;
 
-  @Option(names = "--seed", defaultValue = "42", description = "Seed of the model, the load and the placement (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      description = "Seed of the model, the load and the placement (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = {"-o", "--option"}, paramLabel = "KEY=VALUE", description = "Extra eep_ configuration, e.g. -o eep_step_timeout_ms=500.")
+  @Option(
+      names = {"-o", "--option"},
+      paramLabel = "KEY=VALUE",
+      description = "Extra eep_ configuration, e.g. -o eep_step_timeout_ms=500.")
   Map<String, String> options = new LinkedHashMap<>();
 
   @Option(names = "--plain", description = "Plain lines instead of the redrawn terminal view.")
@@ -95,8 +146,13 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path logFile = Logs.toFile(report != null ? report.resolve("demo.log")
-        : Path.of(System.getProperty("java.io.tmpdir"), "eep-demo-" + ProcessHandle.current().pid() + ".log"));
+    Path logFile =
+        Logs.toFile(
+            report != null
+                ? report.resolve("demo.log")
+                : Path.of(
+                    System.getProperty("java.io.tmpdir"),
+                    "eep-demo-" + ProcessHandle.current().pid() + ".log"));
     if (report != null) {
       Files.createDirectories(report);
     }
@@ -118,13 +174,27 @@ public final class DemoCommand implements Callable<Integer> {
       problems.forEach(p -> System.err.println("eep demo: " + p));
       return 2;
     }
-    out.printf(Locale.ROOT, "eep demo: %d %s, transport %s, membership %s%s%n", scenario.ranks(),
-        scenario.multiProcess() ? "rank processes" : "ranks as threads of this JVM", scenario.transport(), scenario.membership(),
+    out.printf(
+        Locale.ROOT,
+        "eep demo: %d %s, transport %s, membership %s%s%n",
+        scenario.ranks(),
+        scenario.multiProcess() ? "rank processes" : "ranks as threads of this JVM",
+        scenario.transport(),
+        scenario.membership(),
         providers == null ? "" : " (" + providers + ")");
-    out.printf(Locale.ROOT, "load: %s, %d s; faults: %s; logs: %s%n",
-        scenario.clients() > 0 ? scenario.clients() + " closed-loop clients" : "Poisson " + scenario.ratePerSecond() + " requests/s",
-        Math.round(scenario.durationSeconds()), scenario.faults().isEmpty() ? "none" : scenario.faults(), logFile);
-    Path dir = model != null ? model : ModelCache.ensure(scenario.preset(), seed, line -> out.println("model: " + line));
+    out.printf(
+        Locale.ROOT,
+        "load: %s, %d s; faults: %s; logs: %s%n",
+        scenario.clients() > 0
+            ? scenario.clients() + " closed-loop clients"
+            : "Poisson " + scenario.ratePerSecond() + " requests/s",
+        Math.round(scenario.durationSeconds()),
+        scenario.faults().isEmpty() ? "none" : scenario.faults(),
+        logFile);
+    Path dir =
+        model != null
+            ? model
+            : ModelCache.ensure(scenario.preset(), seed, line -> out.println("model: " + line));
     DemoRun run = new DemoRun(scenario, dir);
     DemoRun.Result result;
     LiveView view = new LiveView(run, out, !plain && LiveView.ansiCapable()).start();
@@ -142,9 +212,13 @@ public final class DemoCommand implements Callable<Integer> {
       TimelineChart.write(result, m, png);
       out.println("wrote " + file + " and " + png);
     }
-    boolean correct = ((Number) json.get("stream_errors")).intValue() == 0
-        && (json.get("token_mismatches") == null || ((Number) json.get("token_mismatches")).intValue() == 0);
-    boolean noLoss = scenario.membership().equals("static") || ((Number) json.get("requests_lost")).intValue() == 0;
+    boolean correct =
+        ((Number) json.get("stream_errors")).intValue() == 0
+            && (json.get("token_mismatches") == null
+                || ((Number) json.get("token_mismatches")).intValue() == 0);
+    boolean noLoss =
+        scenario.membership().equals("static")
+            || ((Number) json.get("requests_lost")).intValue() == 0;
     return correct && noLoss ? 0 : 1;
   }
 
@@ -153,11 +227,11 @@ public final class DemoCommand implements Callable<Integer> {
 
   /**
    * Fills in what the flags leave open. Neither: {@code ucx} + {@code zookeeper} when libucx is
-   * installed, else {@code tcp} + {@code zookeeper} (rank processes either way). Only
-   * {@code --transport}: {@code local} → {@code local} membership, else {@code zookeeper}. Only
-   * {@code --membership}: {@code local}/{@code static} → {@code local} transport, else as neither.
+   * installed, else {@code tcp} + {@code zookeeper} (rank processes either way). Only {@code
+   * --transport}: {@code local} → {@code local} membership, else {@code zookeeper}. Only {@code
+   * --membership}: {@code local}/{@code static} → {@code local} transport, else as neither.
    */
-  static Providers providers(String transport, String membership, java.util.function.BooleanSupplier ucxAvailable) {
+  static Providers providers(String transport, String membership, BooleanSupplier ucxAvailable) {
     if (transport != null && membership != null) {
       return new Providers(transport, membership, null);
     }
@@ -168,8 +242,12 @@ public final class DemoCommand implements Callable<Integer> {
       return new Providers("local", membership, null);
     }
     boolean ucx = ucxAvailable.getAsBoolean();
-    return new Providers(ucx ? "ucx" : "tcp", "zookeeper", ucx ? "default: libucx is installed, so ucx"
-        : "default: libucx (libucp.so.0) is not installed, so tcp instead of ucx; install Debian's libucx0 for ucx");
+    return new Providers(
+        ucx ? "ucx" : "tcp",
+        "zookeeper",
+        ucx
+            ? "default: libucx is installed, so ucx"
+            : "default: libucx (libucp.so.0) is not installed, so tcp instead of ucx; install Debian's libucx0 for ucx");
   }
 
   private Scenario scenario() {
@@ -184,26 +262,64 @@ public final class DemoCommand implements Callable<Integer> {
     if (noFaults && !faults.isEmpty()) {
       throw new IllegalArgumentException("--no-faults contradicts --kill/--stop/--rejoin");
     }
-    double r = rate != null ? rate : Scenario.defaultRate(p, Scenario.PROCESS_TRANSPORTS.contains(transport)
-        && Scenario.PROCESS_MEMBERSHIPS.contains(membership));
-    return new Scenario(ranks, transport, membership, p, seed, duration, r, clients, faults, RequestShape.MIXED, options, !noVerify,
+    double r =
+        rate != null
+            ? rate
+            : Scenario.defaultRate(
+                p,
+                Scenario.PROCESS_TRANSPORTS.contains(transport)
+                    && Scenario.PROCESS_MEMBERSHIPS.contains(membership));
+    return new Scenario(
+        ranks,
+        transport,
+        membership,
+        p,
+        seed,
+        duration,
+        r,
+        clients,
+        faults,
+        RequestShape.MIXED,
+        options,
+        !noVerify,
         Math.max(60, duration * 2));
   }
 
   private static void summary(PrintStream out, Map<String, Object> j, Metrics m) {
     out.println();
-    out.printf(Locale.ROOT, "requests: %s submitted, %s completed, %s lost, %s rejected; tokens checked against the reference: %s requests, "
-        + "%s token mismatches, %s stream errors%n", j.get("requests_submitted"), j.get("requests_completed"), j.get("requests_lost"),
-        j.get("requests_rejected"), orNa(j.get("requests_verified")), orNa(j.get("token_mismatches")), j.get("stream_errors"));
-    out.printf(Locale.ROOT, "throughput before the fault: %s tokens/s (step %s)%n", orNa(j.get("tokens_per_s_before_fault")),
+    out.printf(
+        Locale.ROOT,
+        "requests: %s submitted, %s completed, %s lost, %s rejected; tokens checked against the reference: %s requests, "
+            + "%s token mismatches, %s stream errors%n",
+        j.get("requests_submitted"),
+        j.get("requests_completed"),
+        j.get("requests_lost"),
+        j.get("requests_rejected"),
+        orNa(j.get("requests_verified")),
+        orNa(j.get("token_mismatches")),
+        j.get("stream_errors"));
+    out.printf(
+        Locale.ROOT,
+        "throughput before the fault: %s tokens/s (step %s)%n",
+        orNa(j.get("tokens_per_s_before_fault")),
         Units.ms(m.stepMs()));
     if (m.faultKind() != null) {
-      out.printf(Locale.ROOT, "%s rank %d: detected in %s, recovery pause %s, 95%% throughput after %s%n", m.faultKind(), m.faultRank(),
-          Units.ms(m.detectionMs()), Units.ms(m.recoveryPauseMs()), Units.ms(m.timeTo95Ms()));
+      out.printf(
+          Locale.ROOT,
+          "%s rank %d: detected in %s, recovery pause %s, 95%% throughput after %s%n",
+          m.faultKind(),
+          m.faultRank(),
+          Units.ms(m.detectionMs()),
+          Units.ms(m.recoveryPauseMs()),
+          Units.ms(m.timeTo95Ms()));
     }
     if (m.rejoinRank() != null) {
-      out.printf(Locale.ROOT, "rejoin rank %d: active %s after the restart, reintegration pause on healthy ranks %s%n", m.rejoinRank(),
-          Units.ms(m.rejoinToActiveMs()), Units.ms(m.reintegrationPauseMs()));
+      out.printf(
+          Locale.ROOT,
+          "rejoin rank %d: active %s after the restart, reintegration pause on healthy ranks %s%n",
+          m.rejoinRank(),
+          Units.ms(m.rejoinToActiveMs()),
+          Units.ms(m.reintegrationPauseMs()));
     }
   }
 

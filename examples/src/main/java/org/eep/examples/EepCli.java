@@ -5,19 +5,27 @@ import org.eep.examples.cluster.ClusterCommand;
 import org.eep.examples.config.ConfigCommand;
 import org.eep.examples.model.ModelCommand;
 import org.eep.examples.plan.SimulateCommand;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine;
 
 /** The {@code eep} command line: {@code ./eep <command>}. */
-@Command(name = "eep", mixinStandardHelpOptions = true, version = "eep 0.1.0",
+@Command(
+    name = "eep",
+    mixinStandardHelpOptions = true,
+    version = "eep 0.1.0",
     description = "Elastic expert parallelism for MoE inference on DJL.",
-    subcommands = {DemoCommand.class, org.eep.examples.cluster.ClusterCommand.class, ModelCommand.class, BenchCommand.class,
-        SimulateCommand.class, ConfigCommand.class})
+    subcommands = {
+      DemoCommand.class,
+      ClusterCommand.class,
+      ModelCommand.class,
+      BenchCommand.class,
+      SimulateCommand.class,
+      ConfigCommand.class
+    })
 public final class EepCli implements Runnable {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   /** Runs the command line and exits with its status. */
   public static void main(String[] args) {

@@ -16,15 +16,22 @@ class DemoCommandTest {
     DemoCommand.Providers tcp = DemoCommand.providers(null, null, () -> false);
     assertThat(tcp.transport()).isEqualTo("tcp");
     assertThat(tcp.membership()).isEqualTo("zookeeper");
-    assertThat(tcp.why()).contains("not installed").contains("tcp instead of ucx").doesNotContain("\n");
+    assertThat(tcp.why())
+        .contains("not installed")
+        .contains("tcp instead of ucx")
+        .doesNotContain("\n");
   }
 
   @Test
   void explicitFlagsAreKeptAndTheOtherOneFollows() {
-    assertThat(DemoCommand.providers("local", "local", () -> true)).isEqualTo(new DemoCommand.Providers("local", "local", null));
-    assertThat(DemoCommand.providers("local", null, () -> true)).isEqualTo(new DemoCommand.Providers("local", "local", null));
-    assertThat(DemoCommand.providers("tcp", null, () -> true)).isEqualTo(new DemoCommand.Providers("tcp", "zookeeper", null));
-    assertThat(DemoCommand.providers(null, "static", () -> true)).isEqualTo(new DemoCommand.Providers("local", "static", null));
+    assertThat(DemoCommand.providers("local", "local", () -> true))
+        .isEqualTo(new DemoCommand.Providers("local", "local", null));
+    assertThat(DemoCommand.providers("local", null, () -> true))
+        .isEqualTo(new DemoCommand.Providers("local", "local", null));
+    assertThat(DemoCommand.providers("tcp", null, () -> true))
+        .isEqualTo(new DemoCommand.Providers("tcp", "zookeeper", null));
+    assertThat(DemoCommand.providers(null, "static", () -> true))
+        .isEqualTo(new DemoCommand.Providers("local", "static", null));
     assertThat(DemoCommand.providers(null, "zookeeper", () -> false).transport()).isEqualTo("tcp");
   }
 }

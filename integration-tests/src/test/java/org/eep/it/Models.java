@@ -39,17 +39,24 @@ final class Models {
     Random rnd = new Random(seed);
     List<GenerationRequest> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      out.add(new GenerationRequest("it-" + seed + "-" + i, rnd.ints(1 + rnd.nextInt(10), 0, 512).toArray(), minNew + rnd.nextInt(16)));
+      out.add(
+          new GenerationRequest(
+              "it-" + seed + "-" + i,
+              rnd.ints(1 + rnd.nextInt(10), 0, 512).toArray(),
+              minNew + rnd.nextInt(16)));
     }
     return out;
   }
 
   static synchronized int[] expected(GenerationRequest r) {
     String key = java.util.Arrays.toString(r.prompt()) + "/" + r.maxNewTokens();
-    return EXPECTED.computeIfAbsent(key, k -> {
-      try (NDManager m = NDManager.newBaseManager(); ReferenceModel ref = ReferenceModel.load(tiny(), m)) {
-        return ref.generate(r.prompt(), r.maxNewTokens()).tokens();
-      }
-    });
+    return EXPECTED.computeIfAbsent(
+        key,
+        k -> {
+          try (NDManager m = NDManager.newBaseManager();
+              ReferenceModel ref = ReferenceModel.load(tiny(), m)) {
+            return ref.generate(r.prompt(), r.maxNewTokens()).tokens();
+          }
+        });
   }
 }

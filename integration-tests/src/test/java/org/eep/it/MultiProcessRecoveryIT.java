@@ -22,22 +22,45 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Four rank processes under load: kill -9 and SIGSTOP one, then bring it back; no request lost, no token changed. */
+/**
+ * Four rank processes under load: kill -9 and SIGSTOP one, then bring it back; no request lost, no
+ * token changed.
+ */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class MultiProcessRecoveryIT {
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private static ProcessCluster start(String transport) throws Exception {
-    EepConfig config = EepConfig.of(Map.of("eep_instance", "it-" + transport + "-" + ProcessHandle.current().pid() + "-"
-            + INSTANCES.incrementAndGet(), "eep_max_ranks", 4, "eep_transport", transport, "eep_membership", "zookeeper",
-        "eep_tier_bandwidth", "peer=4,host=2,disk=0.5", "eep_heartbeat_ms", 200, "eep_heartbeat_misses", 10,
-        "eep_step_timeout_ms", 2000));
+    EepConfig config =
+        EepConfig.of(
+            Map.of(
+                "eep_instance",
+                "it-"
+                    + transport
+                    + "-"
+                    + ProcessHandle.current().pid()
+                    + "-"
+                    + INSTANCES.incrementAndGet(),
+                "eep_max_ranks",
+                4,
+                "eep_transport",
+                transport,
+                "eep_membership",
+                "zookeeper",
+                "eep_tier_bandwidth",
+                "peer=4,host=2,disk=0.5",
+                "eep_heartbeat_ms",
+                200,
+                "eep_heartbeat_misses",
+                10,
+                "eep_step_timeout_ms",
+                2000));
     return ProcessCluster.start(config, Models.tiny(), line -> System.out.println(line));
   }
 
   /** Submits requests and returns once {@code tokens} tokens in total were emitted. */
-  private static List<CompletableFuture<GenerationResult>> load(ProcessCluster c, List<GenerationRequest> requests, int tokens)
-      throws InterruptedException {
+  private static List<CompletableFuture<GenerationResult>> load(
+      ProcessCluster c, List<GenerationRequest> requests, int tokens) throws InterruptedException {
     CountDownLatch emitted = new CountDownLatch(tokens);
     List<CompletableFuture<GenerationResult>> out = new ArrayList<>();
     for (GenerationRequest r : requests) {
@@ -47,14 +70,18 @@ class MultiProcessRecoveryIT {
     return out;
   }
 
-  private static void assertExact(List<GenerationRequest> requests, List<CompletableFuture<GenerationResult>> results) throws Exception {
+  private static void assertExact(
+      List<GenerationRequest> requests, List<CompletableFuture<GenerationResult>> results)
+      throws Exception {
     for (int i = 0; i < requests.size(); i++) {
-      assertThat(results.get(i).get(5, TimeUnit.MINUTES).tokens()).as(requests.get(i).id())
+      assertThat(results.get(i).get(5, TimeUnit.MINUTES).tokens())
+          .as(requests.get(i).id())
           .isEqualTo(Models.expected(requests.get(i)));
     }
   }
 
-  private static MembershipView await(ProcessCluster c, Predicate<MembershipView> p) throws Exception {
+  private static MembershipView await(ProcessCluster c, Predicate<MembershipView> p)
+      throws Exception {
     return c.router().observer().awaitView(p, Duration.ofMinutes(3));
   }
 
@@ -80,7 +107,8 @@ class MultiProcessRecoveryIT {
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"ucx"})
-  void aStoppedRankIsDetectedByHeartbeatAndMustRejoinAsANewIncarnation(String transport) throws Exception {
+  void aStoppedRankIsDetectedByHeartbeatAndMustRejoinAsANewIncarnation(String transport)
+      throws Exception {
     try (ProcessCluster c = start(transport)) {
       List<GenerationRequest> requests = Models.requests(24, 21, 12);
       List<CompletableFuture<GenerationResult>> results = load(c, requests, 40);
@@ -91,12 +119,15 @@ class MultiProcessRecoveryIT {
 
       long fencedBefore = fenced(c);
       c.cont(2);
-      // The thawed incarnation is stale: whatever it still sends is dropped and counted; it rejoins as incarnation 2.
+      // The thawed incarnation is stale: whatever it still sends is dropped and counted; it rejoins
+      // as incarnation 2.
       await(c, v -> v.slot(2).state() == SlotState.ACTIVE && v.slot(2).incarnation() == 2);
       c.awaitServing(4, Duration.ofMinutes(3));
       List<GenerationRequest> more = Models.requests(12, 22, 8);
       assertExact(more, load(c, more, 10));
-      assertThat(fenced(c)).as("messages dropped by fencing on the survivors").isGreaterThan(fencedBefore);
+      assertThat(fenced(c))
+          .as("messages dropped by fencing on the survivors")
+          .isGreaterThan(fencedBefore);
     }
   }
 
@@ -106,7 +137,8 @@ class MultiProcessRecoveryIT {
       JsonObject s = c.status(r);
       if (s != null && s.has("transport")) {
         JsonObject t = s.getAsJsonObject("transport");
-        sum += t.get("droppedStaleEpoch").getAsLong() + t.get("droppedStaleIncarnation").getAsLong();
+        sum +=
+            t.get("droppedStaleEpoch").getAsLong() + t.get("droppedStaleIncarnation").getAsLong();
       }
     }
     return sum;

@@ -9,12 +9,16 @@ import org.eep.api.spi.Providers;
 import org.eep.api.spi.UnknownProviderException;
 import org.junit.jupiter.api.Test;
 
-/** Discovery as a third party gets it: every provider found by name from its jar, none named by the runtime. */
+/**
+ * Discovery as a third party gets it: every provider found by name from its jar, none named by the
+ * runtime.
+ */
 class ProviderDiscoveryIT {
   @Test
   void everyProviderOnTheClassPathIsFoundByName() {
     assertThat(Providers.all(TransportProvider.class)).containsOnlyKeys("local", "tcp", "ucx");
-    assertThat(Providers.all(MembershipProvider.class)).containsOnlyKeys("local", "static", "zookeeper");
+    assertThat(Providers.all(MembershipProvider.class))
+        .containsOnlyKeys("local", "static", "zookeeper");
   }
 
   @Test

@@ -14,10 +14,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The skeleton every {@link Transport} shares, as Netty's {@code AbstractChannel} is for its
  * channels: the rank, the {@link Inbox} behind {@link #receive} and {@link #fence}, the peer error
- * listeners, the closed flag and the send counters. A provider implements connecting
- * ({@link #connect}, {@link #reconnect}, {@link #disconnect}), putting one frame on the wire
- * ({@link #doSend}) and releasing its resources ({@link #doClose}); its receive path hands arrived
- * frames to {@link #inbox()} and reports a broken connection with {@link #peerFailed}.
+ * listeners, the closed flag and the send counters. A provider implements connecting ({@link
+ * #connect}, {@link #reconnect}, {@link #disconnect}), putting one frame on the wire ({@link
+ * #doSend}) and releasing its resources ({@link #doClose}); its receive path hands arrived frames
+ * to {@link #inbox()} and reports a broken connection with {@link #peerFailed}.
  *
  * <p>Threading: as {@link Transport}. {@link #doSend} runs on the sending thread after the
  * transport was found open; {@link #doClose} runs once, on the thread that closed it first.
@@ -32,7 +32,10 @@ public abstract class AbstractTransport implements Transport {
   private final LongAdder sent = new LongAdder();
   private final LongAdder bytesSent = new LongAdder();
 
-  /** A transport of {@code rank} in an instance of {@code maxRanks} slots, accepting everything until the first fence. */
+  /**
+   * A transport of {@code rank} in an instance of {@code maxRanks} slots, accepting everything
+   * until the first fence.
+   */
   protected AbstractTransport(int rank, int maxRanks) {
     if (rank < 0 || rank >= maxRanks) {
       throw new IllegalArgumentException("rank " + rank + " outside [0, " + maxRanks + ")");
@@ -46,7 +49,9 @@ public abstract class AbstractTransport implements Transport {
     return rank;
   }
 
-  /** The receive side: the provider's I/O path delivers arrived frames here and counts refused ones. */
+  /**
+   * The receive side: the provider's I/O path delivers arrived frames here and counts refused ones.
+   */
   protected final Inbox inbox() {
     return inbox;
   }
@@ -94,8 +99,9 @@ public abstract class AbstractTransport implements Transport {
   }
 
   /**
-   * Reports that the connection to {@code peer} broke: waits on it fail until {@link #peerRestored},
-   * and every listener is told (one that throws is logged; the others are still told).
+   * Reports that the connection to {@code peer} broke: waits on it fail until {@link
+   * #peerRestored}, and every listener is told (one that throws is logged; the others are still
+   * told).
    */
   protected final void peerFailed(int peer, Throwable cause) {
     inbox.peerFailed(peer, cause);
@@ -103,8 +109,8 @@ public abstract class AbstractTransport implements Transport {
   }
 
   /**
-   * Tells every listener that the connection to {@code peer} broke, without touching the inbox:
-   * for a provider that fails the peer in the inbox itself, under a lock of its own.
+   * Tells every listener that the connection to {@code peer} broke, without touching the inbox: for
+   * a provider that fails the peer in the inbox itself, under a lock of its own.
    */
   protected final void notifyPeerError(int peer, Throwable cause) {
     for (PeerErrorListener l : listeners) {
@@ -135,7 +141,9 @@ public abstract class AbstractTransport implements Transport {
     return closed.get();
   }
 
-  /** @throws TransportException naming {@code peer} if this transport is closed */
+  /**
+   * @throws TransportException naming {@code peer} if this transport is closed
+   */
   protected final void ensureOpen(int peer) {
     if (closed.get()) {
       throw new TransportException(peer, "Transport of rank " + rank + " is closed");

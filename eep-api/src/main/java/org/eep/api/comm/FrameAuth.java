@@ -18,19 +18,19 @@ import org.eep.api.config.EepKeys;
  * checking it. {@link #none()} is the open setting (no {@code eep_secret}); {@link #hmac} is the
  * authenticated one, which every byte-stream transport gets from {@link #from(EepConfig)}.
  *
- * <p>Keys: each sender incarnation signs with its own key, derived from the instance secret:
- * {@code K(sender, incarnation) = HMAC-SHA256(secret, "eep-frame|" + instance + "|" + sender + "|"
- * + incarnation)} (UTF-8; sender and incarnation in decimal, so the string parses unambiguously
- * from the right). The tag of a frame is {@code HMAC-SHA256(K(sender, incarnation), receiver ||
- * header || payload)}, all {@value #TAG_BYTES} bytes: {@code receiver} is the destination rank as
- * 4 little-endian bytes (not sent: both ends know it), then the whole {@link FrameCodec} header
+ * <p>Keys: each sender incarnation signs with its own key, derived from the instance secret: {@code
+ * K(sender, incarnation) = HMAC-SHA256(secret, "eep-frame|" + instance + "|" + sender + "|" +
+ * incarnation)} (UTF-8; sender and incarnation in decimal, so the string parses unambiguously from
+ * the right). The tag of a frame is {@code HMAC-SHA256(K(sender, incarnation), receiver || header
+ * || payload)}, all {@value #TAG_BYTES} bytes: {@code receiver} is the destination rank as 4
+ * little-endian bytes (not sent: both ends know it), then the whole {@link FrameCodec} header
  * (which carries the payload length and the {@link FrameCodec#FLAG_AUTHENTICATED authenticated}
  * flag) and the payload. The sender and incarnation a receiver derives the key from are the ones
  * the header claims, and the receiver is itself, so a tag is valid only for the identity,
  * destination, epoch, step and bytes it was made for: a frame cannot be re-labelled to another
- * incarnation, redirected to another rank (whose message of the same step would have the same
- * key) or moved to another instance. What the tag does not decide — an old epoch, a stale
- * incarnation, a copy of a frame already received — is the {@link Inbox}'s job.
+ * incarnation, redirected to another rank (whose message of the same step would have the same key)
+ * or moved to another instance. What the tag does not decide — an old epoch, a stale incarnation, a
+ * copy of a frame already received — is the {@link Inbox}'s job.
  *
  * <p>A transport binds the receiver with {@link #toReceiver}: the peer's rank to send, its own rank
  * to receive. An unbound instance ({@link #receiver()} = -1, as {@link #from} and {@link #hmac}
@@ -46,29 +46,42 @@ import org.eep.api.config.EepKeys;
 public final class FrameAuth {
   /** Size of the tag an authenticated frame ends with. */
   public static final int TAG_BYTES = 32;
+
   private static final String ALGORITHM = "HmacSHA256";
+
   /** Derived keys kept; a flood of made-up identities only costs re-deriving. */
   private static final int KEY_CACHE_LIMIT = 1024;
+
   /** {@link #receiver()} of an instance not bound to a destination. */
   public static final int ANY_RECEIVER = -1;
+
   private static final FrameAuth NONE = new FrameAuth("", null, null, ANY_RECEIVER);
   private static final ThreadLocal<Mac> MACS = ThreadLocal.withInitial(FrameAuth::newMac);
 
   private final String instance;
   private final SecretKeySpec secret;
+
   /** Derived keys, shared by every receiver-bound copy. */
   private final Map<Identity, SecretKeySpec> keys;
+
   private final int receiver;
   private final byte[] receiverBytes;
 
   private record Identity(int sender, long incarnation) {}
 
-  private FrameAuth(String instance, SecretKeySpec secret, Map<Identity, SecretKeySpec> keys, int receiver) {
+  private FrameAuth(
+      String instance, SecretKeySpec secret, Map<Identity, SecretKeySpec> keys, int receiver) {
     this.instance = instance;
     this.secret = secret;
     this.keys = keys;
     this.receiver = receiver;
-    this.receiverBytes = new byte[] {(byte) receiver, (byte) (receiver >>> 8), (byte) (receiver >>> 16), (byte) (receiver >>> 24)};
+    this.receiverBytes =
+        new byte[] {
+          (byte) receiver,
+          (byte) (receiver >>> 8),
+          (byte) (receiver >>> 16),
+          (byte) (receiver >>> 24)
+        };
   }
 
   /** No authentication: frames carry no tag, and a tagged frame is refused as malformed. */
@@ -97,10 +110,17 @@ public final class FrameAuth {
     if (secret.length == 0) {
       throw new IllegalArgumentException("secret is empty");
     }
-    return new FrameAuth(instance, new SecretKeySpec(secret.clone(), ALGORITHM), new ConcurrentHashMap<>(), ANY_RECEIVER);
+    return new FrameAuth(
+        instance,
+        new SecretKeySpec(secret.clone(), ALGORITHM),
+        new ConcurrentHashMap<>(),
+        ANY_RECEIVER);
   }
 
-  /** {@link #hmac} with {@code eep_instance} and {@code eep_secret} if the secret is set, else {@link #none()}. */
+  /**
+   * {@link #hmac} with {@code eep_instance} and {@code eep_secret} if the secret is set, else
+   * {@link #none()}.
+   */
   public static FrameAuth from(EepConfig config) {
     requireNonNull(config, "config is null");
     String s = config.getString(EepKeys.SECRET);
@@ -157,7 +177,8 @@ public final class FrameAuth {
    *
    * @throws IllegalStateException without authentication
    */
-  public boolean verify(int sender, long incarnation, ByteBuffer head, ByteBuffer payload, ByteBuffer tag) {
+  public boolean verify(
+      int sender, long incarnation, ByteBuffer head, ByteBuffer payload, ByteBuffer tag) {
     requireNonNull(tag, "tag is null");
     byte[] expected = tag(sender, incarnation, head, payload);
     if (tag.remaining() != expected.length) {
@@ -211,7 +232,10 @@ public final class FrameAuth {
   @Override
   public String toString() {
     return enabled()
-        ? "FrameAuth[hmac-sha256, instance=" + instance + (receiver == ANY_RECEIVER ? "" : ", receiver=" + receiver) + "]"
+        ? "FrameAuth[hmac-sha256, instance="
+            + instance
+            + (receiver == ANY_RECEIVER ? "" : ", receiver=" + receiver)
+            + "]"
         : "FrameAuth[none]";
   }
 }

@@ -15,20 +15,20 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The receive side every transport shares: keeps arrived messages until asked for, matches them to
  * waits by {@link MessageKey}, and enforces the {@link Fence}. A transport calls {@link #deliver}
- * from its I/O thread and {@link #peerFailed} when a connection breaks; it implements
- * {@link Transport#receive} and {@link Transport#fence} by delegating here.
+ * from its I/O thread and {@link #peerFailed} when a connection breaks; it implements {@link
+ * Transport#receive} and {@link Transport#fence} by delegating here.
  *
  * <p>Rules: a message of an epoch older than the fence is dropped (counted as stale epoch); a
- * message of the fence's epoch from a non-member or another incarnation than the fence's is
- * dropped (stale incarnation); a message of a newer epoch is kept and checked again when that
- * epoch is fenced in; a second message with the same key is dropped (duplicate) — whether the
- * first is still kept or was already taken, as long as it is among the last {@value #REPLAY_WINDOW}
- * taken (older keys are forgotten; a copy of one would only be kept, unasked for, until the next
- * fence, since the step protocol asks for each key once). So a replayed frame is dropped and
- * counted as a duplicate in its own epoch and as stale in any later one.
+ * message of the fence's epoch from a non-member or another incarnation than the fence's is dropped
+ * (stale incarnation); a message of a newer epoch is kept and checked again when that epoch is
+ * fenced in; a second message with the same key is dropped (duplicate) — whether the first is still
+ * kept or was already taken, as long as it is among the last {@value #REPLAY_WINDOW} taken (older
+ * keys are forgotten; a copy of one would only be kept, unasked for, until the next fence, since
+ * the step protocol asks for each key once). So a replayed frame is dropped and counted as a
+ * duplicate in its own epoch and as stale in any later one.
  *
- * <p>Frames a transport refuses before they become messages are counted here too:
- * {@link #countRejected} (malformed, or unauthenticated — see {@link FrameAuth}).
+ * <p>Frames a transport refuses before they become messages are counted here too: {@link
+ * #countRejected} (malformed, or unauthenticated — see {@link FrameAuth}).
  *
  * <p>Thread-safe.
  */
@@ -40,8 +40,12 @@ public final class Inbox {
   private final Condition changed = lock.newCondition();
   private final Map<MessageKey, Message> pending = new HashMap<>();
   private final Map<Integer, Throwable> failedPeers = new HashMap<>();
-  /** Keys taken, oldest first, at most {@link #REPLAY_WINDOW}; only of the fence's epoch or newer. */
+
+  /**
+   * Keys taken, oldest first, at most {@link #REPLAY_WINDOW}; only of the fence's epoch or newer.
+   */
   private final LinkedHashSet<MessageKey> taken = new LinkedHashSet<>();
+
   private Fence fence;
 
   private final LongAdder delivered = new LongAdder();
@@ -84,7 +88,10 @@ public final class Inbox {
     unauthenticated.increment();
   }
 
-  /** Counts a refused frame by its kind: {@link UnauthenticatedFrameException} apart from other malformed frames. */
+  /**
+   * Counts a refused frame by its kind: {@link UnauthenticatedFrameException} apart from other
+   * malformed frames.
+   */
   public void countRejected(MalformedFrameException e) {
     requireNonNull(e, "e is null");
     if (e instanceof UnauthenticatedFrameException) {
@@ -111,7 +118,10 @@ public final class Inbox {
         }
         Throwable failure = failedPeers.get(key.sender());
         if (failure != null) {
-          throw new PeerFailedException(key.sender(), "Connection to rank " + key.sender() + " failed while waiting for " + key, failure);
+          throw new PeerFailedException(
+              key.sender(),
+              "Connection to rank " + key.sender() + " failed while waiting for " + key,
+              failure);
         }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
@@ -124,7 +134,10 @@ public final class Inbox {
     }
   }
 
-  /** Applies a newer fence: drops what it no longer admits and wakes every wait. Older fences are ignored. */
+  /**
+   * Applies a newer fence: drops what it no longer admits and wakes every wait. Older fences are
+   * ignored.
+   */
   public void fence(Fence next) {
     requireNonNull(next, "next is null");
     lock.lock();
@@ -145,7 +158,10 @@ public final class Inbox {
     }
   }
 
-  /** Marks the connection to {@code peer} broken: current and later waits on it fail until {@link #peerRestored}. */
+  /**
+   * Marks the connection to {@code peer} broken: current and later waits on it fail until {@link
+   * #peerRestored}.
+   */
   public void peerFailed(int peer, Throwable cause) {
     lock.lock();
     try {
@@ -187,8 +203,15 @@ public final class Inbox {
 
   /** Counters; {@code sent} and {@code bytesSent} come from the transport. */
   public TransportStats stats(long sent, long bytesSent) {
-    return new TransportStats(sent, bytesSent, delivered.sum(), staleEpoch.sum(), staleIncarnation.sum(),
-        duplicate.sum(), malformed.sum(), unauthenticated.sum());
+    return new TransportStats(
+        sent,
+        bytesSent,
+        delivered.sum(),
+        staleEpoch.sum(),
+        staleIncarnation.sum(),
+        duplicate.sum(),
+        malformed.sum(),
+        unauthenticated.sum());
   }
 
   /** Remembers a taken key (lock held), forgetting the oldest beyond {@link #REPLAY_WINDOW}. */

@@ -3,11 +3,12 @@ package org.eep.api.comm;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The fencing header every data-plane message carries: who sent it (rank and incarnation), in
- * which epoch, and where in the step protocol it belongs. Receivers drop messages from an older
- * epoch or a stale incarnation (see {@link Inbox}).
+ * The fencing header every data-plane message carries: who sent it (rank and incarnation), in which
+ * epoch, and where in the step protocol it belongs. Receivers drop messages from an older epoch or
+ * a stale incarnation (see {@link Inbox}).
  */
-public record MessageHeader(int sender, long incarnation, long epoch, long step, int layer, Phase phase, int tag) {
+public record MessageHeader(
+    int sender, long incarnation, long epoch, long step, int layer, Phase phase, int tag) {
   public MessageHeader {
     requireNonNull(phase, "phase is null");
     if (sender < 0) {

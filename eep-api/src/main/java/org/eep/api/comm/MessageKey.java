@@ -10,6 +10,17 @@ public record MessageKey(int sender, long epoch, long step, int layer, Phase pha
 
   @Override
   public String toString() {
-    return phase + " from rank " + sender + " (epoch " + epoch + ", step " + step + ", layer " + layer + ", tag " + tag + ")";
+    return phase
+        + " from rank "
+        + sender
+        + " (epoch "
+        + epoch
+        + ", step "
+        + step
+        + ", layer "
+        + layer
+        + ", tag "
+        + tag
+        + ")";
   }
 }

@@ -14,9 +14,9 @@ import java.time.Duration;
  * is dropped and counted, never delivered; fencing a newer epoch ends every wait for an older one
  * with {@link EpochChangedException}.
  *
- * <p>Failures: a broken connection is reported to every {@link PeerErrorListener} and ends waits
- * on that peer with {@link PeerFailedException}; a wait past its deadline ends with
- * {@link ReceiveTimeoutException}.
+ * <p>Failures: a broken connection is reported to every {@link PeerErrorListener} and ends waits on
+ * that peer with {@link PeerFailedException}; a wait past its deadline ends with {@link
+ * ReceiveTimeoutException}.
  *
  * <p>Threading: thread-safe. {@link #send} never waits for the receiver to take the message;
  * several threads may wait in {@link #receive} for different keys.
@@ -29,10 +29,16 @@ public interface Transport extends AutoCloseable {
   /** Where peers reach this endpoint; opaque to everyone but the same provider. */
   String address();
 
-  /** Opens the connection to {@code peer} at {@code address}; a no-op if already open to that address. */
+  /**
+   * Opens the connection to {@code peer} at {@code address}; a no-op if already open to that
+   * address.
+   */
   void connect(int peer, String address);
 
-  /** Closes any connection to {@code peer} and opens a new one to {@code address}; no other peer is touched. */
+  /**
+   * Closes any connection to {@code peer} and opens a new one to {@code address}; no other peer is
+   * touched.
+   */
   void reconnect(int peer, String address);
 
   /** Closes the connection to {@code peer}, if any. */
@@ -55,7 +61,10 @@ public interface Transport extends AutoCloseable {
    */
   Message receive(MessageKey key, Duration timeout) throws InterruptedException;
 
-  /** Applies a new fence (never an older epoch): drops what it no longer accepts and ends stale waits. */
+  /**
+   * Applies a new fence (never an older epoch): drops what it no longer accepts and ends stale
+   * waits.
+   */
   void fence(Fence fence);
 
   /** Adds a listener for broken peer connections. */

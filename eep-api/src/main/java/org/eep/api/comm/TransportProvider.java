@@ -4,10 +4,10 @@ import org.eep.api.config.EepConfig;
 import org.eep.api.spi.NamedProvider;
 
 /**
- * Makes {@link Transport}s; selected by {@code eep_transport}. Found by
- * {@link org.eep.api.spi.Providers}. Thread-safe. A transport author reuses {@link Inbox} for
- * matching and fencing and {@link FrameCodec} for the wire header, and proves conformance with the
- * contract kit ({@code org.eep.testkit.TransportContract} in the eep-testkit artifact). {@link
+ * Makes {@link Transport}s; selected by {@code eep_transport}. Found by {@link
+ * org.eep.api.spi.Providers}. Thread-safe. A transport author reuses {@link Inbox} for matching and
+ * fencing and {@link FrameCodec} for the wire header, and proves conformance with the contract kit
+ * ({@code org.eep.testkit.TransportContract} in the eep-testkit artifact). {@link
  * AbstractTransport} is the skeleton to start from.
  */
 public interface TransportProvider extends NamedProvider {

@@ -8,9 +8,11 @@ package org.eep.api.comm;
  * @param messagesDelivered messages a {@link Transport#receive} returned
  * @param droppedStaleEpoch messages of an epoch older than the fence, dropped
  * @param droppedStaleIncarnation messages from a non-member or a stale incarnation, dropped
- * @param droppedDuplicate second copies of a message (same {@link MessageKey} in the same epoch), dropped
+ * @param droppedDuplicate second copies of a message (same {@link MessageKey} in the same epoch),
+ *     dropped
  * @param droppedMalformed frames that did not decode, dropped
- * @param droppedUnauthenticated frames with a missing or wrong authentication tag ({@link FrameAuth}), dropped
+ * @param droppedUnauthenticated frames with a missing or wrong authentication tag ({@link
+ *     FrameAuth}), dropped
  */
 public record TransportStats(
     long messagesSent,
@@ -22,11 +24,27 @@ public record TransportStats(
     long droppedMalformed,
     long droppedUnauthenticated) {
 
-  /** The counters of a transport that has no notion of authentication (none dropped as unauthenticated). */
-  public TransportStats(long messagesSent, long bytesSent, long messagesDelivered, long droppedStaleEpoch,
-      long droppedStaleIncarnation, long droppedDuplicate, long droppedMalformed) {
-    this(messagesSent, bytesSent, messagesDelivered, droppedStaleEpoch, droppedStaleIncarnation, droppedDuplicate,
-        droppedMalformed, 0);
+  /**
+   * The counters of a transport that has no notion of authentication (none dropped as
+   * unauthenticated).
+   */
+  public TransportStats(
+      long messagesSent,
+      long bytesSent,
+      long messagesDelivered,
+      long droppedStaleEpoch,
+      long droppedStaleIncarnation,
+      long droppedDuplicate,
+      long droppedMalformed) {
+    this(
+        messagesSent,
+        bytesSent,
+        messagesDelivered,
+        droppedStaleEpoch,
+        droppedStaleIncarnation,
+        droppedDuplicate,
+        droppedMalformed,
+        0);
   }
 
   /** Every message dropped by fencing (older epoch or stale incarnation). */

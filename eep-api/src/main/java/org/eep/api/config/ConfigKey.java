@@ -18,15 +18,18 @@ public record ConfigKey(String name, ValueType type, String defaultValue, String
     requireNonNull(defaultValue, "defaultValue is null");
     requireNonNull(description, "description is null");
     if (!name.startsWith(EepConfig.PREFIX)) {
-      throw new IllegalArgumentException("config key must start with " + EepConfig.PREFIX + ": " + name);
+      throw new IllegalArgumentException(
+          "config key must start with " + EepConfig.PREFIX + ": " + name);
     }
     if (!defaultValue.isEmpty() && !type.accepts(defaultValue)) {
       throw new IllegalArgumentException("default of " + name + " is not " + type.accepted());
     }
   }
 
-  public static ConfigKey integer(String name, long defaultValue, long min, long max, String description) {
-    return new ConfigKey(name, new ValueType.Integer(min, max, false), Long.toString(defaultValue), description);
+  public static ConfigKey integer(
+      String name, long defaultValue, long min, long max, String description) {
+    return new ConfigKey(
+        name, new ValueType.Integer(min, max, false), Long.toString(defaultValue), description);
   }
 
   /** An integer key that also accepts "auto" (the runtime derives the value). */
@@ -34,11 +37,14 @@ public record ConfigKey(String name, ValueType type, String defaultValue, String
     return new ConfigKey(name, new ValueType.Integer(min, max, true), "auto", description);
   }
 
-  public static ConfigKey decimal(String name, double defaultValue, double min, double max, String description) {
-    return new ConfigKey(name, new ValueType.Decimal(min, max), Double.toString(defaultValue), description);
+  public static ConfigKey decimal(
+      String name, double defaultValue, double min, double max, String description) {
+    return new ConfigKey(
+        name, new ValueType.Decimal(min, max), Double.toString(defaultValue), description);
   }
 
-  public static ConfigKey choice(String name, String defaultValue, String description, String... choices) {
+  public static ConfigKey choice(
+      String name, String defaultValue, String description, String... choices) {
     return new ConfigKey(name, new ValueType.Choice(List.of(choices)), defaultValue, description);
   }
 
@@ -46,13 +52,18 @@ public record ConfigKey(String name, ValueType type, String defaultValue, String
    * A choice among the constants of {@code defaultValue}'s enum, spelled in lower case; read it
    * with {@link EepConfig#getEnum}.
    */
-  public static <E extends Enum<E>> ConfigKey choice(String name, E defaultValue, String description) {
+  public static <E extends Enum<E>> ConfigKey choice(
+      String name, E defaultValue, String description) {
     requireNonNull(defaultValue, "defaultValue is null");
     List<String> choices = new ArrayList<>();
     for (E e : defaultValue.getDeclaringClass().getEnumConstants()) {
       choices.add(e.name().toLowerCase(Locale.ROOT));
     }
-    return new ConfigKey(name, new ValueType.Choice(choices), defaultValue.name().toLowerCase(Locale.ROOT), description);
+    return new ConfigKey(
+        name,
+        new ValueType.Choice(choices),
+        defaultValue.name().toLowerCase(Locale.ROOT),
+        description);
   }
 
   public static ConfigKey flag(String name, boolean defaultValue, String description) {

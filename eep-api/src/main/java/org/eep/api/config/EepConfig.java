@@ -14,16 +14,17 @@ import org.eep.api.internal.util.Names;
 
 /**
  * A typed, read-only view of EEP's options. Built once from DJL-style options ({@code eep_*} keys,
- * as in {@code serving.properties} without the {@code option.} prefix) and the environment
- * ({@code OPTION_EEP_X} maps to {@code eep_x} and wins over the options, so one variable can override a
- * packaged {@code serving.properties}). Every
- * {@code eep_} key is checked when the view is built: an unknown key fails naming the nearest
- * known key, a bad value fails naming the key and what it accepts. Keys without the {@code eep_}
- * prefix belong to DJL and are ignored. Immutable and thread-safe.
+ * as in {@code serving.properties} without the {@code option.} prefix) and the environment ({@code
+ * OPTION_EEP_X} maps to {@code eep_x} and wins over the options, so one variable can override a
+ * packaged {@code serving.properties}). Every {@code eep_} key is checked when the view is built:
+ * an unknown key fails naming the nearest known key, a bad value fails naming the key and what it
+ * accepts. Keys without the {@code eep_} prefix belong to DJL and are ignored. Immutable and
+ * thread-safe.
  */
 public final class EepConfig {
   /** Prefix of every EEP key. */
   public static final String PREFIX = "eep_";
+
   private static final String ENV_PREFIX = "OPTION_EEP_";
 
   private final Map<String, String> values;
@@ -39,18 +40,26 @@ public final class EepConfig {
     return of(options, Map.of());
   }
 
-  /** Validated view of {@code options}, overridden by {@code OPTION_EEP_*} variables of {@code env}. */
+  /**
+   * Validated view of {@code options}, overridden by {@code OPTION_EEP_*} variables of {@code env}.
+   */
   public static EepConfig of(Map<String, ?> options, Map<String, String> env) {
     requireNonNull(options, "options is null");
     requireNonNull(env, "env is null");
     Map<String, ConfigKey> known = knownKeys();
     Map<String, String> values = new TreeMap<>();
     options.forEach((k, v) -> put(values, known, normalise(k), v, k));
-    env.forEach((k, v) -> {
-      if (k.startsWith(ENV_PREFIX)) {
-        put(values, known, PREFIX + k.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT), v, k);
-      }
-    });
+    env.forEach(
+        (k, v) -> {
+          if (k.startsWith(ENV_PREFIX)) {
+            put(
+                values,
+                known,
+                PREFIX + k.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT),
+                v,
+                k);
+          }
+        });
     return new EepConfig(Collections.unmodifiableMap(values), known);
   }
 
@@ -84,7 +93,8 @@ public final class EepConfig {
   public long getLong(ConfigKey key) {
     String raw = raw(key);
     if ("auto".equals(raw)) {
-      throw new ConfigException(key.name() + " is \"auto\": ask isAuto() before reading it as a number");
+      throw new ConfigException(
+          key.name() + " is \"auto\": ask isAuto() before reading it as a number");
     }
     return Long.parseLong(raw);
   }
@@ -110,7 +120,8 @@ public final class EepConfig {
         return e;
       }
     }
-    throw new ConfigException(key.name() + "=" + raw + " names no constant of " + type.getSimpleName());
+    throw new ConfigException(
+        key.name() + "=" + raw + " names no constant of " + type.getSimpleName());
   }
 
   public boolean getBoolean(ConfigKey key) {
@@ -140,7 +151,10 @@ public final class EepConfig {
   private String raw(ConfigKey key) {
     requireNonNull(key, "key is null");
     if (!known.containsKey(key.name())) {
-      throw new ConfigException("Configuration key " + key.name() + " is not registered by any provider on the class path");
+      throw new ConfigException(
+          "Configuration key "
+              + key.name()
+              + " is not registered by any provider on the class path");
     }
     return values.getOrDefault(key.name(), key.defaultValue());
   }
@@ -150,18 +164,27 @@ public final class EepConfig {
     return k.startsWith("option.") ? k.substring("option.".length()) : k;
   }
 
-  private static void put(Map<String, String> values, Map<String, ConfigKey> known, String key, Object value, String spelledAs) {
+  private static void put(
+      Map<String, String> values,
+      Map<String, ConfigKey> known,
+      String key,
+      Object value,
+      String spelledAs) {
     if (!key.startsWith(PREFIX)) {
       return;
     }
     ConfigKey def = known.get(key);
     if (def == null) {
-      String hint = Names.nearest(key, known.keySet()).map(n -> "; did you mean '" + n + "'?").orElse("; see docs/CONFIGURATION.md for the known keys");
+      String hint =
+          Names.nearest(key, known.keySet())
+              .map(n -> "; did you mean '" + n + "'?")
+              .orElse("; see docs/CONFIGURATION.md for the known keys");
       throw new ConfigException("Unknown configuration key '" + spelledAs + "'" + hint);
     }
     String raw = value == null ? "" : value.toString().trim();
     if (!def.type().accepts(raw)) {
-      throw new ConfigException("Invalid value '" + raw + "' for " + key + ": expected " + def.type().accepted());
+      throw new ConfigException(
+          "Invalid value '" + raw + "' for " + key + ": expected " + def.type().accepted());
     }
     values.put(key, raw);
   }
@@ -169,13 +192,17 @@ public final class EepConfig {
   private static Map<String, ConfigKey> knownKeys() {
     Map<String, ConfigKey> known = new LinkedHashMap<>();
     EepKeys.all().forEach(k -> known.put(k.name(), k));
-    for (ConfigKeySource source : ServiceLoader.load(ConfigKeySource.class, EepConfig.class.getClassLoader())) {
+    for (ConfigKeySource source :
+        ServiceLoader.load(ConfigKeySource.class, EepConfig.class.getClassLoader())) {
       source.configKeys().forEach(k -> known.putIfAbsent(k.name(), k));
     }
     return known;
   }
 
-  /** The explicit entries, with the value of {@code eep_secret} (and any other {@code *secret*} key) hidden. */
+  /**
+   * The explicit entries, with the value of {@code eep_secret} (and any other {@code *secret*} key)
+   * hidden.
+   */
   @Override
   public String toString() {
     Map<String, String> shown = new TreeMap<>(values);

@@ -3,56 +3,129 @@ package org.eep.api.config;
 import java.util.List;
 
 /**
- * The core configuration keys. DJL Serving spells them {@code option.eep_x} in
- * {@code serving.properties} and {@code OPTION_EEP_X} in the environment. Provider-specific keys
+ * The core configuration keys. DJL Serving spells them {@code option.eep_x} in {@code
+ * serving.properties} and {@code OPTION_EEP_X} in the environment. Provider-specific keys
  * (ZooKeeper's, say) are declared by their provider.
  */
 public final class EepKeys {
   private EepKeys() {}
 
-  public static final ConfigKey INSTANCE = ConfigKey.text("eep_instance", "eep",
-      "Name of the EP instance; namespaces in-process fabrics and the ZooKeeper root.");
-  public static final ConfigKey TRANSPORT = ConfigKey.text("eep_transport", "local",
-      "Transport provider: local (in-process), ucx, tcp.");
-  public static final ConfigKey MEMBERSHIP = ConfigKey.text("eep_membership", "local",
-      "Membership provider: static (any failure is fatal), local (in-process), zookeeper.");
-  public static final ConfigKey PLACEMENT = ConfigKey.text("eep_placement", "balanced",
-      "Placement policy provider.");
-  public static final ConfigKey MAX_RANKS = ConfigKey.integer("eep_max_ranks", 4, 1, 4096,
-      "Number of rank slots of the instance (fixed for its life).");
-  public static final ConfigKey RANK = ConfigKey.integer("eep_rank", -1, -1, 4095,
-      "Slot this process serves; -1 runs every slot in this process.");
-  public static final ConfigKey REDUNDANT_EXPERTS = ConfigKey.integerOrAuto("eep_redundant_experts", 0, 1 << 20,
-      "Spare physical expert slots; auto = enough to keep full coverage after one rank failure.");
-  public static final ConfigKey STEP_TIMEOUT_MS = ConfigKey.integer("eep_step_timeout_ms", 2000, 1, 3_600_000,
-      "Deadline of one receive in a step; a miss is evidence against that peer.");
-  public static final ConfigKey HEARTBEAT_MS = ConfigKey.integer("eep_heartbeat_ms", 100, 1, 600_000,
-      "Interval between a rank's heartbeats.");
-  public static final ConfigKey HEARTBEAT_MISSES = ConfigKey.integer("eep_heartbeat_misses", 10, 1, 1000,
-      "Heartbeats a rank may miss before it is declared failed.");
-  public static final ConfigKey ON_COVERAGE_LOSS = ConfigKey.choice("eep_on_coverage_loss", CoverageLossPolicy.REFUSE,
-      "When an expert has no replica left: refuse requests, or drop it from top-k.");
-  public static final ConfigKey SEED = ConfigKey.integer("eep_seed", 42, Long.MIN_VALUE, Long.MAX_VALUE,
-      "Seed of every deterministic choice (placement ties, generated models).");
-  public static final ConfigKey MAX_NEW_TOKENS = ConfigKey.integer("eep_max_new_tokens", 512, 1, 1 << 20,
-      "Largest max_new_tokens a request may ask for.");
-  public static final ConfigKey MAX_BATCH = ConfigKey.integer("eep_max_batch", 32, 1, 1 << 16,
-      "Requests decoded together on one rank.");
-  public static final ConfigKey QUEUE_CAPACITY = ConfigKey.integer("eep_queue_capacity", 1024, 1, 1 << 24,
-      "Requests waiting for a batch slot before new ones are rejected.");
-  public static final ConfigKey TIER_BANDWIDTH = ConfigKey.text("eep_tier_bandwidth", "auto",
-      "Repair tier bandwidths in GB/s, e.g. peer=10,host=20,disk=2; auto = measured at start-up.");
-  public static final ConfigKey HOST = ConfigKey.text("eep_host", "127.0.0.1",
-      "Address data-plane listeners bind to.");
-  public static final ConfigKey SECRET = ConfigKey.text("eep_secret", "",
-      "Instance secret: authenticates members on the control and data plane.");
-  public static final ConfigKey METRICS_PORT = ConfigKey.integer("eep_metrics_port", -1, -1, 65535,
-      "Loopback port of the Prometheus endpoint; -1 = off, 0 = any free port.");
+  public static final ConfigKey INSTANCE =
+      ConfigKey.text(
+          "eep_instance",
+          "eep",
+          "Name of the EP instance; namespaces in-process fabrics and the ZooKeeper root.");
+  public static final ConfigKey TRANSPORT =
+      ConfigKey.text("eep_transport", "local", "Transport provider: local (in-process), ucx, tcp.");
+  public static final ConfigKey MEMBERSHIP =
+      ConfigKey.text(
+          "eep_membership",
+          "local",
+          "Membership provider: static (any failure is fatal), local (in-process), zookeeper.");
+  public static final ConfigKey PLACEMENT =
+      ConfigKey.text("eep_placement", "balanced", "Placement policy provider.");
+  public static final ConfigKey MAX_RANKS =
+      ConfigKey.integer(
+          "eep_max_ranks",
+          4,
+          1,
+          4096,
+          "Number of rank slots of the instance (fixed for its life).");
+  public static final ConfigKey RANK =
+      ConfigKey.integer(
+          "eep_rank",
+          -1,
+          -1,
+          4095,
+          "Slot this process serves; -1 runs every slot in this process.");
+  public static final ConfigKey REDUNDANT_EXPERTS =
+      ConfigKey.integerOrAuto(
+          "eep_redundant_experts",
+          0,
+          1 << 20,
+          "Spare physical expert slots; auto = enough to keep full coverage after one rank failure.");
+  public static final ConfigKey STEP_TIMEOUT_MS =
+      ConfigKey.integer(
+          "eep_step_timeout_ms",
+          2000,
+          1,
+          3_600_000,
+          "Deadline of one receive in a step; a miss is evidence against that peer.");
+  public static final ConfigKey HEARTBEAT_MS =
+      ConfigKey.integer(
+          "eep_heartbeat_ms", 100, 1, 600_000, "Interval between a rank's heartbeats.");
+  public static final ConfigKey HEARTBEAT_MISSES =
+      ConfigKey.integer(
+          "eep_heartbeat_misses",
+          10,
+          1,
+          1000,
+          "Heartbeats a rank may miss before it is declared failed.");
+  public static final ConfigKey ON_COVERAGE_LOSS =
+      ConfigKey.choice(
+          "eep_on_coverage_loss",
+          CoverageLossPolicy.REFUSE,
+          "When an expert has no replica left: refuse requests, or drop it from top-k.");
+  public static final ConfigKey SEED =
+      ConfigKey.integer(
+          "eep_seed",
+          42,
+          Long.MIN_VALUE,
+          Long.MAX_VALUE,
+          "Seed of every deterministic choice (placement ties, generated models).");
+  public static final ConfigKey MAX_NEW_TOKENS =
+      ConfigKey.integer(
+          "eep_max_new_tokens", 512, 1, 1 << 20, "Largest max_new_tokens a request may ask for.");
+  public static final ConfigKey MAX_BATCH =
+      ConfigKey.integer("eep_max_batch", 32, 1, 1 << 16, "Requests decoded together on one rank.");
+  public static final ConfigKey QUEUE_CAPACITY =
+      ConfigKey.integer(
+          "eep_queue_capacity",
+          1024,
+          1,
+          1 << 24,
+          "Requests waiting for a batch slot before new ones are rejected.");
+  public static final ConfigKey TIER_BANDWIDTH =
+      ConfigKey.text(
+          "eep_tier_bandwidth",
+          "auto",
+          "Repair tier bandwidths in GB/s, e.g. peer=10,host=20,disk=2; auto = measured at start-up.");
+  public static final ConfigKey HOST =
+      ConfigKey.text("eep_host", "127.0.0.1", "Address data-plane listeners bind to.");
+  public static final ConfigKey SECRET =
+      ConfigKey.text(
+          "eep_secret",
+          "",
+          "Instance secret: authenticates members on the control and data plane.");
+  public static final ConfigKey METRICS_PORT =
+      ConfigKey.integer(
+          "eep_metrics_port",
+          -1,
+          -1,
+          65535,
+          "Loopback port of the Prometheus endpoint; -1 = off, 0 = any free port.");
 
   /** Every core key, in documentation order. */
   public static List<ConfigKey> all() {
-    return List.of(INSTANCE, TRANSPORT, MEMBERSHIP, PLACEMENT, MAX_RANKS, RANK, REDUNDANT_EXPERTS,
-        STEP_TIMEOUT_MS, HEARTBEAT_MS, HEARTBEAT_MISSES, ON_COVERAGE_LOSS, SEED, MAX_NEW_TOKENS,
-        MAX_BATCH, QUEUE_CAPACITY, TIER_BANDWIDTH, HOST, SECRET, METRICS_PORT);
+    return List.of(
+        INSTANCE,
+        TRANSPORT,
+        MEMBERSHIP,
+        PLACEMENT,
+        MAX_RANKS,
+        RANK,
+        REDUNDANT_EXPERTS,
+        STEP_TIMEOUT_MS,
+        HEARTBEAT_MS,
+        HEARTBEAT_MISSES,
+        ON_COVERAGE_LOSS,
+        SEED,
+        MAX_NEW_TOKENS,
+        MAX_BATCH,
+        QUEUE_CAPACITY,
+        TIER_BANDWIDTH,
+        HOST,
+        SECRET,
+        METRICS_PORT);
   }
 }

@@ -4,7 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import java.util.List;
 
-/** What a {@link ConfigKey} accepts. Each type can tell whether a raw string fits and say what fits. */
+/**
+ * What a {@link ConfigKey} accepts. Each type can tell whether a raw string fits and say what fits.
+ */
 public sealed interface ValueType {
 
   /** True if {@code raw} is a valid value of this type. */

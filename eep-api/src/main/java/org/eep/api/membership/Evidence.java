@@ -25,7 +25,8 @@ public sealed interface Evidence {
   boolean confirms();
 
   /** The transport reported the peer unreachable (connection reset, endpoint error). */
-  record TransportError(int suspect, long incarnation, int reporter, String detail) implements Evidence {
+  record TransportError(int suspect, long incarnation, int reporter, String detail)
+      implements Evidence {
     public TransportError {
       requireNonNull(detail, "detail is null");
     }
@@ -37,7 +38,8 @@ public sealed interface Evidence {
   }
 
   /** The suspect missed its heartbeats (a frozen process raises no transport error). */
-  record MissedHeartbeats(int suspect, long incarnation, int reporter, String detail) implements Evidence {
+  record MissedHeartbeats(int suspect, long incarnation, int reporter, String detail)
+      implements Evidence {
     public MissedHeartbeats {
       requireNonNull(detail, "detail is null");
     }
@@ -49,7 +51,8 @@ public sealed interface Evidence {
   }
 
   /** A receive from the suspect missed its deadline: suspicion, confirmed by a probe. */
-  record DeadlineMiss(int suspect, long incarnation, int reporter, String detail) implements Evidence {
+  record DeadlineMiss(int suspect, long incarnation, int reporter, String detail)
+      implements Evidence {
     public DeadlineMiss {
       requireNonNull(detail, "detail is null");
     }

@@ -4,9 +4,9 @@ import org.eep.api.config.EepConfig;
 import org.eep.api.spi.NamedProvider;
 
 /**
- * Makes {@link MembershipService}s; selected by {@code eep_membership}. Found by
- * {@link org.eep.api.spi.Providers}. Thread-safe; {@link #create} may be called once per rank in
- * the same process (each rank has its own service handle).
+ * Makes {@link MembershipService}s; selected by {@code eep_membership}. Found by {@link
+ * org.eep.api.spi.Providers}. Thread-safe; {@link #create} may be called once per rank in the same
+ * process (each rank has its own service handle).
  */
 public interface MembershipProvider extends NamedProvider {
 

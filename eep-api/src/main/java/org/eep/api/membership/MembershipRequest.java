@@ -8,7 +8,10 @@ import static java.util.Objects.requireNonNull;
  */
 public sealed interface MembershipRequest {
 
-  /** Take slot {@code rank} as incarnation {@code incarnation} (the slot's current one + 1), publishing {@code address}. */
+  /**
+   * Take slot {@code rank} as incarnation {@code incarnation} (the slot's current one + 1),
+   * publishing {@code address}.
+   */
   record Join(int rank, long incarnation, String address) implements MembershipRequest {
     public Join {
       requireNonNull(address, "address is null");

@@ -16,11 +16,11 @@ import java.util.function.Function;
  *       is refused; a stale incarnation is answered {@link Answer.Status#RETRY}. A {@link #fixed()}
  *       instance refuses a slot that was ever taken, and every join once it FAILED.
  *   <li><b>Activate</b> the JOINING incarnation: ACTIVE; anything else is refused.
- *   <li><b>Leave</b> by the current member incarnation: LEFT (answered with the view's epoch);
- *       a stale incarnation changes nothing and is answered OK.
- *   <li><b>Evidence</b> against the current member incarnation: FAILED. Evidence that only
- *       suspects ({@link Evidence#confirms()} false) is dropped while the {@link Liveness} check
- *       says the suspect is alive; stale evidence is dropped.
+ *   <li><b>Leave</b> by the current member incarnation: LEFT (answered with the view's epoch); a
+ *       stale incarnation changes nothing and is answered OK.
+ *   <li><b>Evidence</b> against the current member incarnation: FAILED. Evidence that only suspects
+ *       ({@link Evidence#confirms()} false) is dropped while the {@link Liveness} check says the
+ *       suspect is alive; stale evidence is dropped.
  * </ul>
  *
  * <p>Under {@link #fixed()} (the {@code static} baseline) a slot leaving or failing fails the whole
@@ -46,7 +46,10 @@ public final class MembershipRules {
     return FIXED;
   }
 
-  /** Whether an incarnation of a rank is alive by the coordinator's own means (a session, a fresh heartbeat). */
+  /**
+   * Whether an incarnation of a rank is alive by the coordinator's own means (a session, a fresh
+   * heartbeat).
+   */
   @FunctionalInterface
   public interface Liveness {
     boolean alive(int rank, long incarnation) throws Exception;
@@ -56,7 +59,8 @@ public final class MembershipRules {
    * The coordinator's answer to a join, activate or leave.
    *
    * @param status the outcome
-   * @param value the new incarnation (join) or the epoch of the view that answered (activate, leave)
+   * @param value the new incarnation (join) or the epoch of the view that answered (activate,
+   *     leave)
    * @param message why the request was refused (empty when accepted)
    */
   public record Answer(Status status, long value, String message) {
@@ -122,8 +126,12 @@ public final class MembershipRules {
     return elastic;
   }
 
-  /** What {@code request} turns into in {@code view}. {@code liveness} is asked only about a suspicion. */
-  public Decision decide(MembershipView view, MembershipRequest request, Liveness liveness) throws Exception {
+  /**
+   * What {@code request} turns into in {@code view}. {@code liveness} is asked only about a
+   * suspicion.
+   */
+  public Decision decide(MembershipView view, MembershipRequest request, Liveness liveness)
+      throws Exception {
     requireNonNull(view, "view is null");
     requireNonNull(request, "request is null");
     requireNonNull(liveness, "liveness is null");
@@ -140,10 +148,11 @@ public final class MembershipRules {
   }
 
   /**
-   * The next view failing the first member slot that {@code deadBecause} names a reason for (a
-   * lost session, missed heartbeats), or empty if every member is alive.
+   * The next view failing the first member slot that {@code deadBecause} names a reason for (a lost
+   * session, missed heartbeats), or empty if every member is alive.
    */
-  public Optional<MembershipView> sweep(MembershipView view, Function<Slot, Optional<String>> deadBecause) {
+  public Optional<MembershipView> sweep(
+      MembershipView view, Function<Slot, Optional<String>> deadBecause) {
     requireNonNull(deadBecause, "deadBecause is null");
     if (view.state() == InstanceState.FAILED) {
       return Optional.empty();
@@ -152,7 +161,8 @@ public final class MembershipRules {
       if (s.state().isMember()) {
         Optional<String> why = deadBecause.apply(s);
         if (why.isPresent()) {
-          return Optional.of(remove(view, s, SlotState.FAILED, "rank " + s.rank() + " failed: " + why.get()));
+          return Optional.of(
+              remove(view, s, SlotState.FAILED, "rank " + s.rank() + " failed: " + why.get()));
         }
       }
     }
@@ -164,22 +174,43 @@ public final class MembershipRules {
       return Decision.answer(Answer.refused(outOfRange(view, j.rank())));
     }
     if (view.state() == InstanceState.FAILED) {
-      return Decision.answer(Answer.refused("Instance has FAILED (static membership); restart it to serve again"));
+      return Decision.answer(
+          Answer.refused("Instance has FAILED (static membership); restart it to serve again"));
     }
     Slot s = view.slot(j.rank());
     if (s.state().isMember()) {
-      return Decision.answer(Answer.refused("Slot " + j.rank() + " is " + s.state() + " (incarnation " + s.incarnation()
-          + "); it cannot be joined"));
+      return Decision.answer(
+          Answer.refused(
+              "Slot "
+                  + j.rank()
+                  + " is "
+                  + s.state()
+                  + " (incarnation "
+                  + s.incarnation()
+                  + "); it cannot be joined"));
     }
     if (!elastic && s.incarnation() > 0) {
-      return Decision.answer(Answer.refused("Static membership: slot " + j.rank() + " cannot be re-joined after formation"));
+      return Decision.answer(
+          Answer.refused(
+              "Static membership: slot " + j.rank() + " cannot be re-joined after formation"));
     }
     if (j.incarnation() != s.incarnation() + 1) {
-      return Decision.answer(Answer.retry("Slot " + j.rank() + " is at incarnation " + s.incarnation() + " in " + view.summary()
-          + "; incarnation " + j.incarnation() + " is stale"));
+      return Decision.answer(
+          Answer.retry(
+              "Slot "
+                  + j.rank()
+                  + " is at incarnation "
+                  + s.incarnation()
+                  + " in "
+                  + view.summary()
+                  + "; incarnation "
+                  + j.incarnation()
+                  + " is stale"));
     }
-    MembershipView next = view.next(new Slot(j.rank(), SlotState.JOINING, j.incarnation(), j.address()),
-        "rank " + j.rank() + " joining (incarnation " + j.incarnation() + ")");
+    MembershipView next =
+        view.next(
+            new Slot(j.rank(), SlotState.JOINING, j.incarnation(), j.address()),
+            "rank " + j.rank() + " joining (incarnation " + j.incarnation() + ")");
     return Decision.answer(next, Answer.ok(j.incarnation()));
   }
 
@@ -189,10 +220,21 @@ public final class MembershipRules {
     }
     Slot s = view.slot(a.rank());
     if (s.state() != SlotState.JOINING || s.incarnation() != a.incarnation()) {
-      return Decision.answer(Answer.refused("Slot " + a.rank() + " incarnation " + a.incarnation()
-          + " cannot be activated: slot is " + s.state() + " with incarnation " + s.incarnation()));
+      return Decision.answer(
+          Answer.refused(
+              "Slot "
+                  + a.rank()
+                  + " incarnation "
+                  + a.incarnation()
+                  + " cannot be activated: slot is "
+                  + s.state()
+                  + " with incarnation "
+                  + s.incarnation()));
     }
-    MembershipView next = view.next(s.withState(SlotState.ACTIVE), "rank " + a.rank() + " active (incarnation " + a.incarnation() + ")");
+    MembershipView next =
+        view.next(
+            s.withState(SlotState.ACTIVE),
+            "rank " + a.rank() + " active (incarnation " + a.incarnation() + ")");
     return Decision.answer(next, Answer.ok(next.epoch()));
   }
 
@@ -201,7 +243,9 @@ public final class MembershipRules {
       return Decision.answer(Answer.refused(outOfRange(view, l.rank())));
     }
     Slot s = view.slot(l.rank());
-    if (s.incarnation() != l.incarnation() || !s.state().isMember() || view.state() == InstanceState.FAILED) {
+    if (s.incarnation() != l.incarnation()
+        || !s.state().isMember()
+        || view.state() == InstanceState.FAILED) {
       return Decision.answer(Answer.ok(view.epoch()));
     }
     MembershipView next = remove(view, s, SlotState.LEFT, "rank " + l.rank() + " left");
@@ -219,15 +263,31 @@ public final class MembershipRules {
     if (!e.confirms() && liveness.alive(e.suspect(), e.incarnation())) {
       return Decision.drop();
     }
-    return Decision.commit(remove(view, s, SlotState.FAILED, "rank " + e.suspect() + " failed: "
-        + e.getClass().getSimpleName() + " from " + (e.reporter() < 0 ? "coordinator" : "rank " + e.reporter())
-        + " (" + e.detail() + ")"));
+    return Decision.commit(
+        remove(
+            view,
+            s,
+            SlotState.FAILED,
+            "rank "
+                + e.suspect()
+                + " failed: "
+                + e.getClass().getSimpleName()
+                + " from "
+                + (e.reporter() < 0 ? "coordinator" : "rank " + e.reporter())
+                + " ("
+                + e.detail()
+                + ")"));
   }
 
-  /** The next view with {@code member} in {@code state}; under fixed rules the instance FAILED too. */
+  /**
+   * The next view with {@code member} in {@code state}; under fixed rules the instance FAILED too.
+   */
   private MembershipView remove(MembershipView view, Slot member, SlotState state, String why) {
     MembershipView next = view.next(member.withState(state), why);
-    return elastic ? next : new MembershipView(next.epoch(), InstanceState.FAILED, next.slots(), "static membership: " + why);
+    return elastic
+        ? next
+        : new MembershipView(
+            next.epoch(), InstanceState.FAILED, next.slots(), "static membership: " + why);
   }
 
   private static boolean inRange(MembershipView view, int rank) {

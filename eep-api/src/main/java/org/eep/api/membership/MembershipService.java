@@ -15,20 +15,22 @@ import java.util.function.Predicate;
  * {@code local}, the elected leader for {@code zookeeper}) turns evidence and requests into the
  * next view; views are committed one epoch at a time and never rewritten.
  *
- * <p>A slot taken with {@link #join} is kept alive by the service itself: it heartbeats (or holds
- * a session) until {@link #leave} or {@link #close}. A process that stops heartbeating is declared
+ * <p>A slot taken with {@link #join} is kept alive by the service itself: it heartbeats (or holds a
+ * session) until {@link #leave} or {@link #close}. A process that stops heartbeating is declared
  * {@link SlotState#FAILED} after {@code eep_heartbeat_ms × eep_heartbeat_misses}.
  *
  * <p>Threading: every method is thread-safe. Listeners run on the service's notification thread.
  */
 public interface MembershipService extends AutoCloseable {
 
-  /** The newest view this process has learned. Never null (epoch 0 before anything is committed). */
+  /**
+   * The newest view this process has learned. Never null (epoch 0 before anything is committed).
+   */
   MembershipView currentView();
 
   /**
-   * Delivers every view from the current one on, in epoch order, to {@code listener} (see
-   * {@link ViewListener}). Closing the returned handle stops delivery.
+   * Delivers every view from the current one on, in epoch order, to {@code listener} (see {@link
+   * ViewListener}). Closing the returned handle stops delivery.
    */
   AutoCloseable subscribe(ViewListener listener);
 
@@ -51,22 +53,29 @@ public interface MembershipService extends AutoCloseable {
     requireNonNull(condition, "condition is null");
     requireNonNull(timeout, "timeout is null");
     CompletableFuture<MembershipView> found = new CompletableFuture<>();
-    AutoCloseable subscription = subscribe(v -> {
-      try {
-        if (!found.isDone() && condition.test(v)) {
-          found.complete(v);
-        }
-      } catch (RuntimeException e) {
-        found.completeExceptionally(e);
-      }
-    });
+    AutoCloseable subscription =
+        subscribe(
+            v -> {
+              try {
+                if (!found.isDone() && condition.test(v)) {
+                  found.complete(v);
+                }
+              } catch (RuntimeException e) {
+                found.completeExceptionally(e);
+              }
+            });
     try {
       return found.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+      throw e.getCause() instanceof RuntimeException r
+          ? r
+          : new IllegalStateException(e.getCause());
     } catch (TimeoutException e) {
-      throw new TimeoutException("no view satisfied the condition within " + timeout + "; the newest is "
-          + currentView().summary());
+      throw new TimeoutException(
+          "no view satisfied the condition within "
+              + timeout
+              + "; the newest is "
+              + currentView().summary());
     } finally {
       try {
         subscription.close();
@@ -94,7 +103,10 @@ public interface MembershipService extends AutoCloseable {
   /** Leaves the slot on purpose (state LEFT). */
   void leave(int rank, long incarnation);
 
-  /** Stops heartbeats and notifications; does not leave (the slot then fails by missed heartbeats or session expiry). */
+  /**
+   * Stops heartbeats and notifications; does not leave (the slot then fails by missed heartbeats or
+   * session expiry).
+   */
   @Override
   void close();
 }

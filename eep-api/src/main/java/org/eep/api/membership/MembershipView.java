@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * Immutable membership of an instance at one epoch. Epochs strictly increase: each committed
- * change produces a view with {@code epoch + 1}. Every rank applies views in epoch order, between
- * steps. {@code cause} says why this view was committed (for logs and timelines).
+ * Immutable membership of an instance at one epoch. Epochs strictly increase: each committed change
+ * produces a view with {@code epoch + 1}. Every rank applies views in epoch order, between steps.
+ * {@code cause} says why this view was committed (for logs and timelines).
  */
 public record MembershipView(long epoch, InstanceState state, List<Slot> slots, String cause) {
   public MembershipView {
@@ -29,7 +29,11 @@ public record MembershipView(long epoch, InstanceState state, List<Slot> slots, 
 
   /** Epoch 0: {@code maxRanks} empty slots. */
   public static MembershipView initial(int maxRanks) {
-    return new MembershipView(0, InstanceState.SERVING, IntStream.range(0, maxRanks).mapToObj(Slot::empty).toList(), "initial");
+    return new MembershipView(
+        0,
+        InstanceState.SERVING,
+        IntStream.range(0, maxRanks).mapToObj(Slot::empty).toList(),
+        "initial");
   }
 
   public int maxRanks() {
@@ -69,7 +73,10 @@ public record MembershipView(long epoch, InstanceState state, List<Slot> slots, 
 
   /** Compact form for logs: {@code e7[A A F J]}. */
   public String summary() {
-    StringBuilder sb = new StringBuilder("e").append(epoch).append(state == InstanceState.FAILED ? " FAILED[" : "[");
+    StringBuilder sb =
+        new StringBuilder("e")
+            .append(epoch)
+            .append(state == InstanceState.FAILED ? " FAILED[" : "[");
     for (int i = 0; i < slots.size(); i++) {
       sb.append(i == 0 ? "" : " ").append(slots.get(i).state().name().charAt(0));
     }

@@ -15,12 +15,12 @@ import org.slf4j.LoggerFactory;
  * The delivery side every {@link MembershipService} shares: the newest view this handle has
  * learned, waits for a newer epoch, and listeners that get every view once, in epoch order,
  * starting with the view current when they subscribed. A provider {@link #publish}es views in
- * commit order as it learns them and implements {@link MembershipService#currentView},
- * {@link MembershipService#subscribe} and {@link MembershipService#awaitEpoch} by delegating here.
+ * commit order as it learns them and implements {@link MembershipService#currentView}, {@link
+ * MembershipService#subscribe} and {@link MembershipService#awaitEpoch} by delegating here.
  *
- * <p>Threading: thread-safe. Listeners run on the {@code notifier} given at construction (a
- * single thread, so they see views one at a time); a listener that throws is logged and keeps
- * its subscription.
+ * <p>Threading: thread-safe. Listeners run on the {@code notifier} given at construction (a single
+ * thread, so they see views one at a time); a listener that throws is logged and keeps its
+ * subscription.
  */
 public final class ViewFeed implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ViewFeed.class);
@@ -31,7 +31,9 @@ public final class ViewFeed implements AutoCloseable {
   private MembershipView current;
   private volatile boolean closed;
 
-  /** A feed whose current view is {@code initial}; listeners run on {@code notifier} (one thread). */
+  /**
+   * A feed whose current view is {@code initial}; listeners run on {@code notifier} (one thread).
+   */
   public ViewFeed(MembershipView initial, Executor notifier) {
     this.current = requireNonNull(initial, "initial is null");
     this.notifier = requireNonNull(notifier, "notifier is null");
@@ -65,10 +67,11 @@ public final class ViewFeed implements AutoCloseable {
   public AutoCloseable subscribe(ViewListener listener) {
     Delivery delivery = new Delivery(requireNonNull(listener, "listener is null"));
     // Registered on the notifier: the current view first, then every later one exactly once.
-    execute(() -> {
-      listeners.add(delivery);
-      delivery.offer(current());
-    });
+    execute(
+        () -> {
+          listeners.add(delivery);
+          delivery.offer(current());
+        });
     return () -> listeners.remove(delivery);
   }
 

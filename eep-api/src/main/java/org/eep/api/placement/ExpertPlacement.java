@@ -17,12 +17,17 @@ public final class ExpertPlacement {
   private final int[] physicalToLogical;
   private final int[][] replicas;
 
-  public ExpertPlacement(int maxRanks, int slotsPerRank, int logicalExperts, int[] physicalToLogical) {
+  public ExpertPlacement(
+      int maxRanks, int slotsPerRank, int logicalExperts, int[] physicalToLogical) {
     if (maxRanks <= 0 || slotsPerRank <= 0 || logicalExperts <= 0) {
       throw new IllegalArgumentException("maxRanks, slotsPerRank and logicalExperts must be > 0");
     }
     if (physicalToLogical.length != maxRanks * slotsPerRank) {
-      throw new IllegalArgumentException("expected " + maxRanks * slotsPerRank + " physical slots, got " + physicalToLogical.length);
+      throw new IllegalArgumentException(
+          "expected "
+              + maxRanks * slotsPerRank
+              + " physical slots, got "
+              + physicalToLogical.length);
     }
     this.maxRanks = maxRanks;
     this.slotsPerRank = slotsPerRank;
@@ -35,13 +40,17 @@ public final class ExpertPlacement {
     for (int p = 0; p < this.physicalToLogical.length; p++) {
       int e = this.physicalToLogical[p];
       if (e < -1 || e >= logicalExperts) {
-        throw new IllegalArgumentException("physical slot " + p + " holds expert " + e + " outside [-1, " + logicalExperts + ")");
+        throw new IllegalArgumentException(
+            "physical slot " + p + " holds expert " + e + " outside [-1, " + logicalExperts + ")");
       }
       if (e >= 0) {
         byExpert.get(e).add(p);
       }
     }
-    replicas = byExpert.stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
+    replicas =
+        byExpert.stream()
+            .map(l -> l.stream().mapToInt(Integer::intValue).toArray())
+            .toArray(int[][]::new);
   }
 
   public int maxRanks() {
@@ -102,8 +111,11 @@ public final class ExpertPlacement {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ExpertPlacement x && x.maxRanks == maxRanks && x.slotsPerRank == slotsPerRank
-        && x.logicalExperts == logicalExperts && Arrays.equals(x.physicalToLogical, physicalToLogical);
+    return o instanceof ExpertPlacement x
+        && x.maxRanks == maxRanks
+        && x.slotsPerRank == slotsPerRank
+        && x.logicalExperts == logicalExperts
+        && Arrays.equals(x.physicalToLogical, physicalToLogical);
   }
 
   @Override
@@ -115,7 +127,11 @@ public final class ExpertPlacement {
   public String toString() {
     StringBuilder sb = new StringBuilder("ExpertPlacement[");
     for (int r = 0; r < maxRanks; r++) {
-      sb.append(r == 0 ? "" : " | ").append("r").append(r).append(':').append(Arrays.toString(expertsOn(r)));
+      sb.append(r == 0 ? "" : " | ")
+          .append("r")
+          .append(r)
+          .append(':')
+          .append(Arrays.toString(expertsOn(r)));
     }
     return sb.append(']').toString();
   }

@@ -55,7 +55,9 @@ public record LoadSnapshot(long id, double[] tokensPerExpert) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof LoadSnapshot s && s.id == id && Arrays.equals(s.tokensPerExpert, tokensPerExpert);
+    return o instanceof LoadSnapshot s
+        && s.id == id
+        && Arrays.equals(s.tokensPerExpert, tokensPerExpert);
   }
 
   @Override

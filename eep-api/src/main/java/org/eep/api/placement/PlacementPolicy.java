@@ -1,9 +1,9 @@
 package org.eep.api.placement;
 
 /**
- * Places logical experts on physical slots. Must be a pure, deterministic function of the
- * {@link PlacementRequest}: every rank calls it independently and must get the same answer.
- * Thread-safe. Called by the runtime at model load and when it rebalances.
+ * Places logical experts on physical slots. Must be a pure, deterministic function of the {@link
+ * PlacementRequest}: every rank calls it independently and must get the same answer. Thread-safe.
+ * Called by the runtime at model load and when it rebalances.
  */
 @FunctionalInterface
 public interface PlacementPolicy {

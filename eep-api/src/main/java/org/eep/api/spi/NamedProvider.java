@@ -5,8 +5,8 @@ import org.eep.api.config.ConfigKey;
 
 /**
  * Common shape of every EEP provider: a stable name that configuration selects it by, and the
- * configuration keys it adds. Implementations are found with {@link java.util.ServiceLoader}
- * (a {@code META-INF/services} entry), so they need a public no-argument constructor that does no
+ * configuration keys it adds. Implementations are found with {@link java.util.ServiceLoader} (a
+ * {@code META-INF/services} entry), so they need a public no-argument constructor that does no
  * work; resources are made only by the provider's factory method.
  *
  * <p>Threading: {@link #name()} and {@link #configKeys()} may be called from any thread.

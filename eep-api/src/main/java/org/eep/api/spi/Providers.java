@@ -19,11 +19,12 @@ import org.eep.api.placement.PlacementPolicyProvider;
  */
 public final class Providers {
   /** For a known name whose jar is missing: the artifact that provides it. */
-  private static final Map<String, String> KNOWN_ARTIFACTS = Map.of(
-      TransportProvider.class.getName() + "/ucx", "org.eep:eep-comm-ucx",
-      TransportProvider.class.getName() + "/tcp", "org.eep:eep-comm-netty",
-      MembershipProvider.class.getName() + "/zookeeper", "org.eep:eep-membership-zookeeper",
-      PlacementPolicyProvider.class.getName() + "/balanced", "org.eep:eep-placement");
+  private static final Map<String, String> KNOWN_ARTIFACTS =
+      Map.of(
+          TransportProvider.class.getName() + "/ucx", "org.eep:eep-comm-ucx",
+          TransportProvider.class.getName() + "/tcp", "org.eep:eep-comm-netty",
+          MembershipProvider.class.getName() + "/zookeeper", "org.eep:eep-membership-zookeeper",
+          PlacementPolicyProvider.class.getName() + "/balanced", "org.eep:eep-placement");
 
   private Providers() {}
 
@@ -36,14 +37,25 @@ public final class Providers {
     if (provider != null) {
       return provider;
     }
-    StringBuilder msg = new StringBuilder()
-        .append("No ").append(kind(type)).append(" provider named '").append(name).append("'. Present: ")
-        .append(present.isEmpty() ? "(none)" : String.join(", ", present.keySet())).append('.');
+    StringBuilder msg =
+        new StringBuilder()
+            .append("No ")
+            .append(kind(type))
+            .append(" provider named '")
+            .append(name)
+            .append("'. Present: ")
+            .append(present.isEmpty() ? "(none)" : String.join(", ", present.keySet()))
+            .append('.');
     String artifact = KNOWN_ARTIFACTS.get(type.getName() + "/" + name);
     if (artifact != null) {
-      msg.append(" '").append(name).append("' is provided by ").append(artifact).append(": add it to the class path.");
+      msg.append(" '")
+          .append(name)
+          .append("' is provided by ")
+          .append(artifact)
+          .append(": add it to the class path.");
     } else {
-      Names.nearest(name, present.keySet()).ifPresent(n -> msg.append(" Did you mean '").append(n).append("'?"));
+      Names.nearest(name, present.keySet())
+          .ifPresent(n -> msg.append(" Did you mean '").append(n).append("'?"));
     }
     throw new UnknownProviderException(msg.toString());
   }
@@ -54,8 +66,15 @@ public final class Providers {
     for (P p : ServiceLoader.load(type, Providers.class.getClassLoader())) {
       P previous = byName.putIfAbsent(p.name(), p);
       if (previous != null && previous.getClass() != p.getClass()) {
-        throw new UnknownProviderException("Two " + kind(type) + " providers are named '" + p.name() + "': "
-            + previous.getClass().getName() + " and " + p.getClass().getName());
+        throw new UnknownProviderException(
+            "Two "
+                + kind(type)
+                + " providers are named '"
+                + p.name()
+                + "': "
+                + previous.getClass().getName()
+                + " and "
+                + p.getClass().getName());
       }
     }
     return byName;
@@ -71,6 +90,9 @@ public final class Providers {
   }
 
   private static String kind(Class<?> type) {
-    return type.getSimpleName().replace("Provider", "").replace("PlacementPolicy", "placement policy").toLowerCase();
+    return type.getSimpleName()
+        .replace("Provider", "")
+        .replace("PlacementPolicy", "placement policy")
+        .toLowerCase();
   }
 }

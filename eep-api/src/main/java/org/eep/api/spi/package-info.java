@@ -1,2 +1,5 @@
-/** Provider discovery by name ({@link org.eep.api.spi.Providers}) and the shape every provider shares. */
+/**
+ * Provider discovery by name ({@link org.eep.api.spi.Providers}) and the shape every provider
+ * shares.
+ */
 package org.eep.api.spi;

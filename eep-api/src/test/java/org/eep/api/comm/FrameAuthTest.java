@@ -20,11 +20,15 @@ class FrameAuthTest {
   void isOffWithoutASecretAndOnWithOne() {
     assertThat(FrameAuth.from(EepConfig.of(Map.of())).enabled()).isFalse();
     assertThat(FrameAuth.from(EepConfig.of(Map.of())).tagBytes()).isZero();
-    FrameAuth on = FrameAuth.from(EepConfig.of(Map.of("eep_secret", "s3cret", "eep_instance", "qwen")));
+    FrameAuth on =
+        FrameAuth.from(EepConfig.of(Map.of("eep_secret", "s3cret", "eep_instance", "qwen")));
     assertThat(on.enabled()).isTrue();
     assertThat(on.tagBytes()).isEqualTo(32);
-    assertThat(on.toString()).isEqualTo("FrameAuth[hmac-sha256, instance=qwen]").doesNotContain("s3cret");
-    assertThatThrownBy(() -> FrameAuth.none().tag(0, 0, head, payload)).isInstanceOf(IllegalStateException.class);
+    assertThat(on.toString())
+        .isEqualTo("FrameAuth[hmac-sha256, instance=qwen]")
+        .doesNotContain("s3cret");
+    assertThatThrownBy(() -> FrameAuth.none().tag(0, 0, head, payload))
+        .isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(() -> FrameAuth.hmac("x", "")).isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -43,7 +47,8 @@ class FrameAuthTest {
     byte[] tag = toRank261.tag(3, 7, head, payload);
     assertThat(HexFormat.of().formatHex(tag)).isEqualTo(HexFormat.of().formatHex(expected));
     assertThat(toRank261.receiver()).isEqualTo(261);
-    assertThat(toRank261.toString()).isEqualTo("FrameAuth[hmac-sha256, instance=qwen, receiver=261]");
+    assertThat(toRank261.toString())
+        .isEqualTo("FrameAuth[hmac-sha256, instance=qwen, receiver=261]");
     assertThat(head.position()).isZero();
     assertThat(payload.position()).isZero();
   }
@@ -55,9 +60,15 @@ class FrameAuthTest {
     assertThat(auth.verify(3, 7, head, payload, tag)).isTrue();
     assertThat(auth.verify(3, 8, head, payload, tag)).as("another incarnation").isFalse();
     assertThat(auth.verify(2, 7, head, payload, tag)).as("another sender").isFalse();
-    assertThat(auth.verify(3, 7, head, ByteBuffer.wrap(new byte[] {1}), tag)).as("other bytes").isFalse();
-    assertThat(auth.verify(3, 7, head, payload, tag.duplicate().limit(31))).as("short tag").isFalse();
-    assertThat(FrameAuth.hmac("qwen2", "s3cret").verify(3, 7, head, payload, tag)).as("other instance").isFalse();
+    assertThat(auth.verify(3, 7, head, ByteBuffer.wrap(new byte[] {1}), tag))
+        .as("other bytes")
+        .isFalse();
+    assertThat(auth.verify(3, 7, head, payload, tag.duplicate().limit(31)))
+        .as("short tag")
+        .isFalse();
+    assertThat(FrameAuth.hmac("qwen2", "s3cret").verify(3, 7, head, payload, tag))
+        .as("other instance")
+        .isFalse();
     assertThat(tag.position()).isZero();
   }
 
@@ -66,7 +77,9 @@ class FrameAuthTest {
     FrameAuth auth = FrameAuth.hmac("qwen", "s3cret");
     ByteBuffer toRank1 = ByteBuffer.wrap(auth.toReceiver(1).tag(0, 1, head, payload));
     assertThat(auth.toReceiver(1).verify(0, 1, head, payload, toRank1)).isTrue();
-    assertThat(auth.toReceiver(2).verify(0, 1, head, payload, toRank1)).as("redirected to rank 2").isFalse();
+    assertThat(auth.toReceiver(2).verify(0, 1, head, payload, toRank1))
+        .as("redirected to rank 2")
+        .isFalse();
     assertThat(auth.verify(0, 1, head, payload, toRank1)).as("unbound").isFalse();
     FrameAuth bound = auth.toReceiver(1);
     assertThat(bound.toReceiver(1)).isSameAs(bound);
@@ -76,7 +89,9 @@ class FrameAuthTest {
   @Test
   void directAndReadOnlyBuffersTagLikeHeapOnes() {
     FrameAuth auth = FrameAuth.hmac("qwen", "s3cret");
-    ByteBuffer direct = ByteBuffer.allocateDirect(payload.remaining()).put(payload.duplicate()).flip();
-    assertThat(auth.tag(1, 1, head.asReadOnlyBuffer(), direct)).isEqualTo(auth.tag(1, 1, head, payload));
+    ByteBuffer direct =
+        ByteBuffer.allocateDirect(payload.remaining()).put(payload.duplicate()).flip();
+    assertThat(auth.tag(1, 1, head.asReadOnlyBuffer(), direct))
+        .isEqualTo(auth.tag(1, 1, head, payload));
   }
 }

@@ -6,10 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Writes the seed corpus of {@link FrameCodecFuzzTest} and {@link InboxFuzzTest} under the directory
- * given (normally {@code eep-api/src/test/resources/org/eep/api/comm}). The files are checked in;
- * run this only to regenerate them after a format change:
- * {@code java -cp eep-api/target/classes:eep-api/target/test-classes org.eep.api.comm.FuzzSeeds DIR}.
+ * Writes the seed corpus of {@link FrameCodecFuzzTest} and {@link InboxFuzzTest} under the
+ * directory given (normally {@code eep-api/src/test/resources/org/eep/api/comm}). The files are
+ * checked in; run this only to regenerate them after a format change: {@code java -cp
+ * eep-api/target/classes:eep-api/target/test-classes org.eep.api.comm.FuzzSeeds DIR}.
  */
 final class FuzzSeeds {
   private FuzzSeeds() {}
@@ -40,7 +40,9 @@ final class FuzzSeeds {
     byte[] plain = bytes(FrameCodec.encode(h, hello));
     byte[] tagged = bytes(FrameCodec.encode(h, hello, auth));
     Files.write(codec.resolve("plain-frame"), cat(0, plain));
-    Files.write(codec.resolve("plain-empty-payload"), cat(0, bytes(FrameCodec.encode(h0, ByteBuffer.allocate(0)))));
+    Files.write(
+        codec.resolve("plain-empty-payload"),
+        cat(0, bytes(FrameCodec.encode(h0, ByteBuffer.allocate(0)))));
     byte[] badMagic = plain.clone();
     badMagic[0] = 0;
     Files.write(codec.resolve("plain-bad-magic"), cat(0, badMagic));
@@ -56,43 +58,51 @@ final class FuzzSeeds {
 
     // Inbox programs.
     ByteArrayOutputStream replay = new ByteArrayOutputStream();
-    byte[] member = {1, 0, 1, 1, 0, 0, 0, 3, 0};       // rank 0, inc 1, epoch 1, step 0, layer 0, DISPATCH, 3 bytes
+    byte[] member = {
+      1, 0, 1, 1, 0, 0, 0, 3, 0
+    }; // rank 0, inc 1, epoch 1, step 0, layer 0, DISPATCH, 3 bytes
     replay.write(member);
-    replay.write(new byte[] {3, 0, 1, 0, 0});           // take it
-    replay.write(member);                               // replay, same epoch: duplicate
-    replay.write(new byte[] {2, 2, 0x55});              // fence epoch 2, incarnation 1 everywhere
-    replay.write(member);                               // replay, later epoch: stale epoch
+    replay.write(new byte[] {3, 0, 1, 0, 0}); // take it
+    replay.write(member); // replay, same epoch: duplicate
+    replay.write(new byte[] {2, 2, 0x55}); // fence epoch 2, incarnation 1 everywhere
+    replay.write(member); // replay, later epoch: stale epoch
     replay.write(new byte[] {1, 0, 2, 2, 1, 0, 1, 0, 0}); // inc 2 at epoch 2: stale incarnation
     replay.write(new byte[] {1, 1, 1, 2, 1, 0, 1, 2, (byte) 0x85}); // corrupted: unauthenticated
-    replay.write(new byte[] {3, 0, 1, 0, 0});           // take of an old epoch: epoch changed
-    replay.write(new byte[] {3, 1, 2, 1, 0});           // take of nothing: timeout
+    replay.write(new byte[] {3, 0, 1, 0, 0}); // take of an old epoch: epoch changed
+    replay.write(new byte[] {3, 1, 2, 1, 0}); // take of nothing: timeout
     Files.write(inbox.resolve("replay-stale-and-forged"), replay.toByteArray());
 
     ByteArrayOutputStream raw = new ByteArrayOutputStream();
-    byte[] rawFrame = bytes(FrameCodec.encode(new MessageHeader(2, 1, 1, 3, 1, Phase.COMBINE, 0), ByteBuffer.wrap(new byte[] {9, 9})));
+    byte[] rawFrame =
+        bytes(
+            FrameCodec.encode(
+                new MessageHeader(2, 1, 1, 3, 1, Phase.COMBINE, 0),
+                ByteBuffer.wrap(new byte[] {9, 9})));
     raw.write(0);
     raw.write(rawFrame.length);
     raw.write(rawFrame);
-    raw.write(0);                                                           // duplicate while kept
+    raw.write(0); // duplicate while kept
     raw.write(rawFrame.length);
     raw.write(rawFrame);
-    raw.write(new byte[] {3, 2, 1, 3, 3});                                 // take it (layer 1, COMBINE)
+    raw.write(new byte[] {3, 2, 1, 3, 3}); // take it (layer 1, COMBINE)
     byte[] garbage = rawFrame.clone();
     garbage[2] = 7;
-    raw.write(0);                                                           // malformed: bad version
+    raw.write(0); // malformed: bad version
     raw.write(garbage.length);
     raw.write(garbage);
-    raw.write(new byte[] {0, 5, 1, 2, 3, 4, 5});                          // too short: malformed
+    raw.write(new byte[] {0, 5, 1, 2, 3, 4, 5}); // too short: malformed
     Files.write(inbox.resolve("raw-frames"), raw.toByteArray());
 
     ByteArrayOutputStream fences = new ByteArrayOutputStream();
-    fences.write(new byte[] {1, 1, 1, 2, 0, 0, 0, 1, 0});   // epoch 2 frame kept for later
-    fences.write(new byte[] {1, 4, 1, 1, 0, 0, 0, 1, 0});   // rank 4: outside the fence, stale incarnation
-    fences.write(new byte[] {2, 2, (byte) 0xf3});            // epoch 2: rank 1 not a member -> kept frame dropped
-    fences.write(new byte[] {2, 1, 0x55});                   // older fence: ignored
-    fences.write(new byte[] {1, 1, 1, 3, 0, 0, 0, 1, 0});   // epoch 3 frame kept
-    fences.write(new byte[] {2, 3, 0x55});                   // epoch 3, rank 1 inc 1: still admitted
-    fences.write(new byte[] {3, 1, 3, 0, 0});                // take it
+    fences.write(new byte[] {1, 1, 1, 2, 0, 0, 0, 1, 0}); // epoch 2 frame kept for later
+    fences.write(
+        new byte[] {1, 4, 1, 1, 0, 0, 0, 1, 0}); // rank 4: outside the fence, stale incarnation
+    fences.write(
+        new byte[] {2, 2, (byte) 0xf3}); // epoch 2: rank 1 not a member -> kept frame dropped
+    fences.write(new byte[] {2, 1, 0x55}); // older fence: ignored
+    fences.write(new byte[] {1, 1, 1, 3, 0, 0, 0, 1, 0}); // epoch 3 frame kept
+    fences.write(new byte[] {2, 3, 0x55}); // epoch 3, rank 1 inc 1: still admitted
+    fences.write(new byte[] {3, 1, 3, 0, 0}); // take it
     Files.write(inbox.resolve("fences"), fences.toByteArray());
   }
 }

@@ -11,16 +11,17 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Fuzzes {@link Inbox#deliver} through decoded frames, interleaved with fences and takes, against
- * a plain model of the inbox's rules. Properties: every frame is decoded or refused with
- * {@link MalformedFrameException}; every refused frame is counted (malformed or unauthenticated);
- * every decoded one ends in exactly one place (taken, kept, or dropped as stale epoch, stale
- * incarnation or duplicate) as the model says; a take never waits (zero timeout) and returns the
- * first copy delivered of exactly its key, or ends with {@link ReceiveTimeoutException} or
- * {@link EpochChangedException} when the model says so. Any other exception, a divergence from the
- * model, or a hang is a finding.
+ * Fuzzes {@link Inbox#deliver} through decoded frames, interleaved with fences and takes, against a
+ * plain model of the inbox's rules. Properties: every frame is decoded or refused with {@link
+ * MalformedFrameException}; every refused frame is counted (malformed or unauthenticated); every
+ * decoded one ends in exactly one place (taken, kept, or dropped as stale epoch, stale incarnation
+ * or duplicate) as the model says; a take never waits (zero timeout) and returns the first copy
+ * delivered of exactly its key, or ends with {@link ReceiveTimeoutException} or {@link
+ * EpochChangedException} when the model says so. Any other exception, a divergence from the model,
+ * or a hang is a finding.
  *
  * <p>Input: a program of operations, each starting with an opcode byte (low two bits):
+ *
  * <ol start="0">
  *   <li>raw frame: a length byte, then that many bytes, decoded without authentication;
  *   <li>member frame: seven field bytes (sender, incarnation, epoch, step, layer, phase, payload
@@ -29,8 +30,9 @@ import java.util.Set;
  *   <li>fence: an epoch byte and an incarnation byte (two bits per rank, 3 = not a member);
  *   <li>take: four key bytes (sender, epoch, step, layer+phase), zero timeout.
  * </ol>
- * Without {@code JAZZER_FUZZ} this runs the seed corpus in
- * {@code src/test/resources/org/eep/api/comm/InboxFuzzTestInputs/deliverDecodedFrames/}.
+ *
+ * Without {@code JAZZER_FUZZ} this runs the seed corpus in {@code
+ * src/test/resources/org/eep/api/comm/InboxFuzzTestInputs/deliverDecodedFrames/}.
  */
 class InboxFuzzTest {
   private static final int RANKS = 4;
@@ -53,8 +55,15 @@ class InboxFuzzTest {
           if (program.remaining() < 8) {
             return;
           }
-          MessageHeader h = new MessageHeader(u8(program) % (RANKS + 2), u8(program) % 4, u8(program) % 4, u8(program) % 4,
-              u8(program) % 2, Phase.values()[u8(program) % Phase.values().length], 0);
+          MessageHeader h =
+              new MessageHeader(
+                  u8(program) % (RANKS + 2),
+                  u8(program) % 4,
+                  u8(program) % 4,
+                  u8(program) % 4,
+                  u8(program) % 2,
+                  Phase.values()[u8(program) % Phase.values().length],
+                  0);
           byte[] payload = new byte[u8(program) % 8];
           Arrays.fill(payload, (byte) h.step());
           int corruption = u8(program);
@@ -90,7 +99,9 @@ class InboxFuzzTest {
           long epoch = u8(program) % 4;
           long step = u8(program) % 4;
           int lp = u8(program);
-          MessageKey key = new MessageKey(sender, epoch, step, lp % 2, Phase.values()[(lp / 2) % Phase.values().length], 0);
+          MessageKey key =
+              new MessageKey(
+                  sender, epoch, step, lp % 2, Phase.values()[(lp / 2) % Phase.values().length], 0);
           take(inbox, model, key);
         }
       }
@@ -126,7 +137,8 @@ class InboxFuzzTest {
       actual = EpochChangedException.class;
     }
     if (!Objects.equals(expected, actual)) {
-      throw new AssertionError("take(" + key + "): model says " + expected + ", inbox gave " + actual);
+      throw new AssertionError(
+          "take(" + key + "): model says " + expected + ", inbox gave " + actual);
     }
   }
 
@@ -134,7 +146,10 @@ class InboxFuzzTest {
     return b.hasRemaining() ? b.get() & 0xff : 0;
   }
 
-  /** The inbox's documented rules, written the plain way (no replay window: programs are far shorter). */
+  /**
+   * The inbox's documented rules, written the plain way (no replay window: programs are far
+   * shorter).
+   */
   private static final class Model {
     private Fence fence;
     private final Map<MessageKey, Message> pending = new HashMap<>();
@@ -209,11 +224,20 @@ class InboxFuzzTest {
 
     void check(Inbox inbox) {
       TransportStats s = inbox.stats(0, 0);
-      TransportStats want = new TransportStats(0, 0, delivered, staleEpoch, staleIncarnation, duplicate, malformed,
-          unauthenticated);
+      TransportStats want =
+          new TransportStats(
+              0, 0, delivered, staleEpoch, staleIncarnation, duplicate, malformed, unauthenticated);
       if (!s.equals(want) || inbox.pendingCount() != pending.size()) {
-        throw new AssertionError("inbox " + s + " with " + inbox.pendingCount() + " kept; model " + want + " with "
-            + pending.size() + " kept");
+        throw new AssertionError(
+            "inbox "
+                + s
+                + " with "
+                + inbox.pendingCount()
+                + " kept; model "
+                + want
+                + " with "
+                + pending.size()
+                + " kept");
       }
     }
   }

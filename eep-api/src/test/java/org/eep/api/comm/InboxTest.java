@@ -27,7 +27,8 @@ class InboxTest {
     inbox.deliver(first, ByteBuffer.wrap(new byte[] {1}));
     assertThat(inbox.stats(0, 0).droppedDuplicate()).isEqualTo(1);
     assertThat(inbox.pendingCount()).isZero();
-    assertThatThrownBy(() -> inbox.take(first.key(), Duration.ZERO)).isInstanceOf(ReceiveTimeoutException.class);
+    assertThatThrownBy(() -> inbox.take(first.key(), Duration.ZERO))
+        .isInstanceOf(ReceiveTimeoutException.class);
   }
 
   @Test
@@ -48,10 +49,16 @@ class InboxTest {
       inbox.deliver(h, ByteBuffer.allocate(0));
       inbox.take(h.key(), Duration.ZERO);
     }
-    inbox.deliver(new MessageHeader(0, 1, 1, Inbox.REPLAY_WINDOW, 0, Phase.DISPATCH, 0), ByteBuffer.allocate(0));
-    assertThat(inbox.stats(0, 0).droppedDuplicate()).as("the newest key is remembered").isEqualTo(1);
+    inbox.deliver(
+        new MessageHeader(0, 1, 1, Inbox.REPLAY_WINDOW, 0, Phase.DISPATCH, 0),
+        ByteBuffer.allocate(0));
+    assertThat(inbox.stats(0, 0).droppedDuplicate())
+        .as("the newest key is remembered")
+        .isEqualTo(1);
     inbox.deliver(new MessageHeader(0, 1, 1, 0, 0, Phase.DISPATCH, 0), ByteBuffer.allocate(0));
-    assertThat(inbox.pendingCount()).as("the oldest was forgotten: kept, unasked for, until the next fence").isEqualTo(1);
+    assertThat(inbox.pendingCount())
+        .as("the oldest was forgotten: kept, unasked for, until the next fence")
+        .isEqualTo(1);
     inbox.fence(new Fence(2, new long[] {1, 1}));
     assertThat(inbox.pendingCount()).isZero();
   }

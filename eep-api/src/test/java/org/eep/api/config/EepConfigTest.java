@@ -10,7 +10,15 @@ class EepConfigTest {
 
   @Test
   void readsTypedValuesAndDefaults() {
-    EepConfig c = EepConfig.of(Map.of("eep_max_ranks", "8", "option.eep_transport", "local", "eep_on_coverage_loss", "drop"));
+    EepConfig c =
+        EepConfig.of(
+            Map.of(
+                "eep_max_ranks",
+                "8",
+                "option.eep_transport",
+                "local",
+                "eep_on_coverage_loss",
+                "drop"));
     assertThat(c.getInt(EepKeys.MAX_RANKS)).isEqualTo(8);
     assertThat(c.getString(EepKeys.TRANSPORT)).isEqualTo("local");
     assertThat(c.getString(EepKeys.ON_COVERAGE_LOSS)).isEqualTo("drop");
@@ -43,12 +51,15 @@ class EepConfigTest {
   void aValueOutsideAChoiceFailsListingTheChoices() {
     assertThatThrownBy(() -> EepConfig.of(Map.of("eep_on_coverage_loss", "ignore")))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("Invalid value 'ignore' for eep_on_coverage_loss: expected one of refuse, drop");
+        .hasMessage(
+            "Invalid value 'ignore' for eep_on_coverage_loss: expected one of refuse, drop");
   }
 
   @Test
   void environmentVariablesMapToKeysAndWinOverOptions() {
-    EepConfig c = EepConfig.of(Map.of("eep_max_ranks", "2"), Map.of("OPTION_EEP_MAX_RANKS", "6", "PATH", "/bin"));
+    EepConfig c =
+        EepConfig.of(
+            Map.of("eep_max_ranks", "2"), Map.of("OPTION_EEP_MAX_RANKS", "6", "PATH", "/bin"));
     assertThat(c.getInt(EepKeys.MAX_RANKS)).isEqualTo(6);
   }
 
@@ -56,7 +67,8 @@ class EepConfigTest {
   void aBadEnvironmentVariableIsNamedAsSpelled() {
     assertThatThrownBy(() -> EepConfig.of(Map.of(), Map.of("OPTION_EEP_HEARTBEAT", "5")))
         .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("Unknown configuration key 'OPTION_EEP_HEARTBEAT'; did you mean 'eep_heartbeat_ms'?");
+        .hasMessageStartingWith(
+            "Unknown configuration key 'OPTION_EEP_HEARTBEAT'; did you mean 'eep_heartbeat_ms'?");
   }
 
   @Test
@@ -69,7 +81,10 @@ class EepConfigTest {
   @Test
   void theSecretIsNeverPrinted() {
     EepConfig c = EepConfig.of(Map.of("eep_secret", "hunter2-hunter2", "eep_rank", 1));
-    assertThat(c.toString()).contains("eep_secret=<hidden>").contains("eep_rank=1").doesNotContain("hunter2");
+    assertThat(c.toString())
+        .contains("eep_secret=<hidden>")
+        .contains("eep_rank=1")
+        .doesNotContain("hunter2");
     assertThat(c.getString(EepKeys.SECRET)).isEqualTo("hunter2-hunter2");
   }
 }

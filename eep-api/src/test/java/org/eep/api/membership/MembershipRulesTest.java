@@ -12,10 +12,11 @@ class MembershipRulesTest {
   private static final MembershipRules RULES = MembershipRules.elastic();
   private static final MembershipRules.Liveness ALIVE = (rank, inc) -> true;
   private static final MembershipRules.Liveness GONE = (rank, inc) -> false;
-  private final MembershipView formed = MembershipView.initial(3)
-      .next(new Slot(0, SlotState.ACTIVE, 1, "a0"), "x")
-      .next(new Slot(1, SlotState.ACTIVE, 1, "a1"), "x")
-      .next(new Slot(2, SlotState.FAILED, 4, "a2"), "x");
+  private final MembershipView formed =
+      MembershipView.initial(3)
+          .next(new Slot(0, SlotState.ACTIVE, 1, "a0"), "x")
+          .next(new Slot(1, SlotState.ACTIVE, 1, "a1"), "x")
+          .next(new Slot(2, SlotState.FAILED, 4, "a2"), "x");
 
   @Test
   void joinTakesTheNextIncarnationOfAFreeSlotOnly() throws Exception {
@@ -27,7 +28,8 @@ class MembershipRulesTest {
     Decision taken = RULES.decide(formed, new MembershipRequest.Join(1, 2, "intruder"), ALIVE);
     assertThat(taken.next()).isEmpty();
     assertThat(taken.answer().orElseThrow().status()).isEqualTo(Answer.Status.REFUSED);
-    assertThat(taken.answer().orElseThrow().message()).isEqualTo("Slot 1 is ACTIVE (incarnation 1); it cannot be joined");
+    assertThat(taken.answer().orElseThrow().message())
+        .isEqualTo("Slot 1 is ACTIVE (incarnation 1); it cannot be joined");
 
     Decision stale = RULES.decide(formed, new MembershipRequest.Join(2, 4, "late"), ALIVE);
     assertThat(stale.next()).isEmpty();
@@ -36,17 +38,30 @@ class MembershipRulesTest {
 
   @Test
   void evidenceAgainstAStaleIncarnationOrANonMemberIsDropped() throws Exception {
-    assertThat(RULES.decide(formed, new MembershipRequest.Report(new Evidence.TransportError(1, 7, 0, "")), GONE))
+    assertThat(
+            RULES.decide(
+                formed,
+                new MembershipRequest.Report(new Evidence.TransportError(1, 7, 0, "")),
+                GONE))
         .isEqualTo(Decision.drop());
-    assertThat(RULES.decide(formed, new MembershipRequest.Report(new Evidence.TransportError(2, 4, 0, "")), GONE))
+    assertThat(
+            RULES.decide(
+                formed,
+                new MembershipRequest.Report(new Evidence.TransportError(2, 4, 0, "")),
+                GONE))
         .isEqualTo(Decision.drop());
-    assertThat(RULES.decide(formed, new MembershipRequest.Report(new Evidence.TransportError(9, 1, 0, "")), GONE))
+    assertThat(
+            RULES.decide(
+                formed,
+                new MembershipRequest.Report(new Evidence.TransportError(9, 1, 0, "")),
+                GONE))
         .isEqualTo(Decision.drop());
   }
 
   @Test
   void aDeadlineMissEvictsOnlyWhenTheSuspectsSessionIsGone() throws Exception {
-    MembershipRequest miss = new MembershipRequest.Report(new Evidence.DeadlineMiss(1, 1, 0, "slow"));
+    MembershipRequest miss =
+        new MembershipRequest.Report(new Evidence.DeadlineMiss(1, 1, 0, "slow"));
     assertThat(RULES.decide(formed, miss, ALIVE)).isEqualTo(Decision.drop());
     Decision evict = RULES.decide(formed, miss, GONE);
     assertThat(evict.next().orElseThrow().slot(1).state()).isEqualTo(SlotState.FAILED);
@@ -56,14 +71,17 @@ class MembershipRulesTest {
   @Test
   void aMemberTheCoordinatorFindsDeadIsSweptOut() {
     assertThat(RULES.sweep(formed, s -> lost(s, Set.of("r0-i1", "r1-i1")))).isEmpty();
-    MembershipView swept = RULES.sweep(formed, s -> lost(s, Set.of("r0-i1", "r1-i0"))).orElseThrow();
+    MembershipView swept =
+        RULES.sweep(formed, s -> lost(s, Set.of("r0-i1", "r1-i0"))).orElseThrow();
     assertThat(swept.slot(1).state()).isEqualTo(SlotState.FAILED);
     assertThat(swept.cause()).isEqualTo("rank 1 failed: session of incarnation 1 expired");
   }
 
   private static Optional<String> lost(Slot s, Set<String> live) {
     String name = "r" + s.rank() + "-i" + s.incarnation();
-    return live.contains(name) ? Optional.empty() : Optional.of("session of incarnation " + s.incarnation() + " expired");
+    return live.contains(name)
+        ? Optional.empty()
+        : Optional.of("session of incarnation " + s.incarnation() + " expired");
   }
 
   @Test
@@ -72,7 +90,12 @@ class MembershipRulesTest {
     Decision active = RULES.decide(joining, new MembershipRequest.Activate(2, 5), ALIVE);
     assertThat(active.next().orElseThrow().slot(2).state()).isEqualTo(SlotState.ACTIVE);
     assertThat(active.answer()).contains(Answer.ok(joining.epoch() + 1));
-    assertThat(RULES.decide(joining, new MembershipRequest.Activate(2, 4), ALIVE).answer().orElseThrow().status())
+    assertThat(
+            RULES
+                .decide(joining, new MembershipRequest.Activate(2, 4), ALIVE)
+                .answer()
+                .orElseThrow()
+                .status())
         .isEqualTo(Answer.Status.REFUSED);
 
     Decision left = RULES.decide(formed, new MembershipRequest.Leave(0, 1), ALIVE);
@@ -82,19 +105,38 @@ class MembershipRulesTest {
 
   @Test
   void fixedRulesFailTheInstanceOnTheFirstLossAndRefuseRejoins() throws Exception {
-    MembershipView all = MembershipView.initial(2)
-        .next(new Slot(0, SlotState.ACTIVE, 1, "a0"), "x")
-        .next(new Slot(1, SlotState.ACTIVE, 1, "a1"), "x");
+    MembershipView all =
+        MembershipView.initial(2)
+            .next(new Slot(0, SlotState.ACTIVE, 1, "a0"), "x")
+            .next(new Slot(1, SlotState.ACTIVE, 1, "a1"), "x");
     MembershipRules fixed = MembershipRules.fixed();
-    MembershipView failed = fixed.decide(all, new MembershipRequest.Report(new Evidence.TransportError(1, 1, 0, "reset")), GONE)
-        .next().orElseThrow();
+    MembershipView failed =
+        fixed
+            .decide(
+                all,
+                new MembershipRequest.Report(new Evidence.TransportError(1, 1, 0, "reset")),
+                GONE)
+            .next()
+            .orElseThrow();
     assertThat(failed.state()).isEqualTo(InstanceState.FAILED);
-    assertThat(failed.cause()).startsWith("static membership: rank 1 failed: TransportError from rank 0");
-    assertThat(fixed.decide(failed, new MembershipRequest.Join(1, 2, "again"), ALIVE).answer().orElseThrow().message())
+    assertThat(failed.cause())
+        .startsWith("static membership: rank 1 failed: TransportError from rank 0");
+    assertThat(
+            fixed
+                .decide(failed, new MembershipRequest.Join(1, 2, "again"), ALIVE)
+                .answer()
+                .orElseThrow()
+                .message())
         .contains("FAILED");
     MembershipView left = all.next(new Slot(1, SlotState.LEFT, 1, "a1"), "x");
-    assertThat(fixed.decide(left, new MembershipRequest.Join(1, 2, "again"), ALIVE).answer().orElseThrow().message())
+    assertThat(
+            fixed
+                .decide(left, new MembershipRequest.Join(1, 2, "again"), ALIVE)
+                .answer()
+                .orElseThrow()
+                .message())
         .isEqualTo("Static membership: slot 1 cannot be re-joined after formation");
-    assertThat(RULES.decide(left, new MembershipRequest.Join(1, 2, "again"), ALIVE).answer()).contains(Answer.ok(2));
+    assertThat(RULES.decide(left, new MembershipRequest.Join(1, 2, "again"), ALIVE).answer())
+        .contains(Answer.ok(2));
   }
 }

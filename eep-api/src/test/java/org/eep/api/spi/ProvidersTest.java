@@ -26,7 +26,8 @@ class ProvidersTest {
   void aKnownNameWhoseJarIsMissingSaysWhichArtifactToAdd() {
     assertThatThrownBy(() -> Providers.find(MembershipProvider.class, "zookeeper"))
         .isInstanceOf(UnknownProviderException.class)
-        .hasMessage("No membership provider named 'zookeeper'. Present: local, static."
-            + " 'zookeeper' is provided by org.eep:eep-membership-zookeeper: add it to the class path.");
+        .hasMessage(
+            "No membership provider named 'zookeeper'. Present: local, static."
+                + " 'zookeeper' is provided by org.eep:eep-membership-zookeeper: add it to the class path.");
   }
 }

@@ -52,10 +52,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 class NettyAuthenticationTest {
   /** A liveness bound for waits that must succeed, not a speed check. */
   private static final Duration PATIENCE = Duration.ofSeconds(30);
+
   private static final String INSTANCE = "auth-test";
   private static final String SECRET = "correct horse battery staple";
+
   /** What members sign with: the same derivation the transport uses for this config. */
   private static final FrameAuth MEMBER = FrameAuth.hmac(INSTANCE, SECRET);
+
   /** A member's frames to rank 1 (tags are bound to their destination). */
   private static final FrameAuth TO_RANK_1 = MEMBER.toReceiver(1);
 
@@ -69,26 +72,34 @@ class NettyAuthenticationTest {
   static Stream<Arguments> foreignFrames() {
     MessageHeader h = new MessageHeader(0, 0, 0, 2, 0, Phase.DISPATCH, 0);
     return Stream.of(
-        Arguments.of("no tag (a client that knows the format but not the secret)",
+        Arguments.of(
+            "no tag (a client that knows the format but not the secret)",
             (UnaryOperator<ByteBuffer>) p -> FrameCodec.encode(h, p)),
-        Arguments.of("a tag made with a wrong secret",
-            (UnaryOperator<ByteBuffer>) p -> FrameCodec.encode(h, p, FrameAuth.hmac(INSTANCE, "guess"))),
-        Arguments.of("a tag made with the secret of another instance name",
-            (UnaryOperator<ByteBuffer>) p -> FrameCodec.encode(h, p, FrameAuth.hmac("other-instance", SECRET))),
-        Arguments.of("a member's frame to rank 0, redirected to rank 1",
+        Arguments.of(
+            "a tag made with a wrong secret",
+            (UnaryOperator<ByteBuffer>)
+                p -> FrameCodec.encode(h, p, FrameAuth.hmac(INSTANCE, "guess"))),
+        Arguments.of(
+            "a tag made with the secret of another instance name",
+            (UnaryOperator<ByteBuffer>)
+                p -> FrameCodec.encode(h, p, FrameAuth.hmac("other-instance", SECRET))),
+        Arguments.of(
+            "a member's frame to rank 0, redirected to rank 1",
             (UnaryOperator<ByteBuffer>) p -> FrameCodec.encode(h, p, MEMBER.toReceiver(0))),
-        Arguments.of("a member's frame with its payload altered",
-            (UnaryOperator<ByteBuffer>) p -> {
-              ByteBuffer f = FrameCodec.encode(h, p, TO_RANK_1);
-              f.put(FrameCodec.HEADER_BYTES, (byte) (f.get(FrameCodec.HEADER_BYTES) ^ 1));
-              return f;
-            }));
+        Arguments.of(
+            "a member's frame with its payload altered",
+            (UnaryOperator<ByteBuffer>)
+                p -> {
+                  ByteBuffer f = FrameCodec.encode(h, p, TO_RANK_1);
+                  f.put(FrameCodec.HEADER_BYTES, (byte) (f.get(FrameCodec.HEADER_BYTES) ^ 1));
+                  return f;
+                }));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("foreignFrames")
-  void aForeignFrameIsRefusedCountedAndItsConnectionCutWhileMembersKeepWorking(String what, UnaryOperator<ByteBuffer> forge)
-      throws Exception {
+  void aForeignFrameIsRefusedCountedAndItsConnectionCutWhileMembersKeepWorking(
+      String what, UnaryOperator<ByteBuffer> forge) throws Exception {
     Transport[] t = mesh(2);
     List<Integer> peerErrors = new CopyOnWriteArrayList<>();
     t[0].addPeerErrorListener((peer, cause) -> peerErrors.add(peer));
@@ -137,13 +148,19 @@ class NettyAuthenticationTest {
     try (Socket attacker = rawSocketTo(t[1])) {
       // The recorded frame again, then a marker on the same connection (handled in order).
       write(attacker, recorded);
-      write(attacker, FrameCodec.encode(new MessageHeader(0, 1, 1, 6, 0, Phase.COMBINE, 0), text("marker"), TO_RANK_1));
+      write(
+          attacker,
+          FrameCodec.encode(
+              new MessageHeader(0, 1, 1, 6, 0, Phase.COMBINE, 0), text("marker"), TO_RANK_1));
       t[1].receive(new MessageKey(0, 1, 6, 0, Phase.COMBINE, 0), PATIENCE);
       assertThat(t[1].stats().droppedDuplicate()).as("replay in the same epoch").isEqualTo(1);
 
       t[1].fence(new Fence(2, new long[] {1, 1}));
       write(attacker, recorded);
-      write(attacker, FrameCodec.encode(new MessageHeader(0, 1, 2, 0, 0, Phase.SYNC, 0), text("marker"), TO_RANK_1));
+      write(
+          attacker,
+          FrameCodec.encode(
+              new MessageHeader(0, 1, 2, 0, 0, Phase.SYNC, 0), text("marker"), TO_RANK_1));
       t[1].receive(new MessageKey(0, 2, 0, 0, Phase.SYNC, 0), PATIENCE);
       assertThat(t[1].stats().droppedStaleEpoch()).as("replay in a later epoch").isEqualTo(1);
     }
@@ -156,21 +173,29 @@ class NettyAuthenticationTest {
   @Test
   void aStaleIncarnationIsRefusedAndCannotPassItselfOffAsTheNewOne() throws Exception {
     Transport[] t = mesh(2);
-    // Rank 0 has rejoined as incarnation 2; incarnation 1's frames (validly signed by it) are stale.
+    // Rank 0 has rejoined as incarnation 2; incarnation 1's frames (validly signed by it) are
+    // stale.
     t[1].fence(new Fence(3, new long[] {2, 1}));
     MessageHeader old = new MessageHeader(0, 1, 3, 0, 0, Phase.DISPATCH, 0);
     ByteBuffer oldFrame = FrameCodec.encode(old, text("from the old incarnation"), TO_RANK_1);
 
     try (Socket s = rawSocketTo(t[1])) {
       write(s, oldFrame);
-      write(s, FrameCodec.encode(new MessageHeader(0, 2, 3, 1, 0, Phase.DISPATCH, 0), text("marker"), TO_RANK_1));
+      write(
+          s,
+          FrameCodec.encode(
+              new MessageHeader(0, 2, 3, 1, 0, Phase.DISPATCH, 0), text("marker"), TO_RANK_1));
       t[1].receive(new MessageKey(0, 3, 1, 0, Phase.DISPATCH, 0), PATIENCE);
       assertThat(t[1].stats().droppedStaleIncarnation()).isEqualTo(1);
     }
 
-    // The old frame with its incarnation field rewritten: its tag was made with incarnation 1's key.
-    ByteBuffer relabelled = ByteBuffer.allocate(oldFrame.remaining()).put(oldFrame.duplicate()).flip()
-        .order(ByteOrder.LITTLE_ENDIAN);
+    // The old frame with its incarnation field rewritten: its tag was made with incarnation 1's
+    // key.
+    ByteBuffer relabelled =
+        ByteBuffer.allocate(oldFrame.remaining())
+            .put(oldFrame.duplicate())
+            .flip()
+            .order(ByteOrder.LITTLE_ENDIAN);
     relabelled.putLong(8, 2);
     try (Socket s = rawSocketTo(t[1])) {
       write(s, relabelled);
@@ -200,8 +225,16 @@ class NettyAuthenticationTest {
   }
 
   private static EepConfig config(int ranks) {
-    return EepConfig.of(Map.of("eep_transport", "tcp", "eep_instance", INSTANCE, "eep_max_ranks", ranks,
-        "eep_secret", SECRET));
+    return EepConfig.of(
+        Map.of(
+            "eep_transport",
+            "tcp",
+            "eep_instance",
+            INSTANCE,
+            "eep_max_ranks",
+            ranks,
+            "eep_secret",
+            SECRET));
   }
 
   private Transport[] mesh(int n) {
@@ -226,11 +259,22 @@ class NettyAuthenticationTest {
     exchange(a, b, 0, 0, step);
   }
 
-  private static void exchange(Transport a, Transport b, long incarnation, long epoch, long step) throws InterruptedException {
-    a.send(b.rank(), new MessageHeader(a.rank(), incarnation, epoch, step, 0, Phase.DISPATCH, 0), text("a" + step));
-    b.send(a.rank(), new MessageHeader(b.rank(), incarnation, epoch, step, 0, Phase.DISPATCH, 0), text("b" + step));
-    assertThat(text(b.receive(new MessageKey(a.rank(), epoch, step, 0, Phase.DISPATCH, 0), PATIENCE))).isEqualTo("a" + step);
-    assertThat(text(a.receive(new MessageKey(b.rank(), epoch, step, 0, Phase.DISPATCH, 0), PATIENCE))).isEqualTo("b" + step);
+  private static void exchange(Transport a, Transport b, long incarnation, long epoch, long step)
+      throws InterruptedException {
+    a.send(
+        b.rank(),
+        new MessageHeader(a.rank(), incarnation, epoch, step, 0, Phase.DISPATCH, 0),
+        text("a" + step));
+    b.send(
+        a.rank(),
+        new MessageHeader(b.rank(), incarnation, epoch, step, 0, Phase.DISPATCH, 0),
+        text("b" + step));
+    assertThat(
+            text(b.receive(new MessageKey(a.rank(), epoch, step, 0, Phase.DISPATCH, 0), PATIENCE)))
+        .isEqualTo("a" + step);
+    assertThat(
+            text(a.receive(new MessageKey(b.rank(), epoch, step, 0, Phase.DISPATCH, 0), PATIENCE)))
+        .isEqualTo("b" + step);
   }
 
   private static Socket rawSocketTo(Transport t) throws IOException {
@@ -248,7 +292,10 @@ class NettyAuthenticationTest {
     out.flush();
   }
 
-  /** True when the transport ends the stream (or resets it); it never writes on incoming connections. */
+  /**
+   * True when the transport ends the stream (or resets it); it never writes on incoming
+   * connections.
+   */
   private static boolean readsToTheEnd(Socket s) throws IOException {
     InputStream in = s.getInputStream();
     try {

@@ -8,6 +8,7 @@ import org.eep.testkit.TransportContract;
 class NettyTransportContractTest extends TransportContract {
   @Override
   protected EepConfig config(String instance, int maxRanks) {
-    return EepConfig.of(Map.of("eep_transport", "tcp", "eep_instance", instance, "eep_max_ranks", maxRanks));
+    return EepConfig.of(
+        Map.of("eep_transport", "tcp", "eep_instance", instance, "eep_max_ranks", maxRanks));
   }
 }

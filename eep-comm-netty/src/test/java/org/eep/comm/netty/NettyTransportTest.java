@@ -55,7 +55,8 @@ class NettyTransportTest {
   @Test
   void isFoundByNameAndListensOnTheConfiguredHost() {
     Transport t = mesh(1)[0];
-    assertThat(Providers.find(TransportProvider.class, "tcp")).isInstanceOf(NettyTransportProvider.class);
+    assertThat(Providers.find(TransportProvider.class, "tcp"))
+        .isInstanceOf(NettyTransportProvider.class);
     assertThat(t.address()).matches("tcp://127\\.0\\.0\\.1:\\d+");
   }
 
@@ -69,8 +70,9 @@ class NettyTransportTest {
 
   @Test
   void itsConfigKeysAreAccepted() {
-    EepConfig cfg = EepConfig.of(Map.of("option.eep_transport", "tcp", "eep_tcp_io_threads", 2))
-        .with(Map.of("eep_tcp_connect_timeout_ms", 500));
+    EepConfig cfg =
+        EepConfig.of(Map.of("option.eep_transport", "tcp", "eep_tcp_io_threads", 2))
+            .with(Map.of("eep_tcp_connect_timeout_ms", 500));
     assertThat(cfg.getInt(NettyTransportProvider.IO_THREADS)).isEqualTo(2);
     assertThat(cfg.getInt(NettyTransportProvider.CONNECT_TIMEOUT_MS)).isEqualTo(500);
   }
@@ -93,7 +95,9 @@ class NettyTransportTest {
         Arguments.of("unsupported version", (Consumer<ByteBuffer>) b -> b.put(2, (byte) 9)),
         Arguments.of("unknown phase", (Consumer<ByteBuffer>) b -> b.put(3, (byte) 42)),
         Arguments.of("negative epoch", (Consumer<ByteBuffer>) b -> b.putLong(16, -1)),
-        Arguments.of("payload length over the limit", (Consumer<ByteBuffer>) b -> b.putInt(40, FrameCodec.MAX_PAYLOAD + 1)),
+        Arguments.of(
+            "payload length over the limit",
+            (Consumer<ByteBuffer>) b -> b.putInt(40, FrameCodec.MAX_PAYLOAD + 1)),
         Arguments.of("negative payload length", (Consumer<ByteBuffer>) b -> b.putInt(40, -5)));
   }
 
@@ -106,14 +110,20 @@ class NettyTransportTest {
     t[0].addPeerErrorListener((peer, cause) -> peerErrors.add(peer));
     t[1].addPeerErrorListener((peer, cause) -> peerErrors.add(peer));
     MessageHeader good = new MessageHeader(0, 0, 0, 1, 0, Phase.DISPATCH, 0);
-    ByteBuffer bad = FrameCodec.encode(new MessageHeader(0, 0, 0, 2, 0, Phase.DISPATCH, 0), text("x"))
-        .order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer bad =
+        FrameCodec.encode(new MessageHeader(0, 0, 0, 2, 0, Phase.DISPATCH, 0), text("x"))
+            .order(ByteOrder.LITTLE_ENDIAN);
     corrupt.accept(bad);
 
     try (Socket s = rawSocketTo(t[1])) {
       // One write: the transport may close the connection as soon as it sees the bad frame.
-      write(s, concat(FrameCodec.encode(good, text("before")), bad,
-          FrameCodec.encode(new MessageHeader(0, 0, 0, 3, 0, Phase.DISPATCH, 0), text("after"))));
+      write(
+          s,
+          concat(
+              FrameCodec.encode(good, text("before")),
+              bad,
+              FrameCodec.encode(
+                  new MessageHeader(0, 0, 0, 3, 0, Phase.DISPATCH, 0), text("after"))));
       assertThat(text(t[1].receive(good.key(), PATIENCE))).isEqualTo("before");
       assertThat(readsToTheEnd(s)).as("the transport closed the connection").isTrue();
     }
@@ -130,15 +140,19 @@ class NettyTransportTest {
   void aSendToAPeerKnownToBeBrokenThrowsPeerFailed() throws Exception {
     Transport[] t = mesh(3);
     CountDownLatch reported = new CountDownLatch(1);
-    t[0].addPeerErrorListener((peer, cause) -> {
-      if (peer == 2) {
-        reported.countDown();
-      }
-    });
+    t[0].addPeerErrorListener(
+        (peer, cause) -> {
+          if (peer == 2) {
+            reported.countDown();
+          }
+        });
     t[2].close();
-    assertThat(reported.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).as("rank 2's failure reported").isTrue();
+    assertThat(reported.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS))
+        .as("rank 2's failure reported")
+        .isTrue();
 
-    assertThatThrownBy(() -> t[0].send(2, new MessageHeader(0, 0, 0, 0, 0, Phase.CONTROL, 0), text("hello?")))
+    assertThatThrownBy(
+            () -> t[0].send(2, new MessageHeader(0, 0, 0, 0, 0, Phase.CONTROL, 0), text("hello?")))
         .isInstanceOf(PeerFailedException.class)
         .satisfies(e -> assertThat(((PeerFailedException) e).peer()).isEqualTo(2));
     assertThatThrownBy(() -> t[0].receive(new MessageKey(2, 0, 0, 0, Phase.CONTROL, 0), PATIENCE))
@@ -150,7 +164,8 @@ class NettyTransportTest {
   void aSendToAPeerNeverConnectedThrows() {
     Transport t = mesh(2)[0];
     t.disconnect(1);
-    assertThatThrownBy(() -> t.send(1, new MessageHeader(0, 0, 0, 0, 0, Phase.CONTROL, 0), text("x")))
+    assertThatThrownBy(
+            () -> t.send(1, new MessageHeader(0, 0, 0, 0, 0, Phase.CONTROL, 0), text("x")))
         .isInstanceOf(TransportException.class)
         .isNotInstanceOf(PeerFailedException.class)
         .hasMessageContaining("no connection to rank 1");
@@ -161,8 +176,11 @@ class NettyTransportTest {
     Transport[] t = mesh(2);
     String gone = t[1].address();
     t[1].close();
-    assertThatThrownBy(() -> t[0].reconnect(1, gone)).isInstanceOf(PeerFailedException.class).hasMessageContaining(gone);
-    assertThatThrownBy(() -> t[0].connect(1, "ucx://somewhere")).isInstanceOf(TransportException.class)
+    assertThatThrownBy(() -> t[0].reconnect(1, gone))
+        .isInstanceOf(PeerFailedException.class)
+        .hasMessageContaining(gone);
+    assertThatThrownBy(() -> t[0].connect(1, "ucx://somewhere"))
+        .isInstanceOf(TransportException.class)
         .hasMessageContaining("tcp://HOST:PORT");
   }
 
@@ -178,7 +196,8 @@ class NettyTransportTest {
       t[0].send(1, new MessageHeader(0, 0, 0, step, 0, Phase.WEIGHTS, 0), reused.flip());
     }
     for (int step = 0; step < 4; step++) {
-      ByteBuffer got = t[1].receive(new MessageKey(0, 0, step, 0, Phase.WEIGHTS, 0), PATIENCE).payload();
+      ByteBuffer got =
+          t[1].receive(new MessageKey(0, 0, step, 0, Phase.WEIGHTS, 0), PATIENCE).payload();
       assertThat(got.remaining()).isEqualTo(64 << 10);
       assertThat(got.get(0)).isEqualTo((byte) step);
       assertThat(got.get((64 << 10) - 1)).isEqualTo((byte) step);
@@ -189,7 +208,8 @@ class NettyTransportTest {
   @Test
   void aHeaderTheReceiverWouldRejectIsRefusedBeforeItCostsTheConnection() throws Exception {
     Transport[] t = mesh(2);
-    assertThatThrownBy(() -> t[0].send(1, new MessageHeader(0, 0, -1, 0, 0, Phase.CONTROL, 0), text("x")))
+    assertThatThrownBy(
+            () -> t[0].send(1, new MessageHeader(0, 0, -1, 0, 0, Phase.CONTROL, 0), text("x")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("negative");
     exchange(t[0], t[1], 1);
@@ -215,10 +235,14 @@ class NettyTransportTest {
   }
 
   private static void exchange(Transport a, Transport b, long step) throws InterruptedException {
-    a.send(b.rank(), new MessageHeader(a.rank(), 0, 0, step, 0, Phase.DISPATCH, 0), text("a" + step));
-    b.send(a.rank(), new MessageHeader(b.rank(), 0, 0, step, 0, Phase.DISPATCH, 0), text("b" + step));
-    assertThat(text(b.receive(new MessageKey(a.rank(), 0, step, 0, Phase.DISPATCH, 0), PATIENCE))).isEqualTo("a" + step);
-    assertThat(text(a.receive(new MessageKey(b.rank(), 0, step, 0, Phase.DISPATCH, 0), PATIENCE))).isEqualTo("b" + step);
+    a.send(
+        b.rank(), new MessageHeader(a.rank(), 0, 0, step, 0, Phase.DISPATCH, 0), text("a" + step));
+    b.send(
+        a.rank(), new MessageHeader(b.rank(), 0, 0, step, 0, Phase.DISPATCH, 0), text("b" + step));
+    assertThat(text(b.receive(new MessageKey(a.rank(), 0, step, 0, Phase.DISPATCH, 0), PATIENCE)))
+        .isEqualTo("a" + step);
+    assertThat(text(a.receive(new MessageKey(b.rank(), 0, step, 0, Phase.DISPATCH, 0), PATIENCE)))
+        .isEqualTo("b" + step);
   }
 
   private static Socket rawSocketTo(Transport t) throws IOException {

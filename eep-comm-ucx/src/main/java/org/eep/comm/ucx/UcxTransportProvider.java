@@ -20,16 +20,23 @@ import org.eep.comm.ucx.internal.UcxTransportOptions;
  * <p>Found by {@link org.eep.api.spi.Providers} through {@code META-INF/services}; selected with
  * {@code eep_transport=ucx}. The runtime calls {@link #create} once per rank it hosts. Needs the
  * native UCX libraries (Debian: {@code apt-get install libucx0}); without them {@link #create}
- * throws a {@link TransportException} that says so. With {@code eep_secret} set, every frame carries
- * an HMAC tag ({@link FrameAuth#from(EepConfig)}) and frames without a valid one are refused and
- * counted ({@link org.eep.api.comm.TransportStats#droppedUnauthenticated()}). Stateless and
- * thread-safe.
+ * throws a {@link TransportException} that says so. With {@code eep_secret} set, every frame
+ * carries an HMAC tag ({@link FrameAuth#from(EepConfig)}) and frames without a valid one are
+ * refused and counted ({@link org.eep.api.comm.TransportStats#droppedUnauthenticated()}). Stateless
+ * and thread-safe.
  */
 public final class UcxTransportProvider implements TransportProvider {
-  /** How long the progress thread polls an idle worker before it sleeps in {@code ucp_worker_wait}. */
-  public static final ConfigKey SPIN_US = ConfigKey.integer("eep_ucx_spin_us", 50, 0, 1_000_000,
-      "Microseconds the UCX progress thread keeps polling an idle worker before it sleeps in "
-          + "ucp_worker_wait; 0 sleeps at once. Raise it when every rank has a core of its own.");
+  /**
+   * How long the progress thread polls an idle worker before it sleeps in {@code ucp_worker_wait}.
+   */
+  public static final ConfigKey SPIN_US =
+      ConfigKey.integer(
+          "eep_ucx_spin_us",
+          50,
+          0,
+          1_000_000,
+          "Microseconds the UCX progress thread keeps polling an idle worker before it sleeps in "
+              + "ucp_worker_wait; 0 sleeps at once. Raise it when every rank has a core of its own.");
 
   @Override
   public String name() {
@@ -50,8 +57,12 @@ public final class UcxTransportProvider implements TransportProvider {
   @Override
   public Transport create(EepConfig config, int rank) {
     requireNonNull(config, "config is null");
-    UcxTransportOptions options = new UcxTransportOptions(rank, config.getInt(EepKeys.MAX_RANKS),
-        config.getString(EepKeys.HOST), config.getLong(SPIN_US) * 1_000L);
+    UcxTransportOptions options =
+        new UcxTransportOptions(
+            rank,
+            config.getInt(EepKeys.MAX_RANKS),
+            config.getString(EepKeys.HOST),
+            config.getLong(SPIN_US) * 1_000L);
     return UcxTransport.open(options, FrameAuth.from(config));
   }
 }

@@ -24,7 +24,8 @@ class UcxTransportProviderTest {
   private static final MessageHeader HELLO = new MessageHeader(0, 0, 0, 0, 0, Phase.CONTROL, 0);
 
   private static EepConfig config(int maxRanks) {
-    return EepConfig.of(Map.of("eep_transport", "ucx", "eep_max_ranks", maxRanks, "eep_host", "127.0.0.1"));
+    return EepConfig.of(
+        Map.of("eep_transport", "ucx", "eep_max_ranks", maxRanks, "eep_host", "127.0.0.1"));
   }
 
   private static Transport create(int rank, int maxRanks) {
@@ -37,12 +38,14 @@ class UcxTransportProviderTest {
     assertThat(ucx).isInstanceOf(UcxTransportProvider.class);
     assertThat(ucx.configKeys()).containsExactly(UcxTransportProvider.SPIN_US);
     assertThat(config(2).with("eep_ucx_spin_us", 0).getInt(UcxTransportProvider.SPIN_US)).isZero();
-    assertThatThrownBy(() -> config(2).with("eep_ucx_spin_us", -1)).isInstanceOf(ConfigException.class);
+    assertThatThrownBy(() -> config(2).with("eep_ucx_spin_us", -1))
+        .isInstanceOf(ConfigException.class);
   }
 
   @Test
   void listensOnTheConfiguredHostAtAFreshPortEachTime() {
-    try (Transport a = create(0, 2); Transport b = create(1, 2)) {
+    try (Transport a = create(0, 2);
+        Transport b = create(1, 2)) {
       assertThat(a.address()).matches("ucx://127\\.0\\.0\\.1:\\d+");
       assertThat(b.address()).matches("ucx://127\\.0\\.0\\.1:\\d+").isNotEqualTo(a.address());
       assertThat(a.rank()).isZero();
@@ -52,7 +55,8 @@ class UcxTransportProviderTest {
 
   @Test
   void connectingToAnotherRanksAddressFails() {
-    try (Transport t0 = create(0, 3); Transport t2 = create(2, 3)) {
+    try (Transport t0 = create(0, 3);
+        Transport t2 = create(2, 3)) {
       assertThatThrownBy(() -> t0.connect(1, t2.address()))
           .isInstanceOf(TransportException.class)
           .hasMessageContaining("rank 2");
@@ -61,14 +65,17 @@ class UcxTransportProviderTest {
 
   @Test
   void connectingToAnAddressWhereNothingListensIsAPeerFailure() throws Exception {
-    // A bound socket that does not listen: its port refuses connections and nobody else can take it.
-    try (SocketChannel bound = SocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    // A bound socket that does not listen: its port refuses connections and nobody else can take
+    // it.
+    try (SocketChannel bound =
+            SocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         Transport t = create(0, 2)) {
       int port = ((InetSocketAddress) bound.getLocalAddress()).getPort();
       assertThatThrownBy(() -> t.connect(1, "ucx://127.0.0.1:" + port))
           .isInstanceOf(PeerFailedException.class)
           .satisfies(e -> assertThat(((PeerFailedException) e).peer()).isEqualTo(1));
-      assertThatThrownBy(() -> t.connect(1, "tcp://127.0.0.1:" + port)).isInstanceOf(TransportException.class);
+      assertThatThrownBy(() -> t.connect(1, "tcp://127.0.0.1:" + port))
+          .isInstanceOf(TransportException.class);
     }
   }
 
@@ -81,6 +88,7 @@ class UcxTransportProviderTest {
         .hasMessageContaining("no connection to rank 1");
     t.close();
     t.close();
-    assertThatThrownBy(() -> t.send(1, HELLO, ByteBuffer.allocate(1))).hasMessageContaining("closed");
+    assertThatThrownBy(() -> t.send(1, HELLO, ByteBuffer.allocate(1)))
+        .hasMessageContaining("closed");
   }
 }

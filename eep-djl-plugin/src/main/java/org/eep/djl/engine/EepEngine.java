@@ -20,18 +20,26 @@ import ai.djl.ndarray.NDManager;
 public final class EepEngine extends Engine {
   /** The name DJL knows this engine by. */
   public static final String ENGINE_NAME = "EEP";
+
   /** The engine that holds the tensors. */
   public static final String TENSOR_ENGINE = "PyTorch";
-  /** DJL picks the registered engine with the lowest rank as its default; EEP never wants to be it. */
+
+  /**
+   * DJL picks the registered engine with the lowest rank as its default; EEP never wants to be it.
+   */
   static final int RANK = 10;
 
   EepEngine() {}
 
-  /** The PyTorch engine, which must be on the class path (pytorch-engine and its native library). */
+  /**
+   * The PyTorch engine, which must be on the class path (pytorch-engine and its native library).
+   */
   Engine tensorEngine() {
     if (!Engine.hasEngine(TENSOR_ENGINE)) {
-      throw new EngineException("The EEP engine needs the PyTorch engine (ai.djl.pytorch:pytorch-engine) on the class path; "
-          + "DJL knows only " + Engine.getAllEngines());
+      throw new EngineException(
+          "The EEP engine needs the PyTorch engine (ai.djl.pytorch:pytorch-engine) on the class path; "
+              + "DJL knows only "
+              + Engine.getAllEngines());
     }
     return Engine.getEngine(TENSOR_ENGINE);
   }

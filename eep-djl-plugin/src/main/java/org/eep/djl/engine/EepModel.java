@@ -15,7 +15,6 @@ import ai.djl.training.Trainer;
 import ai.djl.training.TrainingConfig;
 import ai.djl.translate.Translator;
 import com.google.inject.CreationException;
-import com.google.inject.Guice;
 import com.google.inject.ProvisionException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -25,6 +24,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,27 +45,27 @@ import org.eep.djl.model.MoeConfig;
  * <p>Life cycle, driven by DJL's model loader:
  *
  * <ol>
- *   <li>{@link #load(Path, String, Map)} reads the model directory ({@code config.json} and
- *       {@code model.safetensors}) and the {@code eep_*} options: DJL's options, which are Criteria's
+ *   <li>{@link #load(Path, String, Map)} reads the model directory ({@code config.json} and {@code
+ *       model.safetensors}) and the {@code eep_*} options: DJL's options, which are Criteria's
  *       {@code optOption}s and the {@code option.eep_*} keys of {@code serving.properties} (DJL and
  *       DJL Serving strip {@code option.}; a key that still carries it is accepted too), overridden
- *       by the environment ({@code OPTION_EEP_MAX_RANKS} sets {@code eep_max_ranks}). Every
- *       {@code eep_} key is validated here; an unknown or malformed one fails naming the key.
- *   <li>{@link #start(Map)} adds the {@code eep_*} entries of Criteria's arguments
- *       ({@code optArgument}), which DJL hands to the translator factory rather than to the model,
- *       wires the instance with Guice ({@link EepModule}) and starts every rank
- *       ({@link EpCluster#start}). {@link EepTranslatorFactory} calls it, so with that factory the
- *       instance serves when {@code loadModel()} returns; otherwise the first
- *       {@link #newPredictor(Translator, Device)} starts it without arguments.
+ *       by the environment ({@code OPTION_EEP_MAX_RANKS} sets {@code eep_max_ranks}). Every {@code
+ *       eep_} key is validated here; an unknown or malformed one fails naming the key.
+ *   <li>{@link #start(Map)} adds the {@code eep_*} entries of Criteria's arguments ({@code
+ *       optArgument}), which DJL hands to the translator factory rather than to the model, wires
+ *       the instance with Guice ({@link EepModule}) and starts every rank ({@link
+ *       EpCluster#start}). {@link EepTranslatorFactory} calls it, so with that factory the instance
+ *       serves when {@code loadModel()} returns; otherwise the first {@link
+ *       #newPredictor(Translator, Device)} starts it without arguments.
  *   <li>{@link #close()} stops the ranks and releases the tensors.
  * </ol>
  *
  * <p>Precedence of an {@code eep_} key given more than once: environment, then argument, then
- * option (Criteria's options, then {@code serving.properties}). Ranks and processes: only
- * {@code eep_rank=-1} (every rank of the instance in this process, on this model's device) is
- * served; {@code eep_rank=N} is refused naming the key. Two models in one JVM must not share an
- * {@code eep_instance} name, which namespaces the in-process fabric and membership; the second to
- * start is refused naming the key.
+ * option (Criteria's options, then {@code serving.properties}). Ranks and processes: only {@code
+ * eep_rank=-1} (every rank of the instance in this process, on this model's device) is served;
+ * {@code eep_rank=N} is refused naming the key. Two models in one JVM must not share an {@code
+ * eep_instance} name, which namespaces the in-process fabric and membership; the second to start is
+ * refused naming the key.
  *
  * <p>Threading: load, start and close are serialised on the model; predictors created from it may
  * be used from many threads at once (the EP instance is thread-safe), each predictor by one thread.
@@ -80,9 +80,11 @@ public final class EepModel extends BaseModel {
   private String instance;
   private boolean closed;
   private volatile EpCluster cluster;
-  private volatile java.util.Optional<PrometheusEndpoint> metrics = java.util.Optional.empty();
+  private volatile Optional<PrometheusEndpoint> metrics = Optional.empty();
 
-  /** Created by {@link EepEngine#newModel}; {@code env} supplies the {@code OPTION_EEP_*} overrides. */
+  /**
+   * Created by {@link EepEngine#newModel}; {@code env} supplies the {@code OPTION_EEP_*} overrides.
+   */
   EepModel(String name, Device device, EepEngine engine, Map<String, String> env) {
     super(requireNonNull(name, "name is null"));
     requireNonNull(engine, "engine is null");
@@ -98,8 +100,10 @@ public final class EepModel extends BaseModel {
     if (m instanceof EepModel eep) {
       return eep;
     }
-    throw new IllegalArgumentException("The EEP translators need a model of the EEP engine (Criteria.optEngine(\"EEP\") or "
-        + "engine=EEP in serving.properties); got " + (m == null ? "no model" : m.getClass().getName()));
+    throw new IllegalArgumentException(
+        "The EEP translators need a model of the EEP engine (Criteria.optEngine(\"EEP\") or "
+            + "engine=EEP in serving.properties); got "
+            + (m == null ? "no model" : m.getClass().getName()));
   }
 
   @Override
@@ -118,8 +122,13 @@ public final class EepModel extends BaseModel {
     }
     for (String file : List.of(MoeConfig.FILE, CheckpointGenerator.WEIGHTS)) {
       if (!Files.isRegularFile(dir.resolve(file))) {
-        throw new FileNotFoundException(dir.resolve(file) + ": missing (an EEP model directory holds " + MoeConfig.FILE
-            + " and " + CheckpointGenerator.WEIGHTS + ")");
+        throw new FileNotFoundException(
+            dir.resolve(file)
+                + ": missing (an EEP model directory holds "
+                + MoeConfig.FILE
+                + " and "
+                + CheckpointGenerator.WEIGHTS
+                + ")");
       }
     }
     try {
@@ -136,14 +145,16 @@ public final class EepModel extends BaseModel {
   /** Not supported: an EEP model is a directory, never a stream. */
   @Override
   public void load(InputStream is, Map<String, ?> options) {
-    throw new UnsupportedOperationException("An EEP model loads from a directory (config.json + model.safetensors)");
+    throw new UnsupportedOperationException(
+        "An EEP model loads from a directory (config.json + model.safetensors)");
   }
 
   /**
-   * Starts the EP instance with the load options overlaid by the {@code eep_*} entries of
-   * {@code arguments} (other entries are DJL's and ignored); returns once every rank serves. Once
-   * the instance runs, a call whose arguments change nothing does nothing, and one that would change
-   * an option fails naming it. Called by {@link EepTranslatorFactory} from inside {@code Criteria.loadModel()}.
+   * Starts the EP instance with the load options overlaid by the {@code eep_*} entries of {@code
+   * arguments} (other entries are DJL's and ignored); returns once every rank serves. Once the
+   * instance runs, a call whose arguments change nothing does nothing, and one that would change an
+   * option fails naming it. Called by {@link EepTranslatorFactory} from inside {@code
+   * Criteria.loadModel()}.
    *
    * @throws ConfigException if an option is unknown or malformed, {@code eep_rank} is not -1, or
    *     another model of this JVM serves the same {@code eep_instance}
@@ -151,7 +162,8 @@ public final class EepModel extends BaseModel {
   public synchronized void start(Map<String, ?> arguments) throws InterruptedException {
     requireOpen();
     if (!wasLoaded) {
-      throw new IllegalStateException("model " + modelName + " is not loaded; call load() before start()");
+      throw new IllegalStateException(
+          "model " + modelName + " is not loaded; call load() before start()");
     }
     if (cluster != null) {
       EepConfig wanted = configure(EepOptions.overlay(config.asMap(), arguments));
@@ -159,16 +171,25 @@ public final class EepModel extends BaseModel {
       changed.addAll(config.asMap().keySet());
       changed.removeIf(k -> Objects.equals(wanted.asMap().get(k), config.asMap().get(k)));
       if (!changed.isEmpty()) {
-        throw new IllegalStateException("The EP instance of model " + modelName + " already runs; " + changed
-            + " cannot change any more (give eep_ keys as options, or as arguments to the first start)");
+        throw new IllegalStateException(
+            "The EP instance of model "
+                + modelName
+                + " already runs; "
+                + changed
+                + " cannot change any more (give eep_ keys as options, or as arguments to the first start)");
       }
       return;
     }
     EepConfig wanted = configure(EepOptions.overlay(loadOptions, arguments));
     String name = wanted.getString(EepKeys.INSTANCE);
     if (!RUNNING.add(name)) {
-      throw new ConfigException(EepKeys.INSTANCE.name() + "=" + name + " is already served by another EEP model in this JVM; "
-          + "give each model, and each device a model is loaded on, its own " + EepKeys.INSTANCE.name());
+      throw new ConfigException(
+          EepKeys.INSTANCE.name()
+              + "="
+              + name
+              + " is already served by another EEP model in this JVM; "
+              + "give each model, and each device a model is loaded on, its own "
+              + EepKeys.INSTANCE.name());
     }
     try {
       cluster = EpCluster.start(new EepModule(wanted, modelDir, manager));
@@ -198,7 +219,8 @@ public final class EepModel extends BaseModel {
   public EpCluster cluster() {
     EpCluster c = cluster;
     if (c == null) {
-      throw new IllegalStateException("The EP instance of model " + modelName + (closed ? " is closed" : " is not started"));
+      throw new IllegalStateException(
+          "The EP instance of model " + modelName + (closed ? " is closed" : " is not started"));
     }
     return c;
   }
@@ -227,7 +249,8 @@ public final class EepModel extends BaseModel {
         start(Map.of());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new EngineException("Interrupted while starting the EP instance of model " + modelName, e);
+        throw new EngineException(
+            "Interrupted while starting the EP instance of model " + modelName, e);
       }
     }
     return super.newPredictor(translator, device);
@@ -242,10 +265,13 @@ public final class EepModel extends BaseModel {
   /** Not supported: the model directory is the saved form; copy it. */
   @Override
   public void save(Path modelPath, String newModelName) {
-    throw new UnsupportedOperationException("An EEP model is its directory (config.json + model.safetensors); copy it");
+    throw new UnsupportedOperationException(
+        "An EEP model is its directory (config.json + model.safetensors); copy it");
   }
 
-  /** Stops every rank (outstanding requests fail), then releases the model's tensors. Idempotent. */
+  /**
+   * Stops every rank (outstanding requests fail), then releases the model's tensors. Idempotent.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -272,8 +298,14 @@ public final class EepModel extends BaseModel {
     EepConfig c = EepConfig.of(eep, env);
     int rank = c.getInt(EepKeys.RANK);
     if (rank != -1) {
-      throw new ConfigException(EepKeys.RANK.name() + "=" + rank + " is not supported by the EEP engine yet: it serves every rank "
-          + "of the instance in this process (" + EepKeys.RANK.name() + "=-1); see docs/djl-serving.md");
+      throw new ConfigException(
+          EepKeys.RANK.name()
+              + "="
+              + rank
+              + " is not supported by the EEP engine yet: it serves every rank "
+              + "of the instance in this process ("
+              + EepKeys.RANK.name()
+              + "=-1); see docs/djl-serving.md");
     }
     return c;
   }

@@ -15,21 +15,25 @@ final class EepOptions {
 
   private EepOptions() {}
 
-  /** The {@code eep_} entries of {@code map} (which may be null), keys trimmed and without {@code option.}. */
+  /**
+   * The {@code eep_} entries of {@code map} (which may be null), keys trimmed and without {@code
+   * option.}.
+   */
   static Map<String, Object> eepEntries(Map<String, ?> map) {
     Map<String, Object> out = new LinkedHashMap<>();
     if (map == null) {
       return out;
     }
-    map.forEach((k, v) -> {
-      String key = k.trim();
-      if (key.startsWith(OPTION_PREFIX)) {
-        key = key.substring(OPTION_PREFIX.length());
-      }
-      if (key.startsWith(EepConfig.PREFIX)) {
-        out.put(key, v);
-      }
-    });
+    map.forEach(
+        (k, v) -> {
+          String key = k.trim();
+          if (key.startsWith(OPTION_PREFIX)) {
+            key = key.substring(OPTION_PREFIX.length());
+          }
+          if (key.startsWith(EepConfig.PREFIX)) {
+            out.put(key, v);
+          }
+        });
     return out;
   }
 

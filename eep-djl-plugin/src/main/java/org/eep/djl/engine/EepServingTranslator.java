@@ -31,14 +31,14 @@ import org.eep.djl.request.TokenListener;
  * {@code translatorFactory=org.eep.djl.engine.EepTranslatorFactory} in {@code serving.properties}).
  *
  * <p>Request body (JSON): {@code {"inputs": [token ids], "parameters": {"max_new_tokens": n}}}.
- * Response: {@code {"token_ids": [generated ids], "degraded": false}} with status 200;
- * {@code degraded} is true if experts were dropped from top-k ({@code eep_on_coverage_loss=drop}).
- * Each request of a batch succeeds or fails on its own: a malformed or invalid request answers 400,
- * one the instance cannot take now (overloaded, experts missing, instance failing) answers 503, and
- * the body is {@code {"error": reason}}. A batch is submitted whole, then awaited.
+ * Response: {@code {"token_ids": [generated ids], "degraded": false}} with status 200; {@code
+ * degraded} is true if experts were dropped from top-k ({@code eep_on_coverage_loss=drop}). Each
+ * request of a batch succeeds or fails on its own: a malformed or invalid request answers 400, one
+ * the instance cannot take now (overloaded, experts missing, instance failing) answers 503, and the
+ * body is {@code {"error": reason}}. A batch is submitted whole, then awaited.
  *
- * <p>Request ids are made here and are unique in the JVM. Thread-safe; created by
- * {@link EepTranslatorFactory}.
+ * <p>Request ids are made here and are unique in the JVM. Thread-safe; created by {@link
+ * EepTranslatorFactory}.
  */
 public final class EepServingTranslator implements Translator<Input, Output> {
   private static final AtomicLong IDS = new AtomicLong();
@@ -69,7 +69,8 @@ public final class EepServingTranslator implements Translator<Input, Output> {
   }
 
   @Override
-  public List<Output> batchProcessOutput(TranslatorContext ctx, NDList list) throws TranslateException {
+  public List<Output> batchProcessOutput(TranslatorContext ctx, NDList list)
+      throws TranslateException {
     List<Output> out = new ArrayList<>();
     for (CompletableFuture<Output> f : Pending.<Output>take(ctx)) {
       out.add(Pending.await(f));
@@ -85,7 +86,9 @@ public final class EepServingTranslator implements Translator<Input, Output> {
       return CompletableFuture.completedFuture(error(400, e.getMessage()));
     }
     try {
-      return cluster.submit(request, TokenListener.NONE).handle((r, t) -> r != null ? ok(r) : failed(t));
+      return cluster
+          .submit(request, TokenListener.NONE)
+          .handle((r, t) -> r != null ? ok(r) : failed(t));
     } catch (RequestRejectedException e) {
       return CompletableFuture.completedFuture(error(rejectedStatus(e), e.getMessage()));
     }
@@ -95,7 +98,8 @@ public final class EepServingTranslator implements Translator<Input, Output> {
   static GenerationRequest parse(Input in) {
     BytesSupplier data = in.getData();
     if (data == null) {
-      throw new IllegalArgumentException("empty request; expected {\"inputs\": [token ids], \"parameters\": {\"max_new_tokens\": n}}");
+      throw new IllegalArgumentException(
+          "empty request; expected {\"inputs\": [token ids], \"parameters\": {\"max_new_tokens\": n}}");
     }
     JsonObject body;
     try {
@@ -117,11 +121,15 @@ public final class EepServingTranslator implements Translator<Input, Output> {
       prompt[i] = integer(ids.get(i), "inputs[" + i + "]");
     }
     JsonElement params = body.get("parameters");
-    JsonElement max = params != null && params.isJsonObject() ? params.getAsJsonObject().get("max_new_tokens") : null;
+    JsonElement max =
+        params != null && params.isJsonObject()
+            ? params.getAsJsonObject().get("max_new_tokens")
+            : null;
     if (max == null) {
       throw new IllegalArgumentException("\"parameters\": {\"max_new_tokens\": n} is required");
     }
-    return new GenerationRequest("djl-" + IDS.incrementAndGet(), prompt, integer(max, "parameters.max_new_tokens"));
+    return new GenerationRequest(
+        "djl-" + IDS.incrementAndGet(), prompt, integer(max, "parameters.max_new_tokens"));
   }
 
   private static int integer(JsonElement e, String what) {
@@ -146,7 +154,8 @@ public final class EepServingTranslator implements Translator<Input, Output> {
 
   private static Output failed(Throwable t) {
     Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-    return error(cause instanceof RequestRejectedException ? 503 : 500, String.valueOf(cause.getMessage()));
+    return error(
+        cause instanceof RequestRejectedException ? 503 : 500, String.valueOf(cause.getMessage()));
   }
 
   /**

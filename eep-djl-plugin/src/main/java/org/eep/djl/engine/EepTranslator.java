@@ -13,19 +13,19 @@ import org.eep.djl.request.GenerationResult;
 import org.eep.djl.request.TokenListener;
 
 /**
- * Greedy generation through a {@code Predictor<GenerationRequest, GenerationResult>} of an
- * {@link EepModel}. The EP instance does the work on its rank threads; the model's block passes an
- * empty tensor list through. {@code predict} submits one request and waits for it;
- * {@code batchPredict} submits every request of the batch, then waits for each, so the batch decodes
- * together across the instance's ranks.
+ * Greedy generation through a {@code Predictor<GenerationRequest, GenerationResult>} of an {@link
+ * EepModel}. The EP instance does the work on its rank threads; the model's block passes an empty
+ * tensor list through. {@code predict} submits one request and waits for it; {@code batchPredict}
+ * submits every request of the batch, then waits for each, so the batch decodes together across the
+ * instance's ranks.
  *
  * <p>Request ids must be unique among the requests in flight on the instance (the instance refuses
  * a duplicate). A refused request ({@link org.eep.djl.runtime.RequestRejectedException}: invalid,
- * overloaded, experts missing) or a failed one ends the prediction with a
- * {@link TranslateException} naming the reason.
+ * overloaded, experts missing) or a failed one ends the prediction with a {@link
+ * TranslateException} naming the reason.
  *
- * <p>Stateless: one instance may serve many predictors and threads. Created by
- * {@link EepTranslatorFactory}, or directly for {@code Criteria.optTranslator}.
+ * <p>Stateless: one instance may serve many predictors and threads. Created by {@link
+ * EepTranslatorFactory}, or directly for {@code Criteria.optTranslator}.
  */
 public final class EepTranslator implements Translator<GenerationRequest, GenerationResult> {
 
@@ -38,7 +38,8 @@ public final class EepTranslator implements Translator<GenerationRequest, Genera
   }
 
   @Override
-  public GenerationResult processOutput(TranslatorContext ctx, NDList list) throws TranslateException {
+  public GenerationResult processOutput(TranslatorContext ctx, NDList list)
+      throws TranslateException {
     return batchProcessOutput(ctx, list).get(0);
   }
 
@@ -54,7 +55,8 @@ public final class EepTranslator implements Translator<GenerationRequest, Genera
   }
 
   @Override
-  public List<GenerationResult> batchProcessOutput(TranslatorContext ctx, NDList list) throws TranslateException {
+  public List<GenerationResult> batchProcessOutput(TranslatorContext ctx, NDList list)
+      throws TranslateException {
     List<GenerationResult> out = new ArrayList<>();
     for (CompletableFuture<GenerationResult> f : Pending.<GenerationResult>take(ctx)) {
       out.add(Pending.await(f));

@@ -23,19 +23,21 @@ import org.eep.djl.request.GenerationResult;
  * serves, and a bad argument fails the load naming the key.
  *
  * <p>Supported types: {@code (GenerationRequest, GenerationResult)} with {@link EepTranslator}, and
- * {@code (Input, Output)} with {@link EepServingTranslator}, which is what DJL Serving asks for. Pick
- * it with {@code Criteria.optTranslatorFactory(new EepTranslatorFactory())},
- * {@code optArgument("translatorFactory", EepTranslatorFactory.class.getName())}, or
- * {@code translatorFactory=org.eep.djl.engine.EepTranslatorFactory} in DJL Serving's
- * {@code serving.properties}.
+ * {@code (Input, Output)} with {@link EepServingTranslator}, which is what DJL Serving asks for.
+ * Pick it with {@code Criteria.optTranslatorFactory(new EepTranslatorFactory())}, {@code
+ * optArgument("translatorFactory", EepTranslatorFactory.class.getName())}, or {@code
+ * translatorFactory=org.eep.djl.engine.EepTranslatorFactory} in DJL Serving's {@code
+ * serving.properties}.
  *
  * <p>If the instance cannot start, the model is closed (the loader that called this never hands it
- * out) and the failure propagates unwrapped. Stateless and thread-safe; DJL creates it reflectively.
+ * out) and the failure propagates unwrapped. Stateless and thread-safe; DJL creates it
+ * reflectively.
  */
 public final class EepTranslatorFactory implements TranslatorFactory {
-  private static final Set<Pair<Type, Type>> TYPES = Set.of(
-      new Pair<>(GenerationRequest.class, GenerationResult.class),
-      new Pair<>(Input.class, Output.class));
+  private static final Set<Pair<Type, Type>> TYPES =
+      Set.of(
+          new Pair<>(GenerationRequest.class, GenerationResult.class),
+          new Pair<>(Input.class, Output.class));
 
   /** Called reflectively by DJL, or by the application. */
   public EepTranslatorFactory() {}
@@ -47,13 +49,18 @@ public final class EepTranslatorFactory implements TranslatorFactory {
 
   @Override
   @SuppressWarnings("unchecked")
-  public <I, O> Translator<I, O> newInstance(Class<I> input, Class<O> output, Model model, Map<String, ?> arguments) {
+  public <I, O> Translator<I, O> newInstance(
+      Class<I> input, Class<O> output, Model model, Map<String, ?> arguments) {
     requireNonNull(input, "input is null");
     requireNonNull(output, "output is null");
     requireNonNull(model, "model is null");
     if (!isSupported(input, output)) {
-      throw new IllegalArgumentException("EepTranslatorFactory translates (GenerationRequest, GenerationResult) and (Input, Output), not ("
-          + input.getName() + ", " + output.getName() + ")");
+      throw new IllegalArgumentException(
+          "EepTranslatorFactory translates (GenerationRequest, GenerationResult) and (Input, Output), not ("
+              + input.getName()
+              + ", "
+              + output.getName()
+              + ")");
     }
     EepModel eep = EepModel.of(model);
     try {
@@ -66,6 +73,7 @@ public final class EepTranslatorFactory implements TranslatorFactory {
       eep.close();
       throw e;
     }
-    return (Translator<I, O>) (input == Input.class ? new EepServingTranslator() : new EepTranslator());
+    return (Translator<I, O>)
+        (input == Input.class ? new EepServingTranslator() : new EepTranslator());
   }
 }

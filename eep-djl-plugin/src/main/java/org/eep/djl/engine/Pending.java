@@ -30,13 +30,17 @@ final class Pending {
   static <T> List<CompletableFuture<T>> take(TranslatorContext ctx) throws TranslateException {
     Object o = ctx.getAttachment(ATTACHMENT);
     if (!(o instanceof List<?> list)) {
-      throw new TranslateException("No EEP requests were submitted for this output (processInput and processOutput of an EEP "
-          + "translator run in pairs on one context)");
+      throw new TranslateException(
+          "No EEP requests were submitted for this output (processInput and processOutput of an EEP "
+              + "translator run in pairs on one context)");
     }
     return (List<CompletableFuture<T>>) list;
   }
 
-  /** The value of {@code f}, waiting as long as it takes; a failure becomes a TranslateException naming its cause. */
+  /**
+   * The value of {@code f}, waiting as long as it takes; a failure becomes a TranslateException
+   * naming its cause.
+   */
   static <T> T await(CompletableFuture<T> f) throws TranslateException {
     try {
       return f.get();

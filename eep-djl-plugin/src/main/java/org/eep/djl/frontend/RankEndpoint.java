@@ -23,9 +23,9 @@ public interface RankEndpoint {
   boolean serving();
 
   /**
-   * Hands over a request owned by {@code owner}. The rank emits tokens from index
-   * {@code alreadyEmitted.length} on through {@link RequestState}; tokens of an owner that no longer
-   * owns the request are ignored there.
+   * Hands over a request owned by {@code owner}. The rank emits tokens from index {@code
+   * alreadyEmitted.length} on through {@link RequestState}; tokens of an owner that no longer owns
+   * the request are ignored there.
    */
   void submit(RequestState state, int[] alreadyEmitted, Owner owner);
 

@@ -53,62 +53,100 @@ public final class Router implements AutoCloseable {
   private final int size;
   private final MembershipService observer;
   private final Map<String, RequestState> outstanding = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService requeue = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "eep-requeue");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService requeue =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "eep-requeue");
+            t.setDaemon(true);
+            return t;
+          });
+
   /** Re-dispatches a request while no rank serves: every 50 ms for 30 s, on {@link #requeue}. */
-  private final Retry redispatch = Retry.of("eep-requeue", RetryConfig.<Boolean>custom()
-      .maxAttempts(REQUEUE_ATTEMPTS).waitDuration(REQUEUE_WAIT).retryOnResult(ok -> !ok).build());
+  private final Retry redispatch =
+      Retry.of(
+          "eep-requeue",
+          RetryConfig.<Boolean>custom()
+              .maxAttempts(REQUEUE_ATTEMPTS)
+              .waitDuration(REQUEUE_WAIT)
+              .retryOnResult(ok -> !ok)
+              .build());
+
   private final AtomicInteger nextRank = new AtomicInteger();
   private final AtomicInteger requeued = new AtomicInteger();
   private final int queueCapacity;
-  /** Bounds the requests in flight: beyond eep_queue_capacity, submit rejects instead of queueing without limit. */
+
+  /**
+   * Bounds the requests in flight: beyond eep_queue_capacity, submit rejects instead of queueing
+   * without limit.
+   */
   private final Bulkhead admission;
+
   private final AutoCloseable subscription;
 
   /**
    * @param ranks the current endpoint of each slot (may change when a rank restarts; null if none)
    * @param observer a membership handle that has not joined, used to follow views
    */
-  public Router(EepConfig config, MoeConfig model, int size, IntFunction<RankEndpoint> ranks, MembershipService observer) {
+  public Router(
+      EepConfig config,
+      MoeConfig model,
+      int size,
+      IntFunction<RankEndpoint> ranks,
+      MembershipService observer) {
     this.config = requireNonNull(config, "config is null");
     this.model = requireNonNull(model, "model is null");
     this.ranks = requireNonNull(ranks, "ranks is null");
     this.size = size;
     this.observer = requireNonNull(observer, "observer is null");
     this.queueCapacity = config.getInt(EepKeys.QUEUE_CAPACITY);
-    this.admission = Bulkhead.of("eep-admission", BulkheadConfig.custom()
-        .maxConcurrentCalls(queueCapacity).maxWaitDuration(Duration.ZERO).build());
+    this.admission =
+        Bulkhead.of(
+            "eep-admission",
+            BulkheadConfig.custom()
+                .maxConcurrentCalls(queueCapacity)
+                .maxWaitDuration(Duration.ZERO)
+                .build());
     this.subscription = observer.subscribe(v -> requeue.execute(() -> requeueLost(v)));
   }
 
   /**
    * Submits a request; its tokens reach {@code listener} in order, each once.
    *
-   * @throws RequestRejectedException if the request is invalid, the queue is full, or coverage is lost under {@code refuse}
+   * @throws RequestRejectedException if the request is invalid, the queue is full, or coverage is
+   *     lost under {@code refuse}
    */
-  public CompletableFuture<GenerationResult> submit(GenerationRequest request, TokenListener listener) {
+  public CompletableFuture<GenerationResult> submit(
+      GenerationRequest request, TokenListener listener) {
     validate(request);
     int[] missing = uncoveredExperts();
-    if (missing.length > 0 && config.getEnum(EepKeys.ON_COVERAGE_LOSS, CoverageLossPolicy.class) == CoverageLossPolicy.REFUSE) {
-      throw new RequestRejectedException("coverage lost: logical experts " + Arrays.toString(missing)
-          + " have no replica on an active rank (eep_on_coverage_loss=refuse)");
+    if (missing.length > 0
+        && config.getEnum(EepKeys.ON_COVERAGE_LOSS, CoverageLossPolicy.class)
+            == CoverageLossPolicy.REFUSE) {
+      throw new RequestRejectedException(
+          "coverage lost: logical experts "
+              + Arrays.toString(missing)
+              + " have no replica on an active rank (eep_on_coverage_loss=refuse)");
     }
     if (!admission.tryAcquirePermission()) {
-      throw new RequestRejectedException("overloaded: " + queueCapacity + " requests outstanding (eep_queue_capacity="
-          + queueCapacity + "); retry later");
+      throw new RequestRejectedException(
+          "overloaded: "
+              + queueCapacity
+              + " requests outstanding (eep_queue_capacity="
+              + queueCapacity
+              + "); retry later");
     }
     RequestState state = new RequestState(request, listener);
     if (outstanding.putIfAbsent(request.id(), state) != null) {
       admission.onComplete();
       throw new RequestRejectedException("request id " + request.id() + " is already in flight");
     }
-    state.result().whenComplete((r, t) -> {
-      outstanding.remove(request.id());
-      admission.onComplete();
-    });
+    state
+        .result()
+        .whenComplete(
+            (r, t) -> {
+              outstanding.remove(request.id());
+              admission.onComplete();
+            });
     if (!dispatch(state)) {
       state.fail(new RequestRejectedException("no rank is serving"));
     }
@@ -122,22 +160,47 @@ public final class Router implements AutoCloseable {
     for (int i = 0; i < r.promptLength(); i++) {
       int t = r.promptToken(i);
       if (t < 0 || t >= model.vocabSize()) {
-        throw new RequestRejectedException("request " + r.id() + ": prompt token " + i + " is " + t + ", outside the vocabulary [0, "
-            + model.vocabSize() + ")");
+        throw new RequestRejectedException(
+            "request "
+                + r.id()
+                + ": prompt token "
+                + i
+                + " is "
+                + t
+                + ", outside the vocabulary [0, "
+                + model.vocabSize()
+                + ")");
       }
     }
     int limit = config.getInt(EepKeys.MAX_NEW_TOKENS);
     if (r.maxNewTokens() <= 0 || r.maxNewTokens() > limit) {
-      throw new RequestRejectedException("request " + r.id() + ": max_new_tokens is " + r.maxNewTokens() + ", must be in [1, " + limit
-          + "] (eep_max_new_tokens)");
+      throw new RequestRejectedException(
+          "request "
+              + r.id()
+              + ": max_new_tokens is "
+              + r.maxNewTokens()
+              + ", must be in [1, "
+              + limit
+              + "] (eep_max_new_tokens)");
     }
     if (r.promptLength() + r.maxNewTokens() > model.maxPositions()) {
-      throw new RequestRejectedException("request " + r.id() + ": prompt (" + r.promptLength() + ") + max_new_tokens ("
-          + r.maxNewTokens() + ") exceeds the model's " + model.maxPositions() + " positions");
+      throw new RequestRejectedException(
+          "request "
+              + r.id()
+              + ": prompt ("
+              + r.promptLength()
+              + ") + max_new_tokens ("
+              + r.maxNewTokens()
+              + ") exceeds the model's "
+              + model.maxPositions()
+              + " positions");
     }
   }
 
-  /** Serving ranks: serving in their own eyes and ACTIVE with that incarnation in the newest view (a frozen rank still believes it serves). */
+  /**
+   * Serving ranks: serving in their own eyes and ACTIVE with that incarnation in the newest view (a
+   * frozen rank still believes it serves).
+   */
   private List<RankEndpoint> serving() {
     List<RankEndpoint> out = new ArrayList<>();
     MembershipView v = observer.currentView();
@@ -189,17 +252,28 @@ public final class Router implements AutoCloseable {
         continue;
       }
       if (s.attempts() > size * 4) {
-        s.fail(new RequestRejectedException("request " + s.request().id() + " lost its rank " + s.attempts() + " times; giving up"));
+        s.fail(
+            new RequestRejectedException(
+                "request "
+                    + s.request().id()
+                    + " lost its rank "
+                    + s.attempts()
+                    + " times; giving up"));
         continue;
       }
       requeued.incrementAndGet();
-      LOG.info("re-queueing {} from {} after {} tokens", s.request().id(), owner.get(), s.emitted());
-      redispatch.executeCompletionStage(requeue, () -> CompletableFuture.completedFuture(dispatch(s)))
-          .whenComplete((dispatched, error) -> {
-            if (error != null || !dispatched) {
-              s.fail(new RequestRejectedException("no rank is serving to take over request " + s.request().id()));
-            }
-          });
+      LOG.info(
+          "re-queueing {} from {} after {} tokens", s.request().id(), owner.get(), s.emitted());
+      redispatch
+          .executeCompletionStage(requeue, () -> CompletableFuture.completedFuture(dispatch(s)))
+          .whenComplete(
+              (dispatched, error) -> {
+                if (error != null || !dispatched) {
+                  s.fail(
+                      new RequestRejectedException(
+                          "no rank is serving to take over request " + s.request().id()));
+                }
+              });
     }
   }
 
@@ -230,9 +304,18 @@ public final class Router implements AutoCloseable {
   /** One line per outstanding request: id, owner, tokens emitted (for diagnostics). */
   public String describeOutstanding() {
     StringBuilder sb = new StringBuilder();
-    outstanding.values().forEach(st -> sb.append(st.request().id()).append(" owner=")
-        .append(st.owner().map(Owner::toString).orElse("none")).append(" emitted=").append(st.emitted()).append(" of ")
-        .append(st.request().maxNewTokens()).append('\n'));
+    outstanding
+        .values()
+        .forEach(
+            st ->
+                sb.append(st.request().id())
+                    .append(" owner=")
+                    .append(st.owner().map(Owner::toString).orElse("none"))
+                    .append(" emitted=")
+                    .append(st.emitted())
+                    .append(" of ")
+                    .append(st.request().maxNewTokens())
+                    .append('\n'));
     return sb.toString();
   }
 

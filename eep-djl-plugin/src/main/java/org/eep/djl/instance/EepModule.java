@@ -29,8 +29,8 @@ import org.eep.placement.repair.TierMeasurement;
  * The composition root of an EP instance: the transport, membership and placement providers
  * selected by name, the repair planner and the tier bandwidths it plans with, the host backup
  * (shared by the ranks of an instance that all run in this JVM, {@code eep_rank=-1}), the
- * fault-injection hooks, and from them the {@link RankFactory} and the in-process
- * {@link EpCluster}. A test replaces one binding with {@code Modules.override(new EepModule(…)).with(…)}.
+ * fault-injection hooks, and from them the {@link RankFactory} and the in-process {@link
+ * EpCluster}. A test replaces one binding with {@code Modules.override(new EepModule(…)).with(…)}.
  */
 public final class EepModule extends AbstractModule {
   /** The name of the bound model directory ({@code config.json} + {@code model.safetensors}). */
@@ -78,13 +78,17 @@ public final class EepModule extends AbstractModule {
     return Providers.find(PlacementPolicyProvider.class, c.getString(EepKeys.PLACEMENT)).create(c);
   }
 
-  /** Every rank must plan with the same numbers: {@code auto} is measured here, once, by whoever wires the instance. */
+  /**
+   * Every rank must plan with the same numbers: {@code auto} is measured here, once, by whoever
+   * wires the instance.
+   */
   @Provides
   @Singleton
   TierBandwidths bandwidths(EepConfig c, MoeConfig m, @Named(MODEL_DIR) Path dir) {
     String spec = c.getString(EepKeys.TIER_BANDWIDTH);
     return "auto".equals(spec)
-        ? TierMeasurement.measure(dir.resolve(CheckpointGenerator.WEIGHTS), m.expertBytesAllLayers())
+        ? TierMeasurement.measure(
+            dir.resolve(CheckpointGenerator.WEIGHTS), m.expertBytesAllLayers())
         : TierBandwidths.parseGBps(spec);
   }
 
@@ -94,7 +98,9 @@ public final class EepModule extends AbstractModule {
     return new RepairPlanner(bandwidths);
   }
 
-  /** A backup its peers can count on exists only when every rank of the instance runs in this JVM. */
+  /**
+   * A backup its peers can count on exists only when every rank of the instance runs in this JVM.
+   */
   @Provides
   @Singleton
   Optional<HostBackup> hostBackup(EepConfig c) {

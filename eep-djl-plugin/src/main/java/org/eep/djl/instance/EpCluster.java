@@ -22,11 +22,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An EP instance whose ranks run in this JVM, and its front end: validates requests, schedules
- * them over the serving ranks (data-parallel attention: each request lives on one rank), and
- * re-queues the requests of a rank that fails on survivors, where they continue from their prompt
- * plus the tokens already emitted. Fault injection ({@link #kill}, {@link #restart}) is what the
- * tests and the demo use. Made by the composition root ({@link EepModule}). Thread-safe.
+ * An EP instance whose ranks run in this JVM, and its front end: validates requests, schedules them
+ * over the serving ranks (data-parallel attention: each request lives on one rank), and re-queues
+ * the requests of a rank that fails on survivors, where they continue from their prompt plus the
+ * tokens already emitted. Fault injection ({@link #kill}, {@link #restart}) is what the tests and
+ * the demo use. Made by the composition root ({@link EepModule}). Thread-safe.
  */
 public final class EpCluster implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EpCluster.class);
@@ -46,7 +46,10 @@ public final class EpCluster implements AutoCloseable {
     this.router = new Router(ranksOf.config(), ranksOf.model(), n, r -> ranks[r], observer);
   }
 
-  /** Wires an instance with {@code modules} (an {@link EepModule}, perhaps overridden), starts every rank and returns once all serve. */
+  /**
+   * Wires an instance with {@code modules} (an {@link EepModule}, perhaps overridden), starts every
+   * rank and returns once all serve.
+   */
   public static EpCluster start(Module... modules) throws InterruptedException {
     EpCluster c = Guice.createInjector(modules).getInstance(EpCluster.class);
     try {
@@ -64,9 +67,11 @@ public final class EpCluster implements AutoCloseable {
   /**
    * Submits a request; its tokens reach {@code listener} in order, each once.
    *
-   * @throws RequestRejectedException if the request is invalid, the queue is full, or coverage is lost under {@code refuse}
+   * @throws RequestRejectedException if the request is invalid, the queue is full, or coverage is
+   *     lost under {@code refuse}
    */
-  public CompletableFuture<GenerationResult> submit(GenerationRequest request, TokenListener listener) {
+  public CompletableFuture<GenerationResult> submit(
+      GenerationRequest request, TokenListener listener) {
     return router.submit(request, listener);
   }
 
@@ -84,18 +89,23 @@ public final class EpCluster implements AutoCloseable {
       }
       if (!r.awaitServing(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
         if (r.state() == RankState.FAILED) {
-          throw new IllegalStateException("rank " + r.rank() + " failed to start: " + r.failure().getMessage(), r.failure());
+          throw new IllegalStateException(
+              "rank " + r.rank() + " failed to start: " + r.failure().getMessage(), r.failure());
         }
         if (r.state().isTerminal()) {
           continue;
         }
-        throw new IllegalStateException("rank " + r.rank() + " is not serving after " + timeout + " (" + r.state() + ")");
+        throw new IllegalStateException(
+            "rank " + r.rank() + " is not serving after " + timeout + " (" + r.state() + ")");
       }
     }
     try {
-      observer.awaitView(v -> v.activeCount() >= n, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+      observer.awaitView(
+          v -> v.activeCount() >= n, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     } catch (TimeoutException e) {
-      throw new IllegalStateException(servingCount() + " of " + n + " ranks serving after " + timeout + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          servingCount() + " of " + n + " ranks serving after " + timeout + ": " + e.getMessage(),
+          e);
     }
   }
 

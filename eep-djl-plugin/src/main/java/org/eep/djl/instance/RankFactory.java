@@ -38,9 +38,17 @@ public final class RankFactory {
   private final NDManager manager;
 
   @Inject
-  RankFactory(EepConfig config, MoeConfig model, @Named(EepModule.MODEL_DIR) Path modelDir, TransportProvider transports,
-      MembershipProvider memberships, PlacementPolicy placementPolicy, RepairPlanner planner, Optional<HostBackup> hostBackup,
-      StepHooks hooks, NDManager manager) {
+  RankFactory(
+      EepConfig config,
+      MoeConfig model,
+      @Named(EepModule.MODEL_DIR) Path modelDir,
+      TransportProvider transports,
+      MembershipProvider memberships,
+      PlacementPolicy placementPolicy,
+      RepairPlanner planner,
+      Optional<HostBackup> hostBackup,
+      StepHooks hooks,
+      NDManager manager) {
     this.config = requireNonNull(config, "config is null");
     this.model = requireNonNull(model, "model is null");
     this.modelDir = requireNonNull(modelDir, "modelDir is null");
@@ -55,8 +63,19 @@ public final class RankFactory {
 
   /** Slot {@code rank}'s setup. */
   public RankSetup setup(int rank) {
-    return new RankSetup(rank, config.with(EepKeys.RANK.name(), rank), model, modelDir, slotsPerRank(), transports, memberships,
-        placementPolicy, planner, hostBackup, hooks, manager);
+    return new RankSetup(
+        rank,
+        config.with(EepKeys.RANK.name(), rank),
+        model,
+        modelDir,
+        slotsPerRank(),
+        transports,
+        memberships,
+        placementPolicy,
+        planner,
+        hostBackup,
+        hooks,
+        manager);
   }
 
   /** A new, unstarted runtime for slot {@code rank}. */

@@ -32,17 +32,18 @@ import org.slf4j.LoggerFactory;
  * thread and bound to the loopback address only, never to {@code eep_host}: put a scraper (or an
  * authenticating proxy) on the same host. The endpoint has no authentication of its own.
  *
- * <p>Start it with {@link #startIfEnabled(EepConfig, EpCluster)}, which honours
- * {@code eep_metrics_port} ({@code -1} = off, {@code 0} = any free port) and binds
- * {@link RankMetrics} plus JVM memory, thread and processor meters to a new registry; or serve a
- * registry of your own with {@link #start(PrometheusMeterRegistry, int)}. Close it before the
- * cluster. Thread-safe.
+ * <p>Start it with {@link #startIfEnabled(EepConfig, EpCluster)}, which honours {@code
+ * eep_metrics_port} ({@code -1} = off, {@code 0} = any free port) and binds {@link RankMetrics}
+ * plus JVM memory, thread and processor meters to a new registry; or serve a registry of your own
+ * with {@link #start(PrometheusMeterRegistry, int)}. Close it before the cluster. Thread-safe.
  */
 public final class PrometheusEndpoint implements AutoCloseable {
   /** The path the registry is served at; any other path answers 404. */
   public static final String PATH = "/metrics";
+
   /** Content type of the Prometheus text format the registry writes. */
   static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
   private static final Logger LOG = LoggerFactory.getLogger(PrometheusEndpoint.class);
 
   private final PrometheusMeterRegistry registry;
@@ -50,7 +51,11 @@ public final class PrometheusEndpoint implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
 
-  private PrometheusEndpoint(PrometheusMeterRegistry registry, boolean ownsRegistry, HttpServer server, ExecutorService executor) {
+  private PrometheusEndpoint(
+      PrometheusMeterRegistry registry,
+      boolean ownsRegistry,
+      HttpServer server,
+      ExecutorService executor) {
     this.registry = registry;
     this.ownsRegistry = ownsRegistry;
     this.server = server;
@@ -93,7 +98,8 @@ public final class PrometheusEndpoint implements AutoCloseable {
     return start(registry, port, false);
   }
 
-  private static PrometheusEndpoint start(PrometheusMeterRegistry registry, int port, boolean owns) {
+  private static PrometheusEndpoint start(
+      PrometheusMeterRegistry registry, int port, boolean owns) {
     requireNonNull(registry, "registry is null");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port outside [0, 65535]: " + port);
@@ -103,14 +109,24 @@ public final class PrometheusEndpoint implements AutoCloseable {
     try {
       server = HttpServer.create(address, 0);
     } catch (IOException e) {
-      throw new IllegalStateException("Cannot serve metrics on " + address.getHostString() + ":" + port + " ("
-          + EepKeys.METRICS_PORT.name() + "): " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "Cannot serve metrics on "
+              + address.getHostString()
+              + ":"
+              + port
+              + " ("
+              + EepKeys.METRICS_PORT.name()
+              + "): "
+              + e.getMessage(),
+          e);
     }
-    ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "eep-metrics-http");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService executor =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "eep-metrics-http");
+              t.setDaemon(true);
+              return t;
+            });
     server.setExecutor(executor);
     server.createContext("/", exchange -> handle(registry, exchange));
     server.start();
@@ -119,7 +135,8 @@ public final class PrometheusEndpoint implements AutoCloseable {
     return endpoint;
   }
 
-  private static void handle(PrometheusMeterRegistry registry, HttpExchange exchange) throws IOException {
+  private static void handle(PrometheusMeterRegistry registry, HttpExchange exchange)
+      throws IOException {
     try (exchange) {
       String method = exchange.getRequestMethod();
       if (!PATH.equals(exchange.getRequestURI().getPath())) {

@@ -48,15 +48,15 @@ import org.eep.placement.repair.Tier;
  * <tr><td>{@code eep.transport.dropped}</td><td>counter</td><td>rank, reason</td><td>messages dropped: stale_epoch, stale_incarnation, duplicate, malformed, unauthenticated</td></tr>
  * </table>
  *
- * <p>Per-rank meters follow the slot, not one incarnation: after {@link EpCluster#restart} they read
- * the new {@link RankRuntime}, whose counters start again at 0 (Prometheus' {@code rate()} and
- * {@code increase()} handle such resets). {@code eep.rank.peer.breaker} is each rank's circuit-breaker
- * state for each peer (0 closed, 1 half-open: probing, 2 open: suspected, 3 forced open: failure
- * confirmed).
+ * <p>Per-rank meters follow the slot, not one incarnation: after {@link EpCluster#restart} they
+ * read the new {@link RankRuntime}, whose counters start again at 0 (Prometheus' {@code rate()} and
+ * {@code increase()} handle such resets). {@code eep.rank.peer.breaker} is each rank's
+ * circuit-breaker state for each peer (0 closed, 1 half-open: probing, 2 open: suspected, 3 forced
+ * open: failure confirmed).
  *
- * <p>Everything is read at scrape time from the runtime's public accessors
- * ({@link RankRuntime#stats()}, {@link RankRuntime#repairs()}, {@link RankRuntime#transportStats()},
- * {@link RankRuntime#peerStates()}); nothing is added to the step path. The meters hold the cluster weakly
+ * <p>Everything is read at scrape time from the runtime's public accessors ({@link
+ * RankRuntime#stats()}, {@link RankRuntime#repairs()}, {@link RankRuntime#transportStats()}, {@link
+ * RankRuntime#peerStates()}); nothing is added to the step path. The meters hold the cluster weakly
  * (Micrometer's default): once it is gone they read NaN. Thread-safe.
  */
 public final class RankMetrics implements MeterBinder {
@@ -71,15 +71,20 @@ public final class RankMetrics implements MeterBinder {
   public void bindTo(MeterRegistry registry) {
     requireNonNull(registry, "registry is null");
     Gauge.builder("eep.instance.epoch", cluster, c -> c.view().epoch())
-        .description("Epoch of the newest membership view the front end learned").register(registry);
+        .description("Epoch of the newest membership view the front end learned")
+        .register(registry);
     Gauge.builder("eep.instance.active.ranks", cluster, c -> c.view().activeCount())
-        .description("ACTIVE rank slots in the newest view").register(registry);
+        .description("ACTIVE rank slots in the newest view")
+        .register(registry);
     Gauge.builder("eep.instance.queue.depth", cluster, EpCluster::outstanding)
-        .description("Requests submitted and not yet finished").register(registry);
+        .description("Requests submitted and not yet finished")
+        .register(registry);
     Gauge.builder("eep.instance.uncovered.experts", cluster, c -> c.uncoveredExperts().length)
-        .description("Logical experts with no replica on an active rank").register(registry);
+        .description("Logical experts with no replica on an active rank")
+        .register(registry);
     FunctionCounter.builder("eep.instance.requests.requeued", cluster, EpCluster::requeued)
-        .description("Requests moved from a lost rank to a survivor").register(registry);
+        .description("Requests moved from a lost rank to a survivor")
+        .register(registry);
     for (int r = 0; r < cluster.size(); r++) {
       bindRank(registry, r);
     }
@@ -87,44 +92,124 @@ public final class RankMetrics implements MeterBinder {
 
   private void bindRank(MeterRegistry registry, int r) {
     Tags rank = Tags.of("rank", Integer.toString(r));
-    gauge(registry, "eep.rank.epoch", rank, "Epoch of the view this rank applied (-1 before it joined)",
+    gauge(
+        registry,
+        "eep.rank.epoch",
+        rank,
+        "Epoch of the view this rank applied (-1 before it joined)",
         x -> stats(x, r, RankStats::epoch));
-    gauge(registry, "eep.rank.incarnation", rank, "Incarnation serving this slot", x -> stats(x, r, s -> s.owner().incarnation()));
-    gauge(registry, "eep.rank.serving", rank, "1 while this rank steps as ACTIVE, else 0",
+    gauge(
+        registry,
+        "eep.rank.incarnation",
+        rank,
+        "Incarnation serving this slot",
+        x -> stats(x, r, s -> s.owner().incarnation()));
+    gauge(
+        registry,
+        "eep.rank.serving",
+        rank,
+        "1 while this rank steps as ACTIVE, else 0",
         x -> rank(x, r) == null ? Double.NaN : rank(x, r).serving() ? 1 : 0);
-    gauge(registry, "eep.rank.active.ranks", rank, "ACTIVE slots in this rank's applied view", x -> {
-      RankRuntime rt = rank(x, r);
-      MembershipView v = rt == null ? null : rt.appliedView();
-      return v == null ? Double.NaN : v.activeCount();
-    });
-    counter(registry, "eep.rank.steps.completed", rank, null, "Decode steps completed", x -> stats(x, r, s -> s.steps().completed()));
-    counter(registry, "eep.rank.steps.aborted", rank, null, "Decode steps aborted (peer failure or epoch change)",
+    gauge(
+        registry,
+        "eep.rank.active.ranks",
+        rank,
+        "ACTIVE slots in this rank's applied view",
+        x -> {
+          RankRuntime rt = rank(x, r);
+          MembershipView v = rt == null ? null : rt.appliedView();
+          return v == null ? Double.NaN : v.activeCount();
+        });
+    counter(
+        registry,
+        "eep.rank.steps.completed",
+        rank,
+        null,
+        "Decode steps completed",
+        x -> stats(x, r, s -> s.steps().completed()));
+    counter(
+        registry,
+        "eep.rank.steps.aborted",
+        rank,
+        null,
+        "Decode steps aborted (peer failure or epoch change)",
         x -> stats(x, r, s -> s.steps().aborted()));
-    counter(registry, "eep.rank.tokens.emitted", rank, null, "Tokens emitted to callers", x -> stats(x, r, RankStats::tokensEmitted));
-    counter(registry, "eep.rank.fenced.messages", rank, null, "Messages dropped by epoch fencing (older epoch or stale incarnation)",
+    counter(
+        registry,
+        "eep.rank.tokens.emitted",
+        rank,
+        null,
+        "Tokens emitted to callers",
+        x -> stats(x, r, RankStats::tokensEmitted));
+    counter(
+        registry,
+        "eep.rank.fenced.messages",
+        rank,
+        null,
+        "Messages dropped by epoch fencing (older epoch or stale incarnation)",
         x -> stats(x, r, RankStats::fencedMessages));
-    counter(registry, "eep.rank.rebuilds", rank, null, "Routing-table re-allocations or step-state resets (0 on healthy ranks)",
+    counter(
+        registry,
+        "eep.rank.rebuilds",
+        rank,
+        null,
+        "Routing-table re-allocations or step-state resets (0 on healthy ranks)",
         x -> stats(x, r, s -> s.rebuilds().total()));
     for (int p = 0; p < cluster.size(); p++) {
       if (p != r) {
         int peer = p;
-        gauge(registry, "eep.rank.peer.breaker", rank.and("peer", Integer.toString(p)),
+        gauge(
+            registry,
+            "eep.rank.peer.breaker",
+            rank.and("peer", Integer.toString(p)),
             "Circuit-breaker state of a peer: 0 closed, 1 half-open (probing), 2 open (suspected), 3 forced open (failed)",
             x -> breaker(x, r, peer));
       }
     }
     for (Tier tier : Tier.values()) {
       Tags tags = rank.and("tier", tier.name().toLowerCase(Locale.ROOT));
-      counter(registry, "eep.rank.repairs", tags, null, "Expert loads by recovery or rejoin, by source tier",
+      counter(
+          registry,
+          "eep.rank.repairs",
+          tags,
+          null,
+          "Expert loads by recovery or rejoin, by source tier",
           x -> repairs(x, r, tier, a -> 1));
-      counter(registry, "eep.rank.repair", tags, "bytes", "Bytes of expert loads by recovery or rejoin, by source tier",
+      counter(
+          registry,
+          "eep.rank.repair",
+          tags,
+          "bytes",
+          "Bytes of expert loads by recovery or rejoin, by source tier",
           x -> repairs(x, r, tier, a -> a.action().bytes()));
-      counter(registry, "eep.rank.repair.time", tags, "seconds", "Time expert loads by recovery or rejoin took, by source tier",
+      counter(
+          registry,
+          "eep.rank.repair.time",
+          tags,
+          "seconds",
+          "Time expert loads by recovery or rejoin took, by source tier",
           x -> repairs(x, r, tier, ExecutedRepair::actualSeconds));
     }
-    counter(registry, "eep.transport.messages.sent", rank, null, "Data-plane messages sent", x -> transport(x, r, TransportStats::messagesSent));
-    counter(registry, "eep.transport.sent", rank, "bytes", "Data-plane payload bytes sent", x -> transport(x, r, TransportStats::bytesSent));
-    counter(registry, "eep.transport.messages.delivered", rank, null, "Data-plane messages received",
+    counter(
+        registry,
+        "eep.transport.messages.sent",
+        rank,
+        null,
+        "Data-plane messages sent",
+        x -> transport(x, r, TransportStats::messagesSent));
+    counter(
+        registry,
+        "eep.transport.sent",
+        rank,
+        "bytes",
+        "Data-plane payload bytes sent",
+        x -> transport(x, r, TransportStats::bytesSent));
+    counter(
+        registry,
+        "eep.transport.messages.delivered",
+        rank,
+        null,
+        "Data-plane messages received",
         x -> transport(x, r, TransportStats::messagesDelivered));
     dropped(registry, rank, r, "stale_epoch", TransportStats::droppedStaleEpoch);
     dropped(registry, rank, r, "stale_incarnation", TransportStats::droppedStaleIncarnation);
@@ -133,17 +218,31 @@ public final class RankMetrics implements MeterBinder {
     dropped(registry, rank, r, "unauthenticated", TransportStats::droppedUnauthenticated);
   }
 
-  private void dropped(MeterRegistry registry, Tags rank, int r, String reason, ToDoubleFunction<TransportStats> f) {
-    counter(registry, "eep.transport.dropped", rank.and("reason", reason), null,
-        "Data-plane messages dropped, by reason", x -> transport(x, r, f));
+  private void dropped(
+      MeterRegistry registry, Tags rank, int r, String reason, ToDoubleFunction<TransportStats> f) {
+    counter(
+        registry,
+        "eep.transport.dropped",
+        rank.and("reason", reason),
+        null,
+        "Data-plane messages dropped, by reason",
+        x -> transport(x, r, f));
   }
 
-  private void gauge(MeterRegistry registry, String name, Tags tags, String help, ToDoubleFunction<EpCluster> f) {
+  private void gauge(
+      MeterRegistry registry, String name, Tags tags, String help, ToDoubleFunction<EpCluster> f) {
     Gauge.builder(name, cluster, f).tags(tags).description(help).register(registry);
   }
 
-  private void counter(MeterRegistry registry, String name, Tags tags, String unit, String help, ToDoubleFunction<EpCluster> f) {
-    FunctionCounter.Builder<EpCluster> b = FunctionCounter.builder(name, cluster, f).tags(tags).description(help);
+  private void counter(
+      MeterRegistry registry,
+      String name,
+      Tags tags,
+      String unit,
+      String help,
+      ToDoubleFunction<EpCluster> f) {
+    FunctionCounter.Builder<EpCluster> b =
+        FunctionCounter.builder(name, cluster, f).tags(tags).description(help);
     if (unit != null) {
       b.baseUnit(unit);
     }

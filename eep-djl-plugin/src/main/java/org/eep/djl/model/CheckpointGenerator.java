@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -17,7 +18,8 @@ import java.util.function.Consumer;
 /**
  * Writes a deterministic checkpoint ({@code config.json} + {@code model.safetensors}, Hugging Face
  * names) for a {@link MoeConfig}: the same config and seed give identical bytes. Weights are drawn
- * per tensor from a generator seeded by (seed, tensor name), so any tensor can be regenerated alone.
+ * per tensor from a generator seeded by (seed, tensor name), so any tensor can be regenerated
+ * alone.
  */
 public final class CheckpointGenerator {
   public static final String WEIGHTS = "model.safetensors";
@@ -25,7 +27,8 @@ public final class CheckpointGenerator {
   private CheckpointGenerator() {}
 
   /** Generates into {@code dir} (created if needed); {@code progress} gets lines of progress. */
-  public static void generate(MoeConfig config, long seed, Path dir, Consumer<String> progress) throws IOException {
+  public static void generate(MoeConfig config, long seed, Path dir, Consumer<String> progress)
+      throws IOException {
     Files.createDirectories(dir);
     config.write(dir);
     Map<String, long[]> layout = ModelLayout.all(config);
@@ -33,7 +36,8 @@ public final class CheckpointGenerator {
       NDList list = new NDList();
       int done = 0;
       for (Map.Entry<String, long[]> t : layout.entrySet()) {
-        NDArray a = manager.create(values(config, seed, t.getKey(), t.getValue()), new Shape(t.getValue()));
+        NDArray a =
+            manager.create(values(config, seed, t.getKey(), t.getValue()), new Shape(t.getValue()));
         a.setName(t.getKey());
         list.add(a);
         if (++done % 500 == 0) {
@@ -44,9 +48,16 @@ public final class CheckpointGenerator {
       try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
         list.encode(os, NDList.Encoding.SAFETENSORS);
       }
-      Files.move(tmp, dir.resolve(WEIGHTS), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.move(tmp, dir.resolve(WEIGHTS), StandardCopyOption.REPLACE_EXISTING);
     }
-    progress.accept("wrote " + dir.resolve(WEIGHTS) + " (" + layout.size() + " tensors, " + Files.size(dir.resolve(WEIGHTS)) / 1024 + " KiB)");
+    progress.accept(
+        "wrote "
+            + dir.resolve(WEIGHTS)
+            + " ("
+            + layout.size()
+            + " tensors, "
+            + Files.size(dir.resolve(WEIGHTS)) / 1024
+            + " KiB)");
   }
 
   /** The deterministic values of one tensor. */

@@ -22,7 +22,8 @@ public final class KvCache implements AutoCloseable {
     this.layers = new Layer[c.numLayers()];
     Shape shape = new Shape(positions, c.numKvHeads(), c.headDim());
     for (int l = 0; l < layers.length; l++) {
-      layers[l] = new Layer(manager.zeros(shape, DataType.FLOAT32), manager.zeros(shape, DataType.FLOAT32));
+      layers[l] =
+          new Layer(manager.zeros(shape, DataType.FLOAT32), manager.zeros(shape, DataType.FLOAT32));
     }
   }
 

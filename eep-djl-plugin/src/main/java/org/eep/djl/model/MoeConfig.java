@@ -10,8 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The Qwen3-MoE-style decoder's hyper-parameters, read from and written to Hugging Face's
- * {@code config.json} field names. Immutable.
+ * The Qwen3-MoE-style decoder's hyper-parameters, read from and written to Hugging Face's {@code
+ * config.json} field names. Immutable.
  */
 public record MoeConfig(
     @SerializedName("model_type") String modelType,
@@ -38,7 +38,9 @@ public record MoeConfig(
     check(file, vocabSize > 0, "vocab_size must be > 0");
     check(file, hiddenSize > 0, "hidden_size must be > 0");
     check(file, numLayers > 0, "num_hidden_layers must be > 0");
-    check(file, numHeads > 0 && numKvHeads > 0 && numHeads % numKvHeads == 0,
+    check(
+        file,
+        numHeads > 0 && numKvHeads > 0 && numHeads % numKvHeads == 0,
         "num_attention_heads must be a positive multiple of num_key_value_heads");
     check(file, headDim > 0 && headDim % 2 == 0, "head_dim must be even and > 0");
     check(file, numExperts > 0, "num_experts must be > 0");
@@ -61,7 +63,8 @@ public record MoeConfig(
   public static MoeConfig read(Path dir) {
     Path file = dir.resolve(FILE);
     if (!Files.isRegularFile(file)) {
-      throw new CheckpointException(file + ": missing (a model directory holds config.json and model.safetensors)");
+      throw new CheckpointException(
+          file + ": missing (a model directory holds config.json and model.safetensors)");
     }
     try {
       MoeConfig c = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), MoeConfig.class);

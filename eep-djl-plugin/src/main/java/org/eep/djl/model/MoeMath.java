@@ -56,13 +56,14 @@ public final class MoeMath {
 
   /**
    * Attention of one token at {@code position} for one request: projects, normalises q and k per
-   * head, applies rotary embeddings, writes k and v into the cache at {@code position} (in place, so
-   * a re-run overwrites with the same values) and attends over positions 0..position.
+   * head, applies rotary embeddings, writes k and v into the cache at {@code position} (in place,
+   * so a re-run overwrites with the same values) and attends over positions 0..position.
    *
    * @param x the normalised hidden state [1, hidden]
    * @return the attention output [1, hidden]
    */
-  public static NDArray attention(MoeConfig c, DenseWeights.LayerWeights w, NDArray x, KvCache.Layer cache, int position) {
+  public static NDArray attention(
+      MoeConfig c, DenseWeights.LayerWeights w, NDArray x, KvCache.Layer cache, int position) {
     int nh = c.numHeads();
     int nkv = c.numKvHeads();
     int hd = c.headDim();
@@ -84,7 +85,10 @@ public final class MoeMath {
     return linear(out, w.o());
   }
 
-  /** Router probabilities of the top-k experts per token: ({@code weights} [B,k] float, {@code experts} [B,k] int). */
+  /**
+   * Router probabilities of the top-k experts per token: ({@code weights} [B,k] float, {@code
+   * experts} [B,k] int).
+   */
   public static NDList route(MoeConfig c, NDArray x, NDArray router) {
     NDArray probs = linear(x, router).softmax(-1);
     NDList top = probs.topK(c.topK(), -1, true, true);

@@ -4,9 +4,14 @@ import java.util.Locale;
 
 /** Sizes of generated checkpoints: {@code tiny} for tests, {@code demo} for the main job. */
 public enum Preset {
-  TINY(new MoeConfig("qwen3_moe", 512, 64, 2, 4, 4, 16, 16, 2, 64, 256, 1e-6, 10000.0, true, false)),
-  SMALL(new MoeConfig("qwen3_moe", 1024, 128, 3, 4, 2, 32, 32, 4, 96, 512, 1e-6, 10000.0, true, false)),
-  DEMO(new MoeConfig("qwen3_moe", 2048, 256, 4, 8, 4, 32, 64, 4, 128, 1024, 1e-6, 10000.0, true, false));
+  TINY(
+      new MoeConfig("qwen3_moe", 512, 64, 2, 4, 4, 16, 16, 2, 64, 256, 1e-6, 10000.0, true, false)),
+  SMALL(
+      new MoeConfig(
+          "qwen3_moe", 1024, 128, 3, 4, 2, 32, 32, 4, 96, 512, 1e-6, 10000.0, true, false)),
+  DEMO(
+      new MoeConfig(
+          "qwen3_moe", 2048, 256, 4, 8, 4, 32, 64, 4, 128, 1024, 1e-6, 10000.0, true, false));
 
   private final MoeConfig config;
 

@@ -7,9 +7,9 @@ import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 
 /**
- * The oracle: a single-process, fixed-membership forward pass of the whole model with no
- * transport, one request at a time, one token per step (prompt tokens included). Used only to
- * check the EP engine. Not thread-safe.
+ * The oracle: a single-process, fixed-membership forward pass of the whole model with no transport,
+ * one request at a time, one token per step (prompt tokens included). Used only to check the EP
+ * engine. Not thread-safe.
  */
 public final class ReferenceModel implements AutoCloseable {
   /** Generated tokens and, for each, the logits it was chosen from. */
@@ -20,7 +20,8 @@ public final class ReferenceModel implements AutoCloseable {
   private final DenseWeights dense;
   private final NDArray[][][] experts;
 
-  private ReferenceModel(MoeConfig config, NDManager manager, DenseWeights dense, NDArray[][][] experts) {
+  private ReferenceModel(
+      MoeConfig config, NDManager manager, DenseWeights dense, NDArray[][][] experts) {
     this.config = config;
     this.manager = manager;
     this.dense = dense;
@@ -38,7 +39,8 @@ public final class ReferenceModel implements AutoCloseable {
         for (int e = 0; e < c.numExperts(); e++) {
           experts[l][e] = new NDArray[3];
           for (int p = 0; p < 3; p++) {
-            experts[l][e][p] = f.read(m, TensorNames.expert(l, e, TensorNames.EXPERT_PROJECTIONS[p]));
+            experts[l][e][p] =
+                f.read(m, TensorNames.expert(l, e, TensorNames.EXPERT_PROJECTIONS[p]));
           }
         }
       }
@@ -55,7 +57,8 @@ public final class ReferenceModel implements AutoCloseable {
     int[] out = new int[maxNewTokens];
     float[][] logits = new float[maxNewTokens][];
     int total = prompt.length + maxNewTokens - 1;
-    try (NDManager step = manager.newSubManager(); KvCache cache = new KvCache(config, step, total)) {
+    try (NDManager step = manager.newSubManager();
+        KvCache cache = new KvCache(config, step, total)) {
       int produced = 0;
       for (int pos = 0; pos < total && produced < maxNewTokens; pos++) {
         int token = pos < prompt.length ? prompt[pos] : out[pos - prompt.length];
@@ -79,7 +82,9 @@ public final class ReferenceModel implements AutoCloseable {
 
   private NDArray layer(int l, NDArray x, KvCache cache, int pos) {
     DenseWeights.LayerWeights w = dense.layers()[l];
-    NDArray a = MoeMath.attention(config, w, MoeMath.rmsNorm(x, w.inputNorm(), config.rmsNormEps()), cache.layer(l), pos);
+    NDArray a =
+        MoeMath.attention(
+            config, w, MoeMath.rmsNorm(x, w.inputNorm(), config.rmsNormEps()), cache.layer(l), pos);
     NDArray h = x.add(a);
     NDArray m = MoeMath.rmsNorm(h, w.postNorm(), config.rmsNormEps());
     NDList routed = MoeMath.route(config, m, w.router());

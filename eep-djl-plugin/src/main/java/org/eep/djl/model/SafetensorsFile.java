@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Random access to the tensors of a {@code .safetensors} file: parses the header once, then reads
  * only the byte ranges of the tensors asked for (a rank reads its expert slots and the dense
- * weights, not the whole model). Data types come from DJL's safetensors mapping
- * ({@link DataType#fromSafetensors}); the file itself is written by DJL's {@code NDList} encoder.
+ * weights, not the whole model). Data types come from DJL's safetensors mapping ({@link
+ * DataType#fromSafetensors}); the file itself is written by DJL's {@code NDList} encoder.
  * Thread-safe (positional reads).
  */
 public final class SafetensorsFile implements AutoCloseable {
@@ -50,12 +50,15 @@ public final class SafetensorsFile implements AutoCloseable {
       }
       long headerLen = len.flip().getLong();
       if (headerLen <= 0 || headerLen > 100_000_000 || 8 + headerLen > channel.size()) {
-        throw new CheckpointException(path + ": truncated or corrupt header (length " + headerLen + ")");
+        throw new CheckpointException(
+            path + ": truncated or corrupt header (length " + headerLen + ")");
       }
       ByteBuffer header = ByteBuffer.allocate((int) headerLen);
       channel.read(header, 8);
       dataStart = 8 + headerLen;
-      JsonObject json = JsonParser.parseString(new String(header.array(), StandardCharsets.UTF_8)).getAsJsonObject();
+      JsonObject json =
+          JsonParser.parseString(new String(header.array(), StandardCharsets.UTF_8))
+              .getAsJsonObject();
       for (Map.Entry<String, JsonElement> e : json.entrySet()) {
         if (e.getKey().equals("__metadata__")) {
           continue;
@@ -66,7 +69,13 @@ public final class SafetensorsFile implements AutoCloseable {
           shape[i] = t.getAsJsonArray("shape").get(i).getAsLong();
         }
         var off = t.getAsJsonArray("data_offsets");
-        entries.put(e.getKey(), new Entry(t.get("dtype").getAsString(), shape, off.get(0).getAsLong(), off.get(1).getAsLong()));
+        entries.put(
+            e.getKey(),
+            new Entry(
+                t.get("dtype").getAsString(),
+                shape,
+                off.get(0).getAsLong(),
+                off.get(1).getAsLong()));
       }
     } catch (IOException | RuntimeException e) {
       if (e instanceof CheckpointException ce) {
@@ -76,7 +85,10 @@ public final class SafetensorsFile implements AutoCloseable {
     }
   }
 
-  /** Fails naming the first tensor that is missing, mis-shaped, not float32 or cut off by the end of the file. */
+  /**
+   * Fails naming the first tensor that is missing, mis-shaped, not float32 or cut off by the end of
+   * the file.
+   */
   public void requireAll(Map<String, long[]> expected) {
     long size;
     try {
@@ -91,19 +103,39 @@ public final class SafetensorsFile implements AutoCloseable {
         throw new CheckpointException(path + ": tensor " + name + " is missing");
       }
       if (!Arrays.equals(e.shape(), want.getValue())) {
-        throw new CheckpointException(path + ": tensor " + name + " has shape " + Arrays.toString(e.shape())
-            + ", expected " + Arrays.toString(want.getValue()));
+        throw new CheckpointException(
+            path
+                + ": tensor "
+                + name
+                + " has shape "
+                + Arrays.toString(e.shape())
+                + ", expected "
+                + Arrays.toString(want.getValue()));
       }
       if (!"F32".equals(e.dtype())) {
-        throw new CheckpointException(path + ": tensor " + name + " is " + e.dtype() + ", expected F32");
+        throw new CheckpointException(
+            path + ": tensor " + name + " is " + e.dtype() + ", expected F32");
       }
       long elements = Arrays.stream(e.shape()).reduce(1, (a, b) -> a * b);
       if (e.end() - e.begin() != elements * Float.BYTES) {
-        throw new CheckpointException(path + ": tensor " + name + " has " + (e.end() - e.begin()) + " bytes, expected " + elements * Float.BYTES);
+        throw new CheckpointException(
+            path
+                + ": tensor "
+                + name
+                + " has "
+                + (e.end() - e.begin())
+                + " bytes, expected "
+                + elements * Float.BYTES);
       }
       if (dataStart + e.end() > size) {
-        throw new CheckpointException(path + ": truncated: tensor " + name + " ends at byte " + (dataStart + e.end())
-            + " but the file has " + size);
+        throw new CheckpointException(
+            path
+                + ": truncated: tensor "
+                + name
+                + " ends at byte "
+                + (dataStart + e.end())
+                + " but the file has "
+                + size);
       }
     }
   }
@@ -125,10 +157,12 @@ public final class SafetensorsFile implements AutoCloseable {
         }
       }
     } catch (IOException ex) {
-      throw new CheckpointException(path + ": cannot read tensor " + name + ": " + ex.getMessage(), ex);
+      throw new CheckpointException(
+          path + ": cannot read tensor " + name + ": " + ex.getMessage(), ex);
     }
     bytesRead.add(len);
-    NDArray a = manager.create(buf.flip(), new Shape(e.shape()), DataType.fromSafetensors(e.dtype()));
+    NDArray a =
+        manager.create(buf.flip(), new Shape(e.shape()), DataType.fromSafetensors(e.dtype()));
     a.setName(name);
     return a;
   }

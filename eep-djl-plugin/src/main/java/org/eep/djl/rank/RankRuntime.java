@@ -30,10 +30,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One rank of an EP instance, as a thread of this JVM: the shell around its parts
- * ({@link RankLoop}) and its one life-cycle state ({@link RankState}). It joins its slot, becomes
- * ACTIVE, and steps in lockstep with the other active ranks until it is closed, killed, evicted or
- * fails; a rank that comes back is a new {@code RankRuntime} (a new incarnation).
+ * One rank of an EP instance, as a thread of this JVM: the shell around its parts ({@link
+ * RankLoop}) and its one life-cycle state ({@link RankState}). It joins its slot, becomes ACTIVE,
+ * and steps in lockstep with the other active ranks until it is closed, killed, evicted or fails; a
+ * rank that comes back is a new {@code RankRuntime} (a new incarnation).
  *
  * <p>Threading: the rank thread owns the model state. Every public method may be called from any
  * thread.
@@ -58,7 +58,8 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
   /** Starts the rank thread: it joins the instance and forms. */
   public RankRuntime start() {
     if (!lifecycle.advance(RankState.NEW, RankState.FORMING)) {
-      throw new IllegalStateException("rank " + rank + " was started already (" + lifecycle.state() + ")");
+      throw new IllegalStateException(
+          "rank " + rank + " was started already (" + lifecycle.state() + ")");
     }
     thread.start();
     return this;
@@ -90,12 +91,19 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
     return lifecycle.state() == RankState.SERVING && v != null && owner().isActiveIn(v);
   }
 
-  /** Waits until this incarnation serves; false if it reached a terminal state or the timeout passed first. */
+  /**
+   * Waits until this incarnation serves; false if it reached a terminal state or the timeout passed
+   * first.
+   */
   public boolean awaitServing(Duration timeout) throws InterruptedException {
-    return lifecycle.await(s -> s == RankState.SERVING || s.isTerminal(), timeout) == RankState.SERVING;
+    return lifecycle.await(s -> s == RankState.SERVING || s.isTerminal(), timeout)
+        == RankState.SERVING;
   }
 
-  /** Waits until this incarnation reached a terminal state; returns it (or the state when the timeout passed). */
+  /**
+   * Waits until this incarnation reached a terminal state; returns it (or the state when the
+   * timeout passed).
+   */
   public RankState awaitEnd(Duration timeout) throws InterruptedException {
     return lifecycle.await(RankState::isTerminal, timeout);
   }
@@ -114,17 +122,18 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
   }
 
   /**
-   * Serves a request handed over from a front end in another process: tokens from index
-   * {@code alreadyEmitted.length} on reach {@code listener}. Refused (the future fails) unless
-   * {@code owner} is this incarnation.
+   * Serves a request handed over from a front end in another process: tokens from index {@code
+   * alreadyEmitted.length} on reach {@code listener}. Refused (the future fails) unless {@code
+   * owner} is this incarnation.
    */
-  public CompletableFuture<GenerationResult> serve(GenerationRequest request, int[] alreadyEmitted, Owner owner,
-      TokenListener listener) {
+  public CompletableFuture<GenerationResult> serve(
+      GenerationRequest request, int[] alreadyEmitted, Owner owner, TokenListener listener) {
     RequestState state = new RequestState(request, listener);
     state.assign(owner);
     if (!owner.equals(owner())) {
-      state.fail(new RequestRejectedException("request " + request.id() + " was sent to " + owner + ", which is now "
-          + owner()));
+      state.fail(
+          new RequestRejectedException(
+              "request " + request.id() + " was sent to " + owner + ", which is now " + owner()));
     } else {
       state.resume(alreadyEmitted);
       submit(state, alreadyEmitted, owner);
@@ -182,7 +191,10 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
     return loop.placement();
   }
 
-  /** Kills this rank abruptly, as {@code kill -9} would: no leave, connections dropped, heartbeats stop. */
+  /**
+   * Kills this rank abruptly, as {@code kill -9} would: no leave, connections dropped, heartbeats
+   * stop.
+   */
   public void kill() {
     if (lifecycle.end(RankState.KILLED)) {
       loop.abandon();
@@ -190,7 +202,10 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
     }
   }
 
-  /** Stops the rank thread without leaving (so an instance can stop all its ranks before any leaves). */
+  /**
+   * Stops the rank thread without leaving (so an instance can stop all its ranks before any
+   * leaves).
+   */
   public void stopStepping() {
     if (lifecycle.end(RankState.STOPPED)) {
       leaveOnClose = true;

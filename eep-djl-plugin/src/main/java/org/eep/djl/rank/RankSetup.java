@@ -14,9 +14,9 @@ import org.eep.djl.repair.HostBackup;
 import org.eep.placement.repair.RepairPlanner;
 
 /**
- * Everything one rank needs to start, made by the instance's composition root. {@code planner}
- * must plan with the same tier bandwidths on every rank (each computes the repair plan alone).
- * {@code hostBackup} is present when every rank of the instance runs in this JVM and shares it.
+ * Everything one rank needs to start, made by the instance's composition root. {@code planner} must
+ * plan with the same tier bandwidths on every rank (each computes the repair plan alone). {@code
+ * hostBackup} is present when every rank of the instance runs in this JVM and shares it.
  */
 public record RankSetup(
     int rank,

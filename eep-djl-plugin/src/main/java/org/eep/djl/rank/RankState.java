@@ -23,7 +23,10 @@ public enum RankState {
   STOPPED,
   /** Killed abruptly, as by {@code kill -9}: no leave, connections dropped, heartbeats stopped. */
   KILLED,
-  /** Found itself FAILED or replaced in a view while alive (a frozen process thawed); it must rejoin as a new incarnation. */
+  /**
+   * Found itself FAILED or replaced in a view while alive (a frozen process thawed); it must rejoin
+   * as a new incarnation.
+   */
   EVICTED,
   /** Stopped by an error of its own, or because the instance FAILED. */
   FAILED;

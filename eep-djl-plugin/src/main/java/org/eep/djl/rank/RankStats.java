@@ -17,10 +17,19 @@ import org.eep.api.membership.Owner;
  * @param routingUpdates in-place updates of its routing tables
  * @param rebuilds work it redid that it should never have to
  * @param loads bytes it loaded into expert slots and read from the checkpoint
- * @param fencedMessages data-plane messages its transport dropped as stale (older epoch or incarnation)
+ * @param fencedMessages data-plane messages its transport dropped as stale (older epoch or
+ *     incarnation)
  */
-public record RankStats(Owner owner, long epoch, Steps steps, long tokensEmitted, long connectionsOpened, long routingUpdates,
-    Rebuilds rebuilds, Loads loads, long fencedMessages) {
+public record RankStats(
+    Owner owner,
+    long epoch,
+    Steps steps,
+    long tokensEmitted,
+    long connectionsOpened,
+    long routingUpdates,
+    Rebuilds rebuilds,
+    Loads loads,
+    long fencedMessages) {
   public RankStats {
     requireNonNull(owner, "owner is null");
     requireNonNull(steps, "steps is null");

@@ -1,9 +1,9 @@
 package org.eep.djl.rank;
 
 /**
- * Fault-injection points in a rank's step, for tests and the demo driver: a hook may kill or
- * freeze the rank there. Installed as a decorator of the step's exchange, so the step itself knows
- * nothing of it. The default does nothing. Called on the rank thread.
+ * Fault-injection points in a rank's step, for tests and the demo driver: a hook may kill or freeze
+ * the rank there. Installed as a decorator of the step's exchange, so the step itself knows nothing
+ * of it. The default does nothing. Called on the rank thread.
  */
 public interface StepHooks {
   /** Where in a step a hook is called. */

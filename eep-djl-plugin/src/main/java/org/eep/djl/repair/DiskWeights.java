@@ -11,7 +11,10 @@ import org.eep.djl.model.TensorNames;
 import org.eep.djl.step.ExpertStore;
 import org.eep.placement.repair.RepairAction;
 
-/** The checkpoint tier: reads the expert's tensors from {@code model.safetensors}, keeping a host copy when there is a backup. */
+/**
+ * The checkpoint tier: reads the expert's tensors from {@code model.safetensors}, keeping a host
+ * copy when there is a backup.
+ */
 final class DiskWeights implements WeightSource {
   private final MoeConfig model;
   private final ExpertStore store;
@@ -19,7 +22,12 @@ final class DiskWeights implements WeightSource {
   private final Optional<HostBackup> backup;
   private final NDManager manager;
 
-  DiskWeights(MoeConfig model, ExpertStore store, Checkpoint checkpoint, Optional<HostBackup> backup, NDManager manager) {
+  DiskWeights(
+      MoeConfig model,
+      ExpertStore store,
+      Checkpoint checkpoint,
+      Optional<HostBackup> backup,
+      NDManager manager) {
     this.model = requireNonNull(model, "model is null");
     this.store = requireNonNull(store, "store is null");
     this.checkpoint = requireNonNull(checkpoint, "checkpoint is null");
@@ -39,11 +47,17 @@ final class DiskWeights implements WeightSource {
       try (NDManager scratch = manager.newSubManager()) {
         NDArray[] p = new NDArray[3];
         for (int i = 0; i < 3; i++) {
-          p[i] = file.read(scratch, TensorNames.expert(l, expert, TensorNames.EXPERT_PROJECTIONS[i]));
+          p[i] =
+              file.read(scratch, TensorNames.expert(l, expert, TensorNames.EXPERT_PROJECTIONS[i]));
         }
         store.write(l, slot, p[0], p[1], p[2]);
         int layer = l;
-        backup.ifPresent(b -> b.put(layer, expert, new float[][] {p[0].toFloatArray(), p[1].toFloatArray(), p[2].toFloatArray()}));
+        backup.ifPresent(
+            b ->
+                b.put(
+                    layer,
+                    expert,
+                    new float[][] {p[0].toFloatArray(), p[1].toFloatArray(), p[2].toFloatArray()}));
       }
     }
     store.setHolds(slot, expert);

@@ -17,7 +17,9 @@ public final class HostBackup {
 
   private final Map<Key, float[][]> weights = new ConcurrentHashMap<>();
 
-  /** Keeps the three projections of {@code expert} in {@code layer}, unless a copy is kept already. */
+  /**
+   * Keeps the three projections of {@code expert} in {@code layer}, unless a copy is kept already.
+   */
   void put(int layer, int expert, float[][] projections) {
     weights.putIfAbsent(new Key(layer, expert), projections);
   }

@@ -23,7 +23,8 @@ final class HostWeights implements WeightSource {
     for (int l = 0; l < model.numLayers(); l++) {
       float[][] w = backup.get(l, action.expert());
       if (w == null) {
-        throw new IllegalStateException("host backup lacks expert " + action.expert() + " layer " + l);
+        throw new IllegalStateException(
+            "host backup lacks expert " + action.expert() + " layer " + l);
       }
       store.write(l, slot, w);
     }

@@ -11,7 +11,10 @@ import org.eep.djl.step.ExpertStore;
 import org.eep.djl.wire.WeightsCodec;
 import org.eep.placement.repair.RepairAction;
 
-/** The peer tier: receives the expert layer by layer from the rank the plan names ({@link WeightSender} on its side). */
+/**
+ * The peer tier: receives the expert layer by layer from the rank the plan names ({@link
+ * WeightSender} on its side).
+ */
 final class PeerWeights implements WeightSource {
   private final MoeConfig model;
   private final ExpertStore store;

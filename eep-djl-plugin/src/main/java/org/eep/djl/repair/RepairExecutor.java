@@ -33,11 +33,19 @@ public final class RepairExecutor {
   private final List<ExecutedRepair> executed = new CopyOnWriteArrayList<>();
 
   /**
-   * Sources for every tier: peers over {@code transport} (each layer's message awaited up to
-   * {@code peerTimeout}), {@code backup} if present, and {@code checkpoint}.
+   * Sources for every tier: peers over {@code transport} (each layer's message awaited up to {@code
+   * peerTimeout}), {@code backup} if present, and {@code checkpoint}.
    */
-  public RepairExecutor(int rank, int slotsPerRank, MoeConfig model, ExpertStore store, Transport transport, Duration peerTimeout,
-      Checkpoint checkpoint, Optional<HostBackup> backup, NDManager manager) {
+  public RepairExecutor(
+      int rank,
+      int slotsPerRank,
+      MoeConfig model,
+      ExpertStore store,
+      Transport transport,
+      Duration peerTimeout,
+      Checkpoint checkpoint,
+      Optional<HostBackup> backup,
+      NDManager manager) {
     this.rank = rank;
     this.slotsPerRank = slotsPerRank;
     this.disk = new DiskWeights(model, store, checkpoint, backup, manager);
@@ -46,7 +54,10 @@ public final class RepairExecutor {
     sources.put(Tier.DISK, disk);
   }
 
-  /** Loads {@code expert} from the checkpoint into local slot {@code slot} (initial formation: not a repair). */
+  /**
+   * Loads {@code expert} from the checkpoint into local slot {@code slot} (initial formation: not a
+   * repair).
+   */
   public void loadInitial(int slot, int expert) {
     disk.load(expert, slot);
   }
@@ -55,19 +66,29 @@ public final class RepairExecutor {
   public void execute(long epoch, RepairAction action) throws InterruptedException {
     requireNonNull(action, "action is null");
     if (action.targetRank() != rank) {
-      throw new IllegalArgumentException("action " + action + " targets rank " + action.targetRank() + ", not " + rank);
+      throw new IllegalArgumentException(
+          "action " + action + " targets rank " + action.targetRank() + ", not " + rank);
     }
     WeightSource source = sources.get(action.source());
     if (source == null) {
-      throw new IllegalStateException("rank " + rank + " has no " + action.source() + " tier (the plan assumed one)");
+      throw new IllegalStateException(
+          "rank " + rank + " has no " + action.source() + " tier (the plan assumed one)");
     }
     long t0 = System.nanoTime();
     source.load(epoch, action, action.physicalSlot() % slotsPerRank);
     double actual = (System.nanoTime() - t0) / 1e9;
     executed.add(new ExecutedRepair(epoch, action, actual));
-    LOG.info("rank {} repair e{}: expert {} -> slot {} from {}{} ({} bytes, estimated {} s, actual {} s)", rank, epoch,
-        action.expert(), action.physicalSlot(), action.source(), action.source() == Tier.PEER ? " rank " + action.sourceRank() : "",
-        action.bytes(), String.format("%.4f", action.estimatedSeconds()), String.format("%.4f", actual));
+    LOG.info(
+        "rank {} repair e{}: expert {} -> slot {} from {}{} ({} bytes, estimated {} s, actual {} s)",
+        rank,
+        epoch,
+        action.expert(),
+        action.physicalSlot(),
+        action.source(),
+        action.source() == Tier.PEER ? " rank " + action.sourceRank() : "",
+        action.bytes(),
+        String.format("%.4f", action.estimatedSeconds()),
+        String.format("%.4f", actual));
   }
 
   /** Every action carried out so far, in order. */

@@ -30,7 +30,12 @@ public final class WeightSender {
   private final Transport transport;
   private final Supplier<Long> incarnation;
 
-  public WeightSender(int rank, int slotsPerRank, ExpertStore store, Transport transport, Supplier<Long> incarnation) {
+  public WeightSender(
+      int rank,
+      int slotsPerRank,
+      ExpertStore store,
+      Transport transport,
+      Supplier<Long> incarnation) {
     this.rank = rank;
     this.slotsPerRank = slotsPerRank;
     this.store = requireNonNull(store, "store is null");
@@ -38,7 +43,10 @@ public final class WeightSender {
     this.incarnation = requireNonNull(incarnation, "incarnation is null");
   }
 
-  /** Sends the expert of {@code action} (sourced from this rank) to its target, for the repair of {@code epoch}. */
+  /**
+   * Sends the expert of {@code action} (sourced from this rank) to its target, for the repair of
+   * {@code epoch}.
+   */
   public void send(long epoch, RepairAction action) {
     int local = store.slotOf(action.expert());
     if (local < 0) {
@@ -49,10 +57,16 @@ public final class WeightSender {
     for (int l = 0; l < store.config().numLayers(); l++) {
       float[][] w = store.weightArrays(l, local);
       try {
-        transport.send(action.targetRank(), new MessageHeader(rank, incarnation.get(), epoch, 0, l, Phase.WEIGHTS, targetSlot),
+        transport.send(
+            action.targetRank(),
+            new MessageHeader(rank, incarnation.get(), epoch, 0, l, Phase.WEIGHTS, targetSlot),
             WeightsCodec.encode(w[0], w[1], w[2]));
       } catch (TransportException e) {
-        LOG.warn("rank {} could not send weights to rank {}: {}", rank, action.targetRank(), e.getMessage());
+        LOG.warn(
+            "rank {} could not send weights to rank {}: {}",
+            rank,
+            action.targetRank(),
+            e.getMessage());
         return;
       }
     }
@@ -61,10 +75,17 @@ public final class WeightSender {
   /** Tells {@code joiner} the current placement, for the rejoin of {@code epoch}. */
   public void sendPlacement(long epoch, int joiner, ExpertPlacement placement) {
     try {
-      transport.send(joiner, new MessageHeader(rank, incarnation.get(), epoch, 0, 0, Phase.CONTROL, PlacementCodec.TAG),
+      transport.send(
+          joiner,
+          new MessageHeader(
+              rank, incarnation.get(), epoch, 0, 0, Phase.CONTROL, PlacementCodec.TAG),
           PlacementCodec.encode(placement));
     } catch (TransportException e) {
-      LOG.warn("rank {} could not send the placement to joining rank {}: {}", rank, joiner, e.getMessage());
+      LOG.warn(
+          "rank {} could not send the placement to joining rank {}: {}",
+          rank,
+          joiner,
+          e.getMessage());
     }
   }
 }

@@ -9,6 +9,9 @@ import org.eep.placement.repair.RepairAction;
  */
 interface WeightSource {
 
-  /** Writes every layer of {@code action.expert()} into local slot {@code slot}, for a repair of {@code epoch}. */
+  /**
+   * Writes every layer of {@code action.expert()} into local slot {@code slot}, for a repair of
+   * {@code epoch}.
+   */
   void load(long epoch, RepairAction action, int slot) throws InterruptedException;
 }

@@ -2,7 +2,9 @@ package org.eep.djl.request;
 
 import org.eep.api.EepException;
 
-/** A request that cannot be served: invalid, over capacity, or refused because experts are missing. */
+/**
+ * A request that cannot be served: invalid, over capacity, or refused because experts are missing.
+ */
 public final class RequestRejectedException extends EepException {
   private static final long serialVersionUID = 1L;
 

@@ -42,7 +42,10 @@ public final class RequestState {
     return emittedTokens();
   }
 
-  /** Records tokens emitted elsewhere before this state took over (a request handed over by a remote front end). */
+  /**
+   * Records tokens emitted elsewhere before this state took over (a request handed over by a remote
+   * front end).
+   */
   public synchronized void resume(int[] emitted) {
     if (tokens.isEmpty()) {
       for (int t : emitted) {
@@ -82,8 +85,17 @@ public final class RequestState {
       }
       if (index < tokens.size()) {
         if (tokens.get(index) != token) {
-          result.completeExceptionally(new IllegalStateException("request " + request.id() + ": token " + index
-              + " re-computed as " + token + " but " + tokens.get(index) + " was emitted"));
+          result.completeExceptionally(
+              new IllegalStateException(
+                  "request "
+                      + request.id()
+                      + ": token "
+                      + index
+                      + " re-computed as "
+                      + token
+                      + " but "
+                      + tokens.get(index)
+                      + " was emitted"));
         }
         return false;
       }
@@ -109,7 +121,10 @@ public final class RequestState {
     return tokens.size();
   }
 
-  /** Fails the request (an endpoint that cannot serve it reports here; the router may re-queue first). */
+  /**
+   * Fails the request (an endpoint that cannot serve it reports here; the router may re-queue
+   * first).
+   */
   public void fail(Throwable t) {
     result.completeExceptionally(t);
   }

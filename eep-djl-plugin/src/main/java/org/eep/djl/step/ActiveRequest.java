@@ -122,6 +122,10 @@ public final class ActiveRequest {
 
   @Override
   public String toString() {
-    return state.request().id() + "@" + position + "/" + Arrays.toString(Arrays.copyOf(seq, length));
+    return state.request().id()
+        + "@"
+        + position
+        + "/"
+        + Arrays.toString(Arrays.copyOf(seq, length));
   }
 }

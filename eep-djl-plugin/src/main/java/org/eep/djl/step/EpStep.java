@@ -23,8 +23,8 @@ import org.eep.djl.wire.Row;
  * One decode step of one rank: data-parallel attention over its own requests, then per MoE layer
  * router → top-k → replica choice on active ranks → dispatch to every active peer (empty messages
  * included) → local experts batched per slot → combine back → weighted sum in top-k order, so the
- * result does not depend on arrival order. Reads membership and placement only through the
- * {@link RoutingTable}. Runs on the rank thread; allocates only in a per-step scratch manager.
+ * result does not depend on arrival order. Reads membership and placement only through the {@link
+ * RoutingTable}. Runs on the rank thread; allocates only in a per-step scratch manager.
  */
 public final class EpStep {
   private final MoeConfig config;
@@ -37,8 +37,15 @@ public final class EpStep {
   private final StepTimings timings;
 
   /** {@code dropUncovered}: drop experts without a replica from top-k (else refuse the request). */
-  public EpStep(MoeConfig config, DenseWeights dense, ExpertStore experts, RoutingTable routing, int rank, int slotsPerRank,
-      boolean dropUncovered, StepTimings timings) {
+  public EpStep(
+      MoeConfig config,
+      DenseWeights dense,
+      ExpertStore experts,
+      RoutingTable routing,
+      int rank,
+      int slotsPerRank,
+      boolean dropUncovered,
+      StepTimings timings) {
     this.config = requireNonNull(config, "config is null");
     this.dense = requireNonNull(dense, "dense is null");
     this.experts = requireNonNull(experts, "experts is null");
@@ -57,8 +64,15 @@ public final class EpStep {
    * ranks other than this one, ascending). Every request in the batch computes its current
    * position; the outcomes are in batch order.
    */
-  public List<RequestOutcome> run(NDManager scratch, List<ActiveRequest> batch, int[] peers, long epoch, long step,
-      Exchange exchange, boolean keepLogits) throws InterruptedException {
+  public List<RequestOutcome> run(
+      NDManager scratch,
+      List<ActiveRequest> batch,
+      int[] peers,
+      long epoch,
+      long step,
+      Exchange exchange,
+      boolean keepLogits)
+      throws InterruptedException {
     int b = batch.size();
     int h = config.hiddenSize();
     int k = config.topK();
@@ -87,7 +101,9 @@ public final class EpStep {
         NDArray normed = MoeMath.rmsNorm(hidden, w.inputNorm(), config.rmsNormEps());
         for (int i = 0; i < b; i++) {
           ActiveRequest r = batch.get(i);
-          attn.add(MoeMath.attention(config, w, normed.get(i).reshape(1, h), r.cache().layer(layer), r.position()));
+          attn.add(
+              MoeMath.attention(
+                  config, w, normed.get(i).reshape(1, h), r.cache().layer(layer), r.position()));
         }
         residual = hidden.add(NDArrays.concat(attn, 0));
         NDArray m = MoeMath.rmsNorm(residual, w.postNorm(), config.rmsNormEps());
@@ -99,19 +115,23 @@ public final class EpStep {
       List<List<Row>> toRank = route(batch, layer, chosen, gateWeights, degraded, refused);
       long t1 = System.nanoTime();
       float[] dispatched = moeIn;
-      exchange.sendAll(at, Phase.DISPATCH, peers, peer -> DispatchCodec.encode(toRank.get(peer), dispatched, h));
+      exchange.sendAll(
+          at, Phase.DISPATCH, peers, peer -> DispatchCodec.encode(toRank.get(peer), dispatched, h));
       List<Incoming> incoming = new ArrayList<>();
       for (Row row : toRank.get(rank)) {
         incoming.add(new Incoming(rank, row, moeIn, row.token() * h));
       }
       for (int peer : peers) {
-        DispatchCodec.decode(exchange.receive(at, Phase.DISPATCH, peer), h,
+        DispatchCodec.decode(
+            exchange.receive(at, Phase.DISPATCH, peer),
+            h,
             (row, data) -> incoming.add(new Incoming(peer, row, data, 0)));
       }
       long t2 = System.nanoTime();
       float[][] results = computeExperts(scratch, layer, incoming, h);
       long t3 = System.nanoTime();
-      exchange.sendAll(at, Phase.COMBINE, peers, peer -> combinePayload(peer, incoming, results, h));
+      exchange.sendAll(
+          at, Phase.COMBINE, peers, peer -> combinePayload(peer, incoming, results, h));
       float[] outputs = new float[b * k * h];
       for (int n = 0; n < incoming.size(); n++) {
         Incoming in = incoming.get(n);
@@ -138,7 +158,12 @@ public final class EpStep {
    * without a replica is dropped from top-k and its token marked degraded (weights renormalised),
    * or refuses the token's request, by {@code dropUncovered}.
    */
-  private List<List<Row>> route(List<ActiveRequest> batch, int layer, int[] chosen, float[] gateWeights, boolean[] degraded,
+  private List<List<Row>> route(
+      List<ActiveRequest> batch,
+      int layer,
+      int[] chosen,
+      float[] gateWeights,
+      boolean[] degraded,
       String[] refused) {
     int k = config.topK();
     List<List<Row>> toRank = new ArrayList<>();
@@ -154,7 +179,8 @@ public final class EpStep {
           if (dropUncovered) {
             degraded[i] = true;
           } else if (refused[i] == null) {
-            refused[i] = "logical expert " + e + " has no replica on an active rank (coverage lost)";
+            refused[i] =
+                "logical expert " + e + " has no replica on an active rank (coverage lost)";
           }
           gateWeights[i * k + j] = 0;
           continue;
@@ -172,7 +198,8 @@ public final class EpStep {
     return toRank;
   }
 
-  private List<RequestOutcome> outcomes(NDArray hidden, int b, boolean[] degraded, String[] refused, boolean keepLogits) {
+  private List<RequestOutcome> outcomes(
+      NDArray hidden, int b, boolean[] degraded, String[] refused, boolean keepLogits) {
     List<RequestOutcome> out = new ArrayList<>(b);
     if (b == 0) {
       return out;
@@ -185,7 +212,11 @@ public final class EpStep {
       if (refused[i] != null) {
         out.add(new RequestOutcome.Refused(refused[i]));
       } else {
-        out.add(new RequestOutcome.Produced((int) best[i], degraded[i], all == null ? null : Arrays.copyOfRange(all, i * v, (i + 1) * v)));
+        out.add(
+            new RequestOutcome.Produced(
+                (int) best[i],
+                degraded[i],
+                all == null ? null : Arrays.copyOfRange(all, i * v, (i + 1) * v)));
       }
     }
     return out;
@@ -216,7 +247,8 @@ public final class EpStep {
         Incoming in = incoming.get(rows.get(i));
         System.arraycopy(in.data, in.offset, x, i * h, h);
       }
-      float[] y = experts.compute(layer, s, scratch.create(x, new Shape(rows.size(), h))).toFloatArray();
+      float[] y =
+          experts.compute(layer, s, scratch.create(x, new Shape(rows.size(), h))).toFloatArray();
       for (int i = 0; i < rows.size(); i++) {
         results[rows.get(i)] = Arrays.copyOfRange(y, i * h, (i + 1) * h);
       }
@@ -224,7 +256,8 @@ public final class EpStep {
     return results;
   }
 
-  private static ByteBuffer combinePayload(int peer, List<Incoming> incoming, float[][] results, int h) {
+  private static ByteBuffer combinePayload(
+      int peer, List<Incoming> incoming, float[][] results, int h) {
     List<Row> rows = new ArrayList<>();
     List<float[]> outputs = new ArrayList<>();
     for (int n = 0; n < incoming.size(); n++) {

@@ -39,7 +39,10 @@ public final class ExpertStore {
     Arrays.fill(holds, -1);
   }
 
-  /** Writes expert {@code expert}'s weights for {@code layer} into local slot {@code slot}, in place. */
+  /**
+   * Writes expert {@code expert}'s weights for {@code layer} into local slot {@code slot}, in
+   * place.
+   */
   public void write(int layer, int slot, NDArray gateW, NDArray upW, NDArray downW) {
     gate[layer].set(new NDIndex(slot), gateW);
     up[layer].set(new NDIndex(slot), upW);
@@ -47,12 +50,19 @@ public final class ExpertStore {
     bytesLoaded += (gateW.size() + upW.size() + downW.size()) * Float.BYTES;
   }
 
-  /** Writes projections given as arrays (gate, up: {@code [i, h]}; down: {@code [h, i]}, row-major), in place. */
+  /**
+   * Writes projections given as arrays (gate, up: {@code [i, h]}; down: {@code [h, i]}, row-major),
+   * in place.
+   */
   public void write(int layer, int slot, float[][] w) {
     long h = config.hiddenSize();
     long i = config.moeIntermediateSize();
     try (NDManager scratch = gate[layer].getManager().newSubManager()) {
-      write(layer, slot, scratch.create(w[0], new Shape(i, h)), scratch.create(w[1], new Shape(i, h)),
+      write(
+          layer,
+          slot,
+          scratch.create(w[0], new Shape(i, h)),
+          scratch.create(w[1], new Shape(i, h)),
           scratch.create(w[2], new Shape(h, i)));
     }
   }
@@ -80,12 +90,17 @@ public final class ExpertStore {
     return holds.length;
   }
 
-  /** Runs expert FFN of local slot {@code slot} in {@code layer} on tokens {@code x} [n, hidden]. */
+  /**
+   * Runs expert FFN of local slot {@code slot} in {@code layer} on tokens {@code x} [n, hidden].
+   */
   public NDArray compute(int layer, int slot, NDArray x) {
     return MoeMath.expert(x, gate[layer].get(slot), up[layer].get(slot), down[layer].get(slot));
   }
 
-  /** The three projections of local slot {@code slot} in {@code layer}, copied out (for a peer's repair). */
+  /**
+   * The three projections of local slot {@code slot} in {@code layer}, copied out (for a peer's
+   * repair).
+   */
   public float[][] weightArrays(int layer, int slot) {
     try (NDManager scratch = gate[layer].getManager().newSubManager()) {
       NDArray g = gate[layer].get(slot);
@@ -106,7 +121,10 @@ public final class ExpertStore {
     return config;
   }
 
-  /** The gate projections of one layer's slots: a native tensor that stays the same object for the store's life. */
+  /**
+   * The gate projections of one layer's slots: a native tensor that stays the same object for the
+   * store's life.
+   */
   public NDArray gateTensor(int layer) {
     return gate[layer];
   }

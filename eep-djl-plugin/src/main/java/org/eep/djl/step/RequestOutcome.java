@@ -9,6 +9,8 @@ public sealed interface RequestOutcome {
    */
   record Produced(int token, boolean degraded, float[] logits) implements RequestOutcome {}
 
-  /** The request cannot be computed exactly: a chosen expert has no replica (under {@code refuse}). */
+  /**
+   * The request cannot be computed exactly: a chosen expert has no replica (under {@code refuse}).
+   */
   record Refused(String reason) implements RequestOutcome {}
 }

@@ -13,10 +13,10 @@ import org.eep.api.membership.MembershipView;
 import org.eep.api.placement.ExpertPlacement;
 
 /**
- * The routing tables the MoE step reads membership and placement through: fixed-shape int32
- * tensors allocated once per model load and updated in place on every view or placement change
- * (so on a GPU, captured graphs stay valid). {@code replicas[e, i]} is the i-th physical slot
- * holding logical expert e on an ACTIVE rank (-1 past {@code counts[e]}).
+ * The routing tables the MoE step reads membership and placement through: fixed-shape int32 tensors
+ * allocated once per model load and updated in place on every view or placement change (so on a
+ * GPU, captured graphs stay valid). {@code replicas[e, i]} is the i-th physical slot holding
+ * logical expert e on an ACTIVE rank (-1 past {@code counts[e]}).
  *
  * <p>The replica table is {@code maxRanks} wide. A placement that gives one expert more active
  * replicas than that (two replicas on one rank, which the balanced policy only does when it must)
@@ -45,7 +45,10 @@ public final class RoutingTable {
     this.countCache = new int[experts];
   }
 
-  /** Rewrites the tables for {@code placement} masked by the ACTIVE ranks of {@code view}: in place, unless they must grow. */
+  /**
+   * Rewrites the tables for {@code placement} masked by the ACTIVE ranks of {@code view}: in place,
+   * unless they must grow.
+   */
   public void update(ExpertPlacement placement, MembershipView view) {
     int[] cnt = new int[experts];
     int needed = 0;

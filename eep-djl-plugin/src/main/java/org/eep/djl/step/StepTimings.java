@@ -2,7 +2,9 @@ package org.eep.djl.step;
 
 import java.util.concurrent.atomic.LongAdder;
 
-/** Where a rank's step time goes: dense compute (attention, routing, head), communication, experts. */
+/**
+ * Where a rank's step time goes: dense compute (attention, routing, head), communication, experts.
+ */
 public final class StepTimings {
   private final LongAdder denseNanos = new LongAdder();
   private final LongAdder commNanos = new LongAdder();

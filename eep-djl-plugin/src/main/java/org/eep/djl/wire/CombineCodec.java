@@ -5,17 +5,17 @@ import java.nio.ByteOrder;
 import java.util.List;
 
 /**
- * The COMBINE payload: the expert outputs a rank sends back to the owner of the tokens.
- * {@code count:int32, then per row token:int32 choice:int32 output:float32[h]}, little-endian.
- * Stateless.
+ * The COMBINE payload: the expert outputs a rank sends back to the owner of the tokens. {@code
+ * count:int32, then per row token:int32 choice:int32 output:float32[h]}, little-endian. Stateless.
  */
 public final class CombineCodec {
   private CombineCodec() {}
 
   /** Encodes {@code outputs.get(i)} as the output for {@code rows.get(i)}. */
   public static ByteBuffer encode(List<Row> rows, List<float[]> outputs, int h) {
-    ByteBuffer buf = ByteBuffer.allocate(Integer.BYTES + rows.size() * (2 * Integer.BYTES + h * Float.BYTES))
-        .order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer buf =
+        ByteBuffer.allocate(Integer.BYTES + rows.size() * (2 * Integer.BYTES + h * Float.BYTES))
+            .order(ByteOrder.LITTLE_ENDIAN);
     buf.putInt(rows.size());
     for (int i = 0; i < rows.size(); i++) {
       buf.putInt(rows.get(i).token()).putInt(rows.get(i).choice());

@@ -5,9 +5,9 @@ import java.nio.ByteOrder;
 import java.util.List;
 
 /**
- * The DISPATCH payload: the hidden rows a rank sends one peer for that peer's experts.
- * {@code count:int32, then per row token:int32 choice:int32 slot:int32 hidden:float32[h]},
- * little-endian. Stateless.
+ * The DISPATCH payload: the hidden rows a rank sends one peer for that peer's experts. {@code
+ * count:int32, then per row token:int32 choice:int32 slot:int32 hidden:float32[h]}, little-endian.
+ * Stateless.
  */
 public final class DispatchCodec {
   private DispatchCodec() {}
@@ -18,10 +18,14 @@ public final class DispatchCodec {
     void accept(Row row, float[] hidden);
   }
 
-  /** Encodes {@code rows}, each with its token's row of {@code hidden} ({@code [tokens, h]} row-major). */
+  /**
+   * Encodes {@code rows}, each with its token's row of {@code hidden} ({@code [tokens, h]}
+   * row-major).
+   */
   public static ByteBuffer encode(List<Row> rows, float[] hidden, int h) {
-    ByteBuffer buf = ByteBuffer.allocate(Integer.BYTES + rows.size() * (3 * Integer.BYTES + h * Float.BYTES))
-        .order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer buf =
+        ByteBuffer.allocate(Integer.BYTES + rows.size() * (3 * Integer.BYTES + h * Float.BYTES))
+            .order(ByteOrder.LITTLE_ENDIAN);
     buf.putInt(rows.size());
     for (Row r : rows) {
       buf.putInt(r.token()).putInt(r.choice()).putInt(r.slot());

@@ -37,8 +37,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * arguments and asks for {@code Input}/{@code Output}; plain DJL reads the file itself.
  */
 class DjlServingTest {
-  @TempDir
-  static Path root;
+  @TempDir static Path root;
   static Path tiny;
 
   @BeforeAll
@@ -53,7 +52,8 @@ class DjlServingTest {
     Properties p = new Properties();
     p.setProperty("engine", "EEP");
     p.setProperty("translatorFactory", EepTranslatorFactory.class.getName());
-    EngineFixture.options(EngineFixture.freshInstance(name)).forEach((k, v) -> p.setProperty("option." + k, v.toString()));
+    EngineFixture.options(EngineFixture.freshInstance(name))
+        .forEach((k, v) -> p.setProperty("option." + k, v.toString()));
     try (Writer w = Files.newBufferedWriter(dir.resolve("serving.properties"))) {
       p.store(w, "EEP model for DJL Serving");
     }
@@ -82,19 +82,27 @@ class DjlServingTest {
         arguments.put(key, p.getProperty(key));
       }
     }
-    Criteria<Input, Output> criteria = Criteria.builder()
-        .setTypes(Input.class, Output.class)
-        .optModelUrls(dir.toUri().toURL().toString())
-        .optEngine(p.getProperty("engine"))
-        .optArguments(arguments)
-        .optOptions(options)
-        .build();
-    try (ZooModel<Input, Output> model = criteria.loadModel(); Predictor<Input, Output> predictor = model.newPredictor()) {
+    Criteria<Input, Output> criteria =
+        Criteria.builder()
+            .setTypes(Input.class, Output.class)
+            .optModelUrls(dir.toUri().toURL().toString())
+            .optEngine(p.getProperty("engine"))
+            .optArguments(arguments)
+            .optOptions(options)
+            .build();
+    try (ZooModel<Input, Output> model = criteria.loadModel();
+        Predictor<Input, Output> predictor = model.newPredictor()) {
       assertThat(EepModel.of(model).started()).isTrue();
       List<GenerationRequest> requests = EngineFixture.requests("json", 4, 11);
       List<Input> inputs = new ArrayList<>();
       for (GenerationRequest r : requests) {
-        inputs.add(json("{\"inputs\": " + Arrays.toString(r.prompt()) + ", \"parameters\": {\"max_new_tokens\": " + r.maxNewTokens() + "}}"));
+        inputs.add(
+            json(
+                "{\"inputs\": "
+                    + Arrays.toString(r.prompt())
+                    + ", \"parameters\": {\"max_new_tokens\": "
+                    + r.maxNewTokens()
+                    + "}}"));
       }
       inputs.add(json("{\"inputs\": [1, 2], \"parameters\": {}}"));
       inputs.add(json("{\"inputs\": [1, 100000], \"parameters\": {\"max_new_tokens\": 3}}"));
@@ -106,9 +114,13 @@ class DjlServingTest {
         Output out = outputs.get(i);
         assertThat(out.getCode()).isEqualTo(200);
         JsonObject body = JsonParser.parseString(out.getData().getAsString()).getAsJsonObject();
-        int[] tokens = IntStream.range(0, body.getAsJsonArray("token_ids").size())
-            .map(j -> body.getAsJsonArray("token_ids").get(j).getAsInt()).toArray();
-        assertThat(tokens).as(requests.get(i).id()).isEqualTo(EngineFixture.expected(tiny, requests.get(i)));
+        int[] tokens =
+            IntStream.range(0, body.getAsJsonArray("token_ids").size())
+                .map(j -> body.getAsJsonArray("token_ids").get(j).getAsInt())
+                .toArray();
+        assertThat(tokens)
+            .as(requests.get(i).id())
+            .isEqualTo(EngineFixture.expected(tiny, requests.get(i)));
         assertThat(body.get("degraded").getAsBoolean()).isFalse();
       }
       assertThat(outputs.get(4).getCode()).isEqualTo(400);
@@ -129,14 +141,17 @@ class DjlServingTest {
   @ValueSource(strings = {"stripped-arguments", "file-only"})
   void plainDjlLoadsTheDirectoryTheSameWay(String how) throws Exception {
     Path dir = modelDir(how);
-    Criteria.Builder<GenerationRequest, GenerationResult> b = Criteria.builder()
-        .setTypes(GenerationRequest.class, GenerationResult.class)
-        .optModelPath(dir)
-        .optTranslatorFactory(new EepTranslatorFactory());
+    Criteria.Builder<GenerationRequest, GenerationResult> b =
+        Criteria.builder()
+            .setTypes(GenerationRequest.class, GenerationResult.class)
+            .optModelPath(dir)
+            .optTranslatorFactory(new EepTranslatorFactory());
     if (how.equals("stripped-arguments")) {
       Properties p = read(dir);
       for (String key : p.stringPropertyNames()) {
-        b.optArgument(key.startsWith("option.") ? key.substring("option.".length()) : key, p.getProperty(key));
+        b.optArgument(
+            key.startsWith("option.") ? key.substring("option.".length()) : key,
+            p.getProperty(key));
       }
       b.optEngine(p.getProperty("engine"));
     }
@@ -144,7 +159,9 @@ class DjlServingTest {
         Predictor<GenerationRequest, GenerationResult> predictor = model.newPredictor()) {
       EepModel eep = EepModel.of(model);
       assertThat(eep.cluster().size()).isEqualTo(2);
-      assertThat(eep.eepConfig().asMap()).containsEntry("eep_transport", "local").containsEntry("eep_max_ranks", "2");
+      assertThat(eep.eepConfig().asMap())
+          .containsEntry("eep_transport", "local")
+          .containsEntry("eep_max_ranks", "2");
       GenerationRequest r = new GenerationRequest("r", new int[] {5, 4, 3, 2, 1}, 7);
       assertThat(predictor.predict(r).tokens()).isEqualTo(EngineFixture.expected(tiny, r));
     }

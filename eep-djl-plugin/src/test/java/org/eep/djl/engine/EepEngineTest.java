@@ -26,10 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** DJL finds the EEP engine, loads a checkpoint through Criteria and predicts the reference tokens. */
+/**
+ * DJL finds the EEP engine, loads a checkpoint through Criteria and predicts the reference tokens.
+ */
 class EepEngineTest {
-  @TempDir
-  static Path tiny;
+  @TempDir static Path tiny;
 
   @BeforeAll
   static void generateCheckpoint() throws IOException {
@@ -58,7 +59,8 @@ class EepEngineTest {
 
   @Test
   void argumentsStartTheInstanceInsideLoadModelAndPredictionsMatchTheReference() throws Exception {
-    Criteria.Builder<GenerationRequest, GenerationResult> b = criteria().optTranslatorFactory(new EepTranslatorFactory());
+    Criteria.Builder<GenerationRequest, GenerationResult> b =
+        criteria().optTranslatorFactory(new EepTranslatorFactory());
     EngineFixture.options(EngineFixture.freshInstance("args")).forEach(b::optArgument);
     try (ZooModel<GenerationRequest, GenerationResult> model = b.build().loadModel()) {
       EepModel eep = EepModel.of(model);
@@ -77,7 +79,9 @@ class EepEngineTest {
         assertThat(results).hasSize(batch.size());
         for (int i = 0; i < batch.size(); i++) {
           assertThat(results.get(i).id()).isEqualTo(batch.get(i).id());
-          assertThat(results.get(i).tokens()).as(batch.get(i).id()).isEqualTo(EngineFixture.expected(tiny, batch.get(i)));
+          assertThat(results.get(i).tokens())
+              .as(batch.get(i).id())
+              .isEqualTo(EngineFixture.expected(tiny, batch.get(i)));
         }
       }
     }
@@ -85,8 +89,10 @@ class EepEngineTest {
 
   @Test
   void optionsWithAPlainTranslatorStartTheInstanceAtTheFirstPredictor() throws Exception {
-    Criteria.Builder<GenerationRequest, GenerationResult> b = criteria().optTranslator(new EepTranslator());
-    EngineFixture.options(EngineFixture.freshInstance("opts")).forEach((k, v) -> b.optOption(k, v.toString()));
+    Criteria.Builder<GenerationRequest, GenerationResult> b =
+        criteria().optTranslator(new EepTranslator());
+    EngineFixture.options(EngineFixture.freshInstance("opts"))
+        .forEach((k, v) -> b.optOption(k, v.toString()));
     try (ZooModel<GenerationRequest, GenerationResult> model = b.build().loadModel()) {
       assertThat(EepModel.of(model).started()).isFalse();
       try (Predictor<GenerationRequest, GenerationResult> predictor = model.newPredictor()) {
@@ -100,16 +106,18 @@ class EepEngineTest {
   @ParameterizedTest(name = "as {0}")
   @ValueSource(strings = {"argument", "option"})
   void aMisspelledKeyFailsTheLoadNamingTheKnownKey(String how) {
-    Criteria.Builder<GenerationRequest, GenerationResult> b = criteria().optTranslatorFactory(new EepTranslatorFactory());
+    Criteria.Builder<GenerationRequest, GenerationResult> b =
+        criteria().optTranslatorFactory(new EepTranslatorFactory());
     Map<String, Object> options = EngineFixture.options(EngineFixture.freshInstance("typo"));
     options.put("eep_max_rank", options.remove("eep_max_ranks"));
-    options.forEach((k, v) -> {
-      if (how.equals("argument")) {
-        b.optArgument(k, v);
-      } else {
-        b.optOption(k, v.toString());
-      }
-    });
+    options.forEach(
+        (k, v) -> {
+          if (how.equals("argument")) {
+            b.optArgument(k, v);
+          } else {
+            b.optOption(k, v.toString());
+          }
+        });
     assertThatThrownBy(() -> b.build().loadModel())
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("eep_max_rank")
@@ -118,7 +126,8 @@ class EepEngineTest {
 
   @Test
   void aBadValueFailsTheLoadNamingTheKey() {
-    Criteria.Builder<GenerationRequest, GenerationResult> b = criteria().optTranslatorFactory(new EepTranslatorFactory());
+    Criteria.Builder<GenerationRequest, GenerationResult> b =
+        criteria().optTranslatorFactory(new EepTranslatorFactory());
     EngineFixture.options(EngineFixture.freshInstance("value")).forEach(b::optArgument);
     b.optArgument("eep_max_ranks", "two");
     assertThatThrownBy(() -> b.build().loadModel())
@@ -128,7 +137,8 @@ class EepEngineTest {
 
   @Test
   void oneRankPerProcessIsRefusedNamingEepRank() {
-    Criteria.Builder<GenerationRequest, GenerationResult> b = criteria().optTranslatorFactory(new EepTranslatorFactory());
+    Criteria.Builder<GenerationRequest, GenerationResult> b =
+        criteria().optTranslatorFactory(new EepTranslatorFactory());
     EngineFixture.options(EngineFixture.freshInstance("rank")).forEach(b::optArgument);
     b.optOption("eep_rank", "1");
     assertThatThrownBy(() -> b.build().loadModel())
@@ -138,7 +148,8 @@ class EepEngineTest {
 
   @Test
   void anUnknownProviderFailsTheLoadNamingIt() {
-    Criteria.Builder<GenerationRequest, GenerationResult> b = criteria().optTranslatorFactory(new EepTranslatorFactory());
+    Criteria.Builder<GenerationRequest, GenerationResult> b =
+        criteria().optTranslatorFactory(new EepTranslatorFactory());
     EngineFixture.options(EngineFixture.freshInstance("provider")).forEach(b::optArgument);
     b.optArgument("eep_transport", "carrier-pigeon");
     assertThatThrownBy(() -> b.build().loadModel()).hasMessageContaining("carrier-pigeon");
@@ -147,12 +158,15 @@ class EepEngineTest {
   @Test
   void twoModelsCannotServeOneInstanceNameAndClosingFreesIt() throws Exception {
     String instance = EngineFixture.freshInstance("shared");
-    Criteria.Builder<GenerationRequest, GenerationResult> b = criteria().optTranslatorFactory(new EepTranslatorFactory());
+    Criteria.Builder<GenerationRequest, GenerationResult> b =
+        criteria().optTranslatorFactory(new EepTranslatorFactory());
     EngineFixture.options(instance).forEach(b::optArgument);
     Criteria<GenerationRequest, GenerationResult> c = b.build();
     GenerationRequest r = new GenerationRequest("r", new int[] {9, 8, 7}, 4);
     try (ZooModel<GenerationRequest, GenerationResult> first = c.loadModel()) {
-      assertThatThrownBy(c::loadModel).isInstanceOf(ConfigException.class).hasMessageContaining("eep_instance=" + instance);
+      assertThatThrownBy(c::loadModel)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("eep_instance=" + instance);
       try (Predictor<GenerationRequest, GenerationResult> p = first.newPredictor()) {
         assertThat(p.predict(r).tokens()).isEqualTo(EngineFixture.expected(tiny, r));
       }
@@ -169,14 +183,18 @@ class EepEngineTest {
     Map<String, Object> options = EngineFixture.options(instance);
     options.put("eep_max_ranks", 4);
     EepEngine engine = (EepEngine) Engine.getEngine("EEP");
-    try (EepModel model = new EepModel("env", null, engine, Map.of("OPTION_EEP_MAX_RANKS", "2", "PATH", "/bin"))) {
+    try (EepModel model =
+        new EepModel("env", null, engine, Map.of("OPTION_EEP_MAX_RANKS", "2", "PATH", "/bin"))) {
       model.load(tiny, null, options);
       model.start(Map.of());
       assertThat(model.cluster().size()).isEqualTo(2);
       assertThat(model.eepConfig().getString(EepKeys.INSTANCE)).isEqualTo(instance);
     }
-    try (EepModel model = new EepModel("env-typo", null, engine, Map.of("OPTION_EEP_MAX_RANK", "2"))) {
-      assertThatThrownBy(() -> model.load(tiny, null, EngineFixture.options(EngineFixture.freshInstance("env"))))
+    try (EepModel model =
+        new EepModel("env-typo", null, engine, Map.of("OPTION_EEP_MAX_RANK", "2"))) {
+      assertThatThrownBy(
+              () ->
+                  model.load(tiny, null, EngineFixture.options(EngineFixture.freshInstance("env"))))
           .isInstanceOf(ConfigException.class)
           .hasMessageContaining("OPTION_EEP_MAX_RANK")
           .hasMessageContaining("eep_max_ranks");
@@ -185,18 +203,20 @@ class EepEngineTest {
 
   @Test
   void aDirectoryWithoutACheckpointFailsTheLoadNamingTheFile(@TempDir Path empty) {
-    Criteria.Builder<GenerationRequest, GenerationResult> b = Criteria.builder()
-        .setTypes(GenerationRequest.class, GenerationResult.class)
-        .optModelPath(empty)
-        .optEngine("EEP")
-        .optTranslatorFactory(new EepTranslatorFactory());
+    Criteria.Builder<GenerationRequest, GenerationResult> b =
+        Criteria.builder()
+            .setTypes(GenerationRequest.class, GenerationResult.class)
+            .optModelPath(empty)
+            .optEngine("EEP")
+            .optTranslatorFactory(new EepTranslatorFactory());
     EngineFixture.options(EngineFixture.freshInstance("empty")).forEach(b::optArgument);
     assertThatThrownBy(() -> b.build().loadModel()).hasMessageContaining("config.json");
   }
 
   @Test
   void startedModelsRefuseLateChangesButAcceptWhatIsInEffect() throws Exception {
-    Criteria.Builder<GenerationRequest, GenerationResult> b = criteria().optTranslatorFactory(new EepTranslatorFactory());
+    Criteria.Builder<GenerationRequest, GenerationResult> b =
+        criteria().optTranslatorFactory(new EepTranslatorFactory());
     Map<String, Object> options = EngineFixture.options(EngineFixture.freshInstance("late"));
     options.forEach(b::optArgument);
     try (ZooModel<GenerationRequest, GenerationResult> model = b.build().loadModel()) {
@@ -205,17 +225,21 @@ class EepEngineTest {
       eep.start(Map.of());
       Map<String, Object> changed = new HashMap<>(options);
       changed.put("eep_max_batch", 3);
-      assertThatThrownBy(() -> eep.start(changed)).isInstanceOf(IllegalStateException.class).hasMessageContaining("eep_max_batch");
+      assertThatThrownBy(() -> eep.start(changed))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("eep_max_batch");
     }
   }
 
   @Test
   void aRefusedRequestEndsThePredictionNamingTheReason() throws Exception {
-    Criteria.Builder<GenerationRequest, GenerationResult> b = criteria().optTranslatorFactory(new EepTranslatorFactory());
+    Criteria.Builder<GenerationRequest, GenerationResult> b =
+        criteria().optTranslatorFactory(new EepTranslatorFactory());
     EngineFixture.options(EngineFixture.freshInstance("refused")).forEach(b::optArgument);
     try (ZooModel<GenerationRequest, GenerationResult> model = b.build().loadModel();
         Predictor<GenerationRequest, GenerationResult> predictor = model.newPredictor()) {
-      assertThatThrownBy(() -> predictor.predict(new GenerationRequest("bad", new int[] {1, 100_000}, 3)))
+      assertThatThrownBy(
+              () -> predictor.predict(new GenerationRequest("bad", new int[] {1, 100_000}, 3)))
           .isInstanceOf(TranslateException.class)
           .hasMessageContaining("outside the vocabulary");
       GenerationRequest r = new GenerationRequest("good", new int[] {1, 2}, 3);
@@ -229,7 +253,9 @@ class EepEngineTest {
     EngineFixture.options(EngineFixture.freshInstance("no-translator")).forEach(b::optArgument);
     assertThatThrownBy(() -> b.build().loadModel())
         .isInstanceOf(ModelNotFoundException.class)
-        .hasMessageContaining("No model with the specified URI or the matching Input/Output type is found")
-        .rootCause().hasMessageContaining("No matching default translator found");
+        .hasMessageContaining(
+            "No model with the specified URI or the matching Input/Output type is found")
+        .rootCause()
+        .hasMessageContaining("No matching default translator found");
   }
 }

@@ -43,7 +43,8 @@ final class EngineFixture {
     try {
       Path dir = Files.createDirectories(parent.resolve(name));
       Files.copy(src.resolve(MoeConfig.FILE), dir.resolve(MoeConfig.FILE));
-      Files.copy(src.resolve(CheckpointGenerator.WEIGHTS), dir.resolve(CheckpointGenerator.WEIGHTS));
+      Files.copy(
+          src.resolve(CheckpointGenerator.WEIGHTS), dir.resolve(CheckpointGenerator.WEIGHTS));
       return dir;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -63,7 +64,8 @@ final class EngineFixture {
 
   /** The reference model's tokens for {@code r} on the checkpoint in {@code dir}. */
   static int[] expected(Path dir, GenerationRequest r) {
-    try (NDManager m = NDManager.newBaseManager(); ReferenceModel ref = ReferenceModel.load(dir, m)) {
+    try (NDManager m = NDManager.newBaseManager();
+        ReferenceModel ref = ReferenceModel.load(dir, m)) {
       return ref.generate(r.prompt(), r.maxNewTokens()).tokens();
     }
   }

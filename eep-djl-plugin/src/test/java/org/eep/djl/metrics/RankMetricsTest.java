@@ -48,8 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class RankMetricsTest {
-  @TempDir
-  static Path tiny;
+  @TempDir static Path tiny;
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final HttpClient http = HttpClient.newHttpClient();
@@ -74,7 +73,8 @@ class RankMetricsTest {
     EepConfig config = config(4, Map.of("eep_metrics_port", 0));
     try (NDManager manager = NDManager.newBaseManager();
         EpCluster cluster = start(config, manager, hook);
-        PrometheusEndpoint endpoint = PrometheusEndpoint.startIfEnabled(config, cluster).orElseThrow()) {
+        PrometheusEndpoint endpoint =
+            PrometheusEndpoint.startIfEnabled(config, cluster).orElseThrow()) {
       hook.cluster.set(cluster);
       Scrape before = scrape(endpoint);
       assertThat(before.value("eep_instance_active_ranks")).isEqualTo(4);
@@ -83,8 +83,10 @@ class RankMetricsTest {
       CountDownLatch firstToken = new CountDownLatch(1);
       List<CompletableFuture<GenerationResult>> results = new ArrayList<>();
       for (int i = 0; i < 16; i++) {
-        results.add(cluster.submit(new GenerationRequest("m-" + i, new int[] {1 + i, 2 * i + 3, 7, 11}, 12),
-            (id, index, token, owner) -> firstToken.countDown()));
+        results.add(
+            cluster.submit(
+                new GenerationRequest("m-" + i, new int[] {1 + i, 2 * i + 3, 7, 11}, 12),
+                (id, index, token, owner) -> firstToken.countDown()));
       }
       assertThat(firstToken.await(2, TimeUnit.MINUTES)).as("a first token").isTrue();
       hook.armed.set(true);
@@ -96,26 +98,37 @@ class RankMetricsTest {
 
       Scrape after = scrape(endpoint);
       assertThat(after.value("eep_instance_active_ranks")).isEqualTo(3);
-      assertThat(after.value("eep_instance_epoch")).isGreaterThan(before.value("eep_instance_epoch"));
+      assertThat(after.value("eep_instance_epoch"))
+          .isGreaterThan(before.value("eep_instance_epoch"));
       for (int r : new int[] {0, 2, 3}) {
         String rank = "rank=\"" + r + "\"";
-        assertThat(after.value("eep_rank_epoch", rank)).as("rank %d epoch", r)
+        assertThat(after.value("eep_rank_epoch", rank))
+            .as("rank %d epoch", r)
             .isGreaterThan(before.value("eep_rank_epoch", rank));
         assertThat(after.value("eep_rank_active_ranks", rank)).isEqualTo(3);
         assertThat(after.value("eep_rank_serving", rank)).isEqualTo(1);
-        assertThat(after.value("eep_rank_steps_aborted_total", rank)).as("rank %d aborted the step rank 1 died in", r)
+        assertThat(after.value("eep_rank_steps_aborted_total", rank))
+            .as("rank %d aborted the step rank 1 died in", r)
             .isPositive();
         assertThat(after.value("eep_rank_rebuilds_total", rank)).isZero();
       }
       assertThat(after.value("eep_rank_serving", "rank=\"1\"")).isZero();
-      assertThat(after.sum("eep_rank_steps_aborted_total") + after.sum("eep_rank_fenced_messages_total")).isPositive();
-      assertThat(after.sum("eep_rank_repairs_total")).as("experts re-loaded after the failure").isPositive();
+      assertThat(
+              after.sum("eep_rank_steps_aborted_total")
+                  + after.sum("eep_rank_fenced_messages_total"))
+          .isPositive();
+      assertThat(after.sum("eep_rank_repairs_total"))
+          .as("experts re-loaded after the failure")
+          .isPositive();
       assertThat(after.sum("eep_rank_repair_bytes_total")).isPositive();
       assertThat(after.sum("eep_rank_repair_time_seconds_total")).isPositive();
       assertThat(after.sum("eep_rank_tokens_emitted_total")).isGreaterThanOrEqualTo(16 * 12);
-      assertThat(after.sum("eep_rank_steps_completed_total")).isGreaterThan(before.sum("eep_rank_steps_completed_total"));
+      assertThat(after.sum("eep_rank_steps_completed_total"))
+          .isGreaterThan(before.sum("eep_rank_steps_completed_total"));
       assertThat(after.value("eep_instance_requests_requeued_total")).isPositive();
-      assertThat(after.values("eep_transport_dropped_total")).as("one series per rank and reason").hasSize(4 * 5);
+      assertThat(after.values("eep_transport_dropped_total"))
+          .as("one series per rank and reason")
+          .hasSize(4 * 5);
       assertThat(after.sum("eep_transport_dropped_total", "reason=\"unauthenticated\"")).isZero();
       assertThat(after.values("eep_instance_queue_depth")).hasSize(1);
       assertThat(after.text).contains("jvm_memory_used_bytes");
@@ -123,20 +136,40 @@ class RankMetricsTest {
   }
 
   private static EepConfig config(int ranks, Map<String, Object> extra) {
-    Map<String, Object> options = new HashMap<>(Map.of("eep_instance", "metrics-" + INSTANCES.incrementAndGet(),
-        "eep_max_ranks", ranks, "eep_transport", "local", "eep_membership", "local",
-        "eep_tier_bandwidth", "peer=4,host=2,disk=0.5", "eep_heartbeat_ms", 100, "eep_heartbeat_misses", 10,
-        "eep_step_timeout_ms", 1000));
+    Map<String, Object> options =
+        new HashMap<>(
+            Map.of(
+                "eep_instance",
+                "metrics-" + INSTANCES.incrementAndGet(),
+                "eep_max_ranks",
+                ranks,
+                "eep_transport",
+                "local",
+                "eep_membership",
+                "local",
+                "eep_tier_bandwidth",
+                "peer=4,host=2,disk=0.5",
+                "eep_heartbeat_ms",
+                100,
+                "eep_heartbeat_misses",
+                10,
+                "eep_step_timeout_ms",
+                1000));
     options.putAll(extra);
     return EepConfig.of(options);
   }
 
-  private static EpCluster start(EepConfig config, NDManager manager, StepHooks hooks) throws InterruptedException {
-    return EpCluster.start(Modules.override(new EepModule(config, tiny, manager)).with(b -> b.bind(StepHooks.class).toInstance(hooks)));
+  private static EpCluster start(EepConfig config, NDManager manager, StepHooks hooks)
+      throws InterruptedException {
+    return EpCluster.start(
+        Modules.override(new EepModule(config, tiny, manager))
+            .with(b -> b.bind(StepHooks.class).toInstance(hooks)));
   }
 
   private Scrape scrape(PrometheusEndpoint endpoint) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(endpoint.uri()).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(endpoint.uri()).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
     return new Scrape(r.body());
   }
@@ -163,7 +196,8 @@ class RankMetricsTest {
 
   /** One scrape in the Prometheus text format: samples by name and label text. */
   private static final class Scrape {
-    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([^}]*)\\})? (\\S+)$");
+    private static final Pattern SAMPLE =
+        Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([^}]*)\\})? (\\S+)$");
     final String text;
     private final List<String[]> samples = new ArrayList<>();
 

@@ -21,8 +21,10 @@ class CheckpointTest {
     CheckpointGenerator.generate(Preset.TINY.config(), 7, tmp.resolve("b"), s -> {});
     CheckpointGenerator.generate(Preset.TINY.config(), 8, tmp.resolve("c"), s -> {});
     byte[] a = Files.readAllBytes(tmp.resolve("a").resolve(CheckpointGenerator.WEIGHTS));
-    assertThat(Files.readAllBytes(tmp.resolve("b").resolve(CheckpointGenerator.WEIGHTS))).isEqualTo(a);
-    assertThat(Files.readAllBytes(tmp.resolve("c").resolve(CheckpointGenerator.WEIGHTS))).isNotEqualTo(a);
+    assertThat(Files.readAllBytes(tmp.resolve("b").resolve(CheckpointGenerator.WEIGHTS)))
+        .isEqualTo(a);
+    assertThat(Files.readAllBytes(tmp.resolve("c").resolve(CheckpointGenerator.WEIGHTS)))
+        .isNotEqualTo(a);
     assertThat(MoeConfig.read(tmp.resolve("a"))).isEqualTo(Preset.TINY.config());
   }
 
@@ -46,23 +48,30 @@ class CheckpointTest {
   void aMisShapedOrMissingTensorFailsNamingIt() throws IOException {
     Path dir = tmp.resolve("m");
     CheckpointGenerator.generate(Preset.TINY.config(), 1, dir, s -> {});
-    MoeConfig wider = new MoeConfig("qwen3_moe", 512, 64, 2, 4, 4, 16, 16, 2, 96, 256, 1e-6, 10000.0, true, false);
+    MoeConfig wider =
+        new MoeConfig(
+            "qwen3_moe", 512, 64, 2, 4, 4, 16, 16, 2, 96, 256, 1e-6, 10000.0, true, false);
     try (SafetensorsFile f = new SafetensorsFile(dir.resolve(CheckpointGenerator.WEIGHTS))) {
       assertThatThrownBy(() -> f.requireAll(ModelLayout.all(wider)))
-          .hasMessageContaining("tensor model.layers.0.mlp.experts.0.gate_proj.weight has shape [64, 64], expected [96, 64]");
-      MoeConfig deeper = new MoeConfig("qwen3_moe", 512, 64, 3, 4, 4, 16, 16, 2, 64, 256, 1e-6, 10000.0, true, false);
+          .hasMessageContaining(
+              "tensor model.layers.0.mlp.experts.0.gate_proj.weight has shape [64, 64], expected [96, 64]");
+      MoeConfig deeper =
+          new MoeConfig(
+              "qwen3_moe", 512, 64, 3, 4, 4, 16, 16, 2, 64, 256, 1e-6, 10000.0, true, false);
       assertThatThrownBy(() -> f.requireAll(ModelLayout.all(deeper)))
           .hasMessageContaining("tensor model.layers.2.input_layernorm.weight is missing");
     }
     assertThatThrownBy(() -> MoeConfig.read(tmp.resolve("nowhere")))
-        .isInstanceOf(CheckpointException.class).hasMessageContaining("config.json: missing");
+        .isInstanceOf(CheckpointException.class)
+        .hasMessageContaining("config.json: missing");
   }
 
   @Test
   void theReferenceGeneratesDeterministically() throws IOException {
     Path dir = tmp.resolve("r");
     CheckpointGenerator.generate(Preset.TINY.config(), 3, dir, s -> {});
-    try (NDManager m = NDManager.newBaseManager(); ReferenceModel ref = ReferenceModel.load(dir, m)) {
+    try (NDManager m = NDManager.newBaseManager();
+        ReferenceModel ref = ReferenceModel.load(dir, m)) {
       ReferenceModel.Result a = ref.generate(new int[] {1, 2, 3, 4}, 8);
       ReferenceModel.Result b = ref.generate(new int[] {1, 2, 3, 4}, 8);
       assertThat(a.tokens()).isEqualTo(b.tokens());

@@ -52,7 +52,9 @@ class ElasticityTest {
         assertThat(s.rebuilds().total()).as("rank %d rebuilds", r).isZero();
         assertThat(c.rank(r).routingTable().replicaTensor()).isSameAs(tables[r]);
         assertThat(c.rank(r).expertStore().gateTensor(0)).isSameAs(slots[r]);
-        assertThat(s.connectionsOpened()).as("rank %d: one new connection, to the rejoined rank", r).isEqualTo(3 + 1);
+        assertThat(s.connectionsOpened())
+            .as("rank %d: one new connection, to the rejoined rank", r)
+            .isEqualTo(3 + 1);
         assertThat(s.routingUpdates()).isGreaterThan(1);
       }
       assertThat(reborn.stats().steps().completed()).isPositive();
@@ -81,7 +83,8 @@ class ElasticityTest {
       fx.awaitApplied(v -> v.activeCount() == 2);
       assertThat(fx.cluster.uncoveredExperts()).isNotEmpty();
       int[] missing = fx.cluster.uncoveredExperts();
-      assertThatThrownBy(() -> fx.cluster.submit(TestModels.requests(1, 5).get(0), TokenListener.NONE))
+      assertThatThrownBy(
+              () -> fx.cluster.submit(TestModels.requests(1, 5).get(0), TokenListener.NONE))
           .isInstanceOf(RequestRejectedException.class)
           .hasMessageContaining("coverage lost: logical experts " + Arrays.toString(missing))
           .hasMessageContaining("eep_on_coverage_loss=refuse");
@@ -124,17 +127,22 @@ class ElasticityTest {
     CountDownLatch frozen = new CountDownLatch(1);
     AtomicReference<EpCluster> ref = new AtomicReference<>();
     AtomicBoolean armed = new AtomicBoolean(true);
-    StepHooks freeze = (p, rank, step, layer) -> {
-      if (rank == 3 && p == StepHooks.Point.MID_COMBINE && step >= 8 && ref.get() != null && armed.compareAndSet(true, false)) {
-        ((LocalMembershipService) ref.get().rank(3).membership()).pauseHeartbeats(true);
-        frozen.countDown();
-        try {
-          thaw.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    };
+    StepHooks freeze =
+        (p, rank, step, layer) -> {
+          if (rank == 3
+              && p == StepHooks.Point.MID_COMBINE
+              && step >= 8
+              && ref.get() != null
+              && armed.compareAndSet(true, false)) {
+            ((LocalMembershipService) ref.get().rank(3).membership()).pauseHeartbeats(true);
+            frozen.countDown();
+            try {
+              thaw.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        };
     try (Fixture fx = new Fixture(4, freeze, Map.of())) {
       ref.set(fx.cluster);
       List<GenerationRequest> requests = TestModels.requests(24, 31);
@@ -143,7 +151,9 @@ class ElasticityTest {
       fx.awaitView(v -> v.slot(3).state() == SlotState.FAILED);
       // A frozen process raises no transport error: it is caught by its silence (missed heartbeats,
       // or a deadline miss confirmed by its stale heartbeat).
-      assertThat(fx.cluster.view().cause()).contains("rank 3 failed").doesNotContain("TransportError");
+      assertThat(fx.cluster.view().cause())
+          .contains("rank 3 failed")
+          .doesNotContain("TransportError");
       fx.assertAllExact(requests, results);
       // Thawed, the stale incarnation finds itself evicted and stops; its messages were fenced.
       thaw.countDown();
@@ -190,7 +200,10 @@ class ElasticityTest {
         }
         long inc = c.view().slot(victim).incarnation();
         c.restart(victim);
-        fx.awaitView(v -> v.slot(victim).state() == SlotState.ACTIVE && v.slot(victim).incarnation() == inc + 1);
+        fx.awaitView(
+            v ->
+                v.slot(victim).state() == SlotState.ACTIVE
+                    && v.slot(victim).incarnation() == inc + 1);
       }
       fx.assertAllExact(all, results);
       assertThat(c.rank(0).stats().rebuilds().total()).isZero();

@@ -27,13 +27,31 @@ final class Fixture implements AutoCloseable {
   final EpCluster cluster;
 
   Fixture(int ranks, StepHooks hooks, Map<String, Object> extra) throws InterruptedException {
-    Map<String, Object> options = new HashMap<>(Map.of("eep_instance", TestModels.freshInstance("fx"), "eep_max_ranks", ranks,
-        "eep_transport", "local", "eep_membership", "local", "eep_tier_bandwidth", "peer=4,host=2,disk=0.5",
-        "eep_heartbeat_ms", 100, "eep_heartbeat_misses", 10, "eep_step_timeout_ms", 1000));
+    Map<String, Object> options =
+        new HashMap<>(
+            Map.of(
+                "eep_instance",
+                TestModels.freshInstance("fx"),
+                "eep_max_ranks",
+                ranks,
+                "eep_transport",
+                "local",
+                "eep_membership",
+                "local",
+                "eep_tier_bandwidth",
+                "peer=4,host=2,disk=0.5",
+                "eep_heartbeat_ms",
+                100,
+                "eep_heartbeat_misses",
+                10,
+                "eep_step_timeout_ms",
+                1000));
     options.putAll(extra);
     EepConfig config = EepConfig.of(options);
-    cluster = EpCluster.start(Modules.override(new EepModule(config, TestModels.tiny(), manager))
-        .with(b -> b.bind(StepHooks.class).toInstance(hooks)));
+    cluster =
+        EpCluster.start(
+            Modules.override(new EepModule(config, TestModels.tiny(), manager))
+                .with(b -> b.bind(StepHooks.class).toInstance(hooks)));
   }
 
   List<CompletableFuture<GenerationResult>> submitAll(List<GenerationRequest> requests) {
@@ -45,16 +63,26 @@ final class Fixture implements AutoCloseable {
   }
 
   /** Every request completes with exactly the reference tokens. */
-  void assertAllExact(List<GenerationRequest> requests, List<CompletableFuture<GenerationResult>> results) throws Exception {
+  void assertAllExact(
+      List<GenerationRequest> requests, List<CompletableFuture<GenerationResult>> results)
+      throws Exception {
     for (int i = 0; i < requests.size(); i++) {
       GenerationResult got;
       try {
         got = results.get(i).get(2, TimeUnit.MINUTES);
       } catch (java.util.concurrent.TimeoutException e) {
-        throw new AssertionError("request " + requests.get(i).id() + " did not complete; outstanding:\n"
-            + cluster.describeOutstanding() + "view " + cluster.view().summary(), e);
+        throw new AssertionError(
+            "request "
+                + requests.get(i).id()
+                + " did not complete; outstanding:\n"
+                + cluster.describeOutstanding()
+                + "view "
+                + cluster.view().summary(),
+            e);
       }
-      assertThat(got.tokens()).as(requests.get(i).id()).isEqualTo(TestModels.expected(requests.get(i)).tokens());
+      assertThat(got.tokens())
+          .as(requests.get(i).id())
+          .isEqualTo(TestModels.expected(requests.get(i)).tokens());
       assertThat(got.degraded()).isFalse();
     }
   }
@@ -64,13 +92,17 @@ final class Fixture implements AutoCloseable {
     return cluster.observer().awaitView(condition, PATIENCE);
   }
 
-  /** Waits until a view satisfying {@code condition} is learned and every serving rank applied it. */
+  /**
+   * Waits until a view satisfying {@code condition} is learned and every serving rank applied it.
+   */
   MembershipView awaitApplied(Predicate<MembershipView> condition) throws Exception {
     MembershipView v = awaitView(condition);
     for (int r = 0; r < cluster.size(); r++) {
       RankRuntime rank = cluster.rank(r);
       if (rank != null && !rank.state().isTerminal() && rank.owner().isActiveIn(v)) {
-        assertThat(rank.awaitApplied(v.epoch(), PATIENCE)).as("rank %d applied %s", r, v.summary()).isTrue();
+        assertThat(rank.awaitApplied(v.epoch(), PATIENCE))
+            .as("rank %d applied %s", r, v.summary())
+            .isTrue();
       }
     }
     return v;

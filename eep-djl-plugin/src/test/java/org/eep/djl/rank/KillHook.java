@@ -22,7 +22,11 @@ final class KillHook implements StepHooks {
 
   @Override
   public void at(Point p, int rank, long step, int layer) {
-    if (rank == victim && p == point && step >= atStep && cluster.get() != null && armed.compareAndSet(true, false)) {
+    if (rank == victim
+        && p == point
+        && step >= atStep
+        && cluster.get() != null
+        && armed.compareAndSet(true, false)) {
       cluster.get().kill(rank);
       fired.countDown();
     }

@@ -15,8 +15,15 @@ import org.junit.jupiter.params.provider.CsvSource;
 class RecoveryTest {
 
   @ParameterizedTest(name = "{0} ranks, killed at {1}")
-  @CsvSource({"4, BEFORE_STEP", "4, MID_DISPATCH", "4, MID_COMBINE", "8, MID_DISPATCH", "8, MID_COMBINE"})
-  void aKilledRankLosesNoRequestAndChangesNoToken(int ranks, StepHooks.Point point) throws Exception {
+  @CsvSource({
+    "4, BEFORE_STEP",
+    "4, MID_DISPATCH",
+    "4, MID_COMBINE",
+    "8, MID_DISPATCH",
+    "8, MID_COMBINE"
+  })
+  void aKilledRankLosesNoRequestAndChangesNoToken(int ranks, StepHooks.Point point)
+      throws Exception {
     KillHook hook = new KillHook(1, point, 12);
     try (Fixture fx = new Fixture(ranks, hook, Map.of())) {
       hook.cluster.set(fx.cluster);

@@ -55,10 +55,13 @@ final class TestModels {
   /** The reference tokens for {@code r} (cached). */
   static synchronized ReferenceModel.Result expected(GenerationRequest r) {
     String key = java.util.Arrays.toString(r.prompt()) + "/" + r.maxNewTokens();
-    return EXPECTED.computeIfAbsent(key, k -> {
-      try (NDManager m = NDManager.newBaseManager(); ReferenceModel ref = ReferenceModel.load(tiny(), m)) {
-        return ref.generate(r.prompt(), r.maxNewTokens());
-      }
-    });
+    return EXPECTED.computeIfAbsent(
+        key,
+        k -> {
+          try (NDManager m = NDManager.newBaseManager();
+              ReferenceModel ref = ReferenceModel.load(tiny(), m)) {
+            return ref.generate(r.prompt(), r.maxNewTokens());
+          }
+        });
   }
 }

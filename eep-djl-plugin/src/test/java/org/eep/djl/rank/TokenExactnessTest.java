@@ -32,8 +32,19 @@ class TokenExactnessTest {
   @ParameterizedTest(name = "{0} ranks")
   @ValueSource(ints = {1, 2, 4, 8})
   void theEpEngineGeneratesTheReferenceTokens(int ranks) throws Exception {
-    EepConfig config = EepConfig.of(Map.of("eep_instance", TestModels.freshInstance("exact"), "eep_max_ranks", ranks,
-        "eep_transport", "local", "eep_membership", "local", "eep_tier_bandwidth", "peer=1,host=2,disk=0.5"));
+    EepConfig config =
+        EepConfig.of(
+            Map.of(
+                "eep_instance",
+                TestModels.freshInstance("exact"),
+                "eep_max_ranks",
+                ranks,
+                "eep_transport",
+                "local",
+                "eep_membership",
+                "local",
+                "eep_tier_bandwidth",
+                "peer=1,host=2,disk=0.5"));
     List<GenerationRequest> requests = TestModels.requests(32, ranks);
     try (NDManager manager = NDManager.newBaseManager();
         EpCluster cluster = EpCluster.start(new EepModule(config, TestModels.tiny(), manager))) {
@@ -41,20 +52,23 @@ class TokenExactnessTest {
       Map<String, float[][]> logits = new ConcurrentHashMap<>();
       for (GenerationRequest r : requests) {
         logits.put(r.id(), new float[r.maxNewTokens()][]);
-        results.add(cluster.submit(r, new TokenListener() {
-          @Override
-          public void onToken(String id, int index, int token, Owner owner) {}
+        results.add(
+            cluster.submit(
+                r,
+                new TokenListener() {
+                  @Override
+                  public void onToken(String id, int index, int token, Owner owner) {}
 
-          @Override
-          public boolean wantsLogits() {
-            return true;
-          }
+                  @Override
+                  public boolean wantsLogits() {
+                    return true;
+                  }
 
-          @Override
-          public void onLogits(String id, int index, float[] row) {
-            logits.get(id)[index] = row;
-          }
-        }));
+                  @Override
+                  public void onLogits(String id, int index, float[] row) {
+                    logits.get(id)[index] = row;
+                  }
+                }));
       }
       for (int i = 0; i < requests.size(); i++) {
         GenerationRequest r = requests.get(i);
@@ -63,7 +77,8 @@ class TokenExactnessTest {
         assertThat(got.tokens()).as(r.id()).isEqualTo(want.tokens());
         assertThat(got.degraded()).isFalse();
         for (int t = 0; t < r.maxNewTokens(); t++) {
-          assertThat(logits.get(r.id())[t]).as("%s token %d logits", r.id(), t)
+          assertThat(logits.get(r.id())[t])
+              .as("%s token %d logits", r.id(), t)
               .containsExactly(want.logits()[t], offset(1e-4f));
         }
       }
@@ -80,9 +95,13 @@ class TokenExactnessTest {
       int slots = fx.cluster.rank(0).expertStore().slots();
       for (int r = 0; r < 4; r++) {
         long read = fx.cluster.rank(r).stats().loads().checkpointBytes();
-        long held = Arrays.stream(fx.cluster.rank(r).placement().expertsOn(r)).filter(e -> e >= 0).count();
-        // Dense weights plus exactly the experts in its slots: about its share, not the whole model.
-        assertThat(read).as("rank %d bytes read", r).isEqualTo(dense + held * m.expertBytes() * m.numLayers() - headerBytes(total, m));
+        long held =
+            Arrays.stream(fx.cluster.rank(r).placement().expertsOn(r)).filter(e -> e >= 0).count();
+        // Dense weights plus exactly the experts in its slots: about its share, not the whole
+        // model.
+        assertThat(read)
+            .as("rank %d bytes read", r)
+            .isEqualTo(dense + held * m.expertBytes() * m.numLayers() - headerBytes(total, m));
         assertThat(held).isLessThanOrEqualTo(slots);
         assertThat(read).isLessThan(total / 2);
       }

@@ -16,25 +16,28 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A real, single-node ZooKeeper server running inside this JVM, listening on 127.0.0.1 on a free
- * port, with its data in a fresh temporary directory that {@link #close} deletes. It is what
- * {@code eep_zookeeper_connect=embedded} starts (one per instance per JVM); tests and benchmarks may
- * also start one directly and pass {@link #connectString()} as {@code eep_zookeeper_connect}.
+ * port, with its data in a fresh temporary directory that {@link #close} deletes. It is what {@code
+ * eep_zookeeper_connect=embedded} starts (one per instance per JVM); tests and benchmarks may also
+ * start one directly and pass {@link #connectString()} as {@code eep_zookeeper_connect}.
  *
- * <p>The server ticks every {@value #TICK_MS} ms and accepts session timeouts from
- * {@value #MIN_SESSION_TIMEOUT_MS} ms to {@value #MAX_SESSION_TIMEOUT_MS} ms, so the session timeout
+ * <p>The server ticks every {@value #TICK_MS} ms and accepts session timeouts from {@value
+ * #MIN_SESSION_TIMEOUT_MS} ms to {@value #MAX_SESSION_TIMEOUT_MS} ms, so the session timeout
  * derived from {@code eep_heartbeat_ms × eep_heartbeat_misses} is honoured. Transactions are
  * written and synced to disk as in any ZooKeeper server.
  *
- * <p>Threading: {@link #start} and {@link #close} may be called from any thread; the server runs
- * on its own threads. {@link #close} is idempotent.
+ * <p>Threading: {@link #start} and {@link #close} may be called from any thread; the server runs on
+ * its own threads. {@link #close} is idempotent.
  */
 public final class EmbeddedZooKeeper implements AutoCloseable {
   /** Server tick: the granularity of session expiry. */
   public static final int TICK_MS = 50;
+
   /** Smallest session timeout the server grants. */
   public static final int MIN_SESSION_TIMEOUT_MS = 2 * TICK_MS;
+
   /** Largest session timeout the server grants. */
   public static final int MAX_SESSION_TIMEOUT_MS = 600_000;
+
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedZooKeeper.class);
   private static final int MAX_CLIENT_CONNECTIONS = 1000;
 
@@ -66,7 +69,9 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
       server = new ZooKeeperServer(data, data, TICK_MS);
       server.setMinSessionTimeout(MIN_SESSION_TIMEOUT_MS);
       server.setMaxSessionTimeout(MAX_SESSION_TIMEOUT_MS);
-      connections = ServerCnxnFactory.createFactory(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), MAX_CLIENT_CONNECTIONS);
+      connections =
+          ServerCnxnFactory.createFactory(
+              new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), MAX_CLIENT_CONNECTIONS);
       connections.startup(server);
       EmbeddedZooKeeper zk = new EmbeddedZooKeeper(dir, server, connections);
       LOG.info("embedded ZooKeeper listening on {}", zk.connectString());
@@ -77,7 +82,8 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       abort(dir, server, connections);
-      throw new IllegalStateException("Interrupted while starting the embedded ZooKeeper server", e);
+      throw new IllegalStateException(
+          "Interrupted while starting the embedded ZooKeeper server", e);
     } catch (RuntimeException | Error e) {
       // e.g. NoClassDefFoundError when a server dependency is missing: do not leave the server's
       // non-daemon threads behind to keep the JVM alive.

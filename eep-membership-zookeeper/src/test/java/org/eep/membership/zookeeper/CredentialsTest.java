@@ -22,7 +22,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** With {@code eep_secret} set, a client without the secret can neither open a handle, join, read nor write views. */
+/**
+ * With {@code eep_secret} set, a client without the secret can neither open a handle, join, read
+ * nor write views.
+ */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class CredentialsTest {
   private final ZooKeeperMembershipProvider provider = new ZooKeeperMembershipProvider();
@@ -50,12 +53,14 @@ class CredentialsTest {
 
     assertThatThrownBy(() -> handle(config("guarded", "")))
         .isInstanceOf(MembershipException.class)
-        .hasMessageContaining("Not authorised on ZooKeeper namespace /eep/guarded of instance guarded")
+        .hasMessageContaining(
+            "Not authorised on ZooKeeper namespace /eep/guarded of instance guarded")
         .hasMessageContaining("eep_secret is not set but the instance is protected")
         .hasRootCauseInstanceOf(KeeperException.NoAuthException.class);
     assertThatThrownBy(() -> handle(config("guarded", "guess")))
         .isInstanceOf(MembershipException.class)
-        .hasMessageContaining("Not authorised on ZooKeeper namespace /eep/guarded of instance guarded")
+        .hasMessageContaining(
+            "Not authorised on ZooKeeper namespace /eep/guarded of instance guarded")
         .hasMessageContaining("eep_secret does not match the instance's")
         .hasRootCauseInstanceOf(KeeperException.NoAuthException.class);
   }
@@ -64,7 +69,8 @@ class CredentialsTest {
   void aRawClientCanNeitherReadNorJoinNorWriteViews() throws Exception {
     MembershipService member = handle(config("sealed", "s3cret"));
     member.join(0, "addr-0");
-    CuratorFramework raw = CuratorFrameworkFactory.newClient(server.connectString(), new RetryOneTime(10));
+    CuratorFramework raw =
+        CuratorFrameworkFactory.newClient(server.connectString(), new RetryOneTime(10));
     open.add(raw);
     raw.start();
     assertThat(raw.blockUntilConnected(30, TimeUnit.SECONDS)).isTrue();
@@ -76,7 +82,12 @@ class CredentialsTest {
         .isInstanceOf(KeeperException.NoAuthException.class);
     assertThatThrownBy(() -> raw.create().forPath("/eep/sealed/views/0000000000000000002", junk))
         .isInstanceOf(KeeperException.NoAuthException.class);
-    assertThatThrownBy(() -> raw.create().forPath("/eep/sealed/requests/req-0000000099", "join 1 1 x".getBytes(StandardCharsets.UTF_8)))
+    assertThatThrownBy(
+            () ->
+                raw.create()
+                    .forPath(
+                        "/eep/sealed/requests/req-0000000099",
+                        "join 1 1 x".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(KeeperException.NoAuthException.class);
     assertThatThrownBy(() -> raw.create().forPath("/eep/sealed/live/r1-i1", junk))
         .isInstanceOf(KeeperException.NoAuthException.class);
@@ -90,12 +101,22 @@ class CredentialsTest {
     handle(config("open", ""));
     assertThatThrownBy(() -> handle(config("open", "s3cret")))
         .isInstanceOf(MembershipException.class)
-        .hasMessageContaining("ZooKeeper namespace /eep/open of instance open was created without eep_secret");
+        .hasMessageContaining(
+            "ZooKeeper namespace /eep/open of instance open was created without eep_secret");
   }
 
   private EepConfig config(String instance, String secret) {
-    Map<String, Object> options = new HashMap<>(Map.of("eep_membership", "zookeeper", "eep_instance", instance,
-        "eep_max_ranks", 2, "eep_zookeeper_connect", server.connectString()));
+    Map<String, Object> options =
+        new HashMap<>(
+            Map.of(
+                "eep_membership",
+                "zookeeper",
+                "eep_instance",
+                instance,
+                "eep_max_ranks",
+                2,
+                "eep_zookeeper_connect",
+                server.connectString()));
     if (!secret.isEmpty()) {
       options.put("eep_secret", secret);
     }

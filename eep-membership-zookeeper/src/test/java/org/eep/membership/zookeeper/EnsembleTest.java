@@ -16,11 +16,15 @@ import org.eep.api.membership.Evidence;
 import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.SlotState;
+import org.eep.testkit.ViewAwaits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** A three-server ZooKeeper ensemble loses its quorum leader; membership keeps turning requests into views. */
+/**
+ * A three-server ZooKeeper ensemble loses its quorum leader; membership keeps turning requests into
+ * views.
+ */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class EnsembleTest {
   private static final Duration PATIENCE = Duration.ofSeconds(60);
@@ -39,11 +43,27 @@ class EnsembleTest {
   @Test
   void membershipSurvivesTheLossOfOneServer() throws Exception {
     // Ticks of 500 ms: sessions of up to 10 s, enough to ride out the ensemble's re-election.
-    cluster = new TestingCluster(IntStream.range(0, 3)
-        .mapToObj(i -> new InstanceSpec(null, -1, -1, -1, true, -1, TICK_MS, -1)).toList());
+    cluster =
+        new TestingCluster(
+            IntStream.range(0, 3)
+                .mapToObj(i -> new InstanceSpec(null, -1, -1, -1, true, -1, TICK_MS, -1))
+                .toList());
     cluster.start();
-    EepConfig cfg = EepConfig.of(Map.of("eep_membership", "zookeeper", "eep_instance", "ensemble", "eep_max_ranks", 3,
-        "eep_zookeeper_connect", cluster.getConnectString(), "eep_heartbeat_ms", 1000, "eep_heartbeat_misses", 10));
+    EepConfig cfg =
+        EepConfig.of(
+            Map.of(
+                "eep_membership",
+                "zookeeper",
+                "eep_instance",
+                "ensemble",
+                "eep_max_ranks",
+                3,
+                "eep_zookeeper_connect",
+                cluster.getConnectString(),
+                "eep_heartbeat_ms",
+                1000,
+                "eep_heartbeat_misses",
+                10));
     ZooKeeperMembershipProvider provider = new ZooKeeperMembershipProvider();
     MembershipService[] h = new MembershipService[3];
     for (int r = 0; r < 3; r++) {
@@ -59,7 +79,7 @@ class EnsembleTest {
     assertThat(cluster.killServer(leader)).isTrue();
 
     h[0].reportEvidence(new Evidence.TransportError(1, 1, 0, "connection reset"));
-    MembershipView failed = awaitSlot(h[2], 1, SlotState.FAILED);
+    MembershipView failed = ViewAwaits.awaitSlot(h[2], 1, SlotState.FAILED);
     assertThat(failed.epoch()).isEqualTo(formed + 1);
     assertThat(h[2].join(2, "addr-2")).isEqualTo(1);
     MembershipView active = h[2].activate(2, 1);
@@ -81,15 +101,5 @@ class EnsembleTest {
       }
     }
     throw new AssertionError("no ZooKeeper server reports Mode: leader");
-  }
-
-  private static MembershipView awaitSlot(MembershipService s, int rank, SlotState state) throws InterruptedException {
-    long deadline = System.nanoTime() + PATIENCE.toNanos();
-    MembershipView v = s.currentView();
-    while (v.slot(rank).state() != state && System.nanoTime() < deadline) {
-      v = s.awaitEpoch(v.epoch() + 1, Duration.ofMillis(200));
-    }
-    assertThat(v.slot(rank).state()).as("slot %d in %s", rank, v.summary()).isEqualTo(state);
-    return v;
   }
 }

@@ -19,6 +19,7 @@ import org.eep.api.membership.ViewListener;
 import org.eep.api.spi.Providers;
 import org.eep.membership.zookeeper.internal.CommitHook;
 import org.eep.membership.zookeeper.internal.ZooKeeperMembershipService;
+import org.eep.testkit.ViewAwaits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -55,15 +56,16 @@ class LeaderFailoverTest {
     hook = new BlockingHook();
     h[leader].setCommitHook(hook);
 
-    h[reporter].reportEvidence(new Evidence.TransportError(victim, 1, reporter, "connection reset"));
+    h[reporter].reportEvidence(
+        new Evidence.TransportError(victim, 1, reporter, "connection reset"));
     MembershipView decided = hook.awaitReached();
     assertThat(decided.slot(victim).state()).isEqualTo(SlotState.FAILED);
     h[leader].close(); // the leader process dies with the decided view uncommitted
 
     for (int r = 0; r < RANKS; r++) {
       if (r != leader) {
-        awaitSlot(h[r], victim, SlotState.FAILED);
-        awaitSlot(h[r], leader, SlotState.FAILED);
+        ViewAwaits.awaitSlot(h[r], victim, SlotState.FAILED);
+        ViewAwaits.awaitSlot(h[r], leader, SlotState.FAILED);
       }
     }
     assertConverged(h, leader, before);
@@ -79,31 +81,47 @@ class LeaderFailoverTest {
     hook = new BlockingHook();
     h[leader].setCommitHook(hook);
 
-    h[reporter].reportEvidence(new Evidence.TransportError(victim, 1, reporter, "connection reset"));
+    h[reporter].reportEvidence(
+        new Evidence.TransportError(victim, 1, reporter, "connection reset"));
     MembershipView decided = hook.awaitReached();
     assertThat(decided.epoch()).isEqualTo(before + 1);
-    // The leader pauses (blocked in the hook) long enough for its session to expire, as in a long GC pause.
+    // The leader pauses (blocked in the hook) long enough for its session to expire, as in a long
+    // GC pause.
     h[leader].expireSessionForTest();
     for (int r = 0; r < RANKS; r++) {
       if (r != leader) {
-        awaitSlot(h[r], victim, SlotState.FAILED);
-        awaitSlot(h[r], leader, SlotState.FAILED);
+        ViewAwaits.awaitSlot(h[r], victim, SlotState.FAILED);
+        ViewAwaits.awaitSlot(h[r], leader, SlotState.FAILED);
       }
     }
     hook.release.countDown(); // the deposed leader wakes up and tries to commit what it had decided
     assertThat(hook.outcome.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS))
-        .as("the stale commit of epoch %d went through", decided.epoch()).isFalse();
+        .as("the stale commit of epoch %d went through", decided.epoch())
+        .isFalse();
 
-    awaitSlot(h[leader], leader, SlotState.FAILED);
+    ViewAwaits.awaitSlot(h[leader], leader, SlotState.FAILED);
     assertConverged(h, -1, before);
   }
 
   private ZooKeeperMembershipService[] formed(String instance) throws InterruptedException {
-    EepConfig cfg = EepConfig.of(Map.of("eep_membership", "zookeeper", "eep_instance", instance, "eep_max_ranks", RANKS,
-        "eep_heartbeat_ms", 100, "eep_heartbeat_misses", 5));
+    EepConfig cfg =
+        EepConfig.of(
+            Map.of(
+                "eep_membership",
+                "zookeeper",
+                "eep_instance",
+                instance,
+                "eep_max_ranks",
+                RANKS,
+                "eep_heartbeat_ms",
+                100,
+                "eep_heartbeat_misses",
+                5));
     ZooKeeperMembershipService[] h = new ZooKeeperMembershipService[RANKS];
     for (int r = 0; r < RANKS; r++) {
-      h[r] = (ZooKeeperMembershipService) Providers.find(MembershipProvider.class, "zookeeper").create(cfg);
+      h[r] =
+          (ZooKeeperMembershipService)
+              Providers.find(MembershipProvider.class, "zookeeper").create(cfg);
       open.add(h[r]);
       Recorder views = new Recorder();
       seen.add(views);
@@ -121,16 +139,18 @@ class LeaderFailoverTest {
   }
 
   private static int leaderOf(ZooKeeperMembershipService[] h) {
-    int[] leaders = java.util.stream.IntStream.range(0, h.length).filter(r -> h[r].isLeader()).toArray();
+    int[] leaders =
+        java.util.stream.IntStream.range(0, h.length).filter(r -> h[r].isLeader()).toArray();
     assertThat(leaders).as("handles that lead").hasSize(1);
     return leaders[0];
   }
 
   /**
-   * Every handle but {@code skip} ends on epoch {@code before + 2} (the two failures, each committed
-   * once), with the same view, having been given every epoch in order.
+   * Every handle but {@code skip} ends on epoch {@code before + 2} (the two failures, each
+   * committed once), with the same view, having been given every epoch in order.
    */
-  private void assertConverged(MembershipService[] h, int skip, long before) throws InterruptedException {
+  private void assertConverged(MembershipService[] h, int skip, long before)
+      throws InterruptedException {
     MembershipView reference = null;
     for (int r = 0; r < RANKS; r++) {
       if (r == skip) {
@@ -142,26 +162,19 @@ class LeaderFailoverTest {
       assertThat(v).isEqualTo(reference);
       List<MembershipView> views = seen.get(r).awaitEpoch(before + 2);
       for (int i = 1; i < views.size(); i++) {
-        assertThat(views.get(i).epoch()).as("handle %d saw %s", r, summaries(views)).isEqualTo(views.get(i - 1).epoch() + 1);
+        assertThat(views.get(i).epoch())
+            .as("handle %d saw %s", r, summaries(views))
+            .isEqualTo(views.get(i - 1).epoch() + 1);
       }
       assertThat(views.get(views.size() - 1)).isEqualTo(reference);
       assertThat(views.stream().filter(x -> x.cause().contains("TransportError")).count())
-          .as("views committed for the one evidence, on handle %d: %s", r, summaries(views)).isEqualTo(1);
+          .as("views committed for the one evidence, on handle %d: %s", r, summaries(views))
+          .isEqualTo(1);
     }
   }
 
   private static List<String> summaries(List<MembershipView> views) {
     return views.stream().map(MembershipView::summary).toList();
-  }
-
-  private static MembershipView awaitSlot(MembershipService s, int rank, SlotState state) throws InterruptedException {
-    long deadline = System.nanoTime() + PATIENCE.toNanos();
-    MembershipView v = s.currentView();
-    while (v.slot(rank).state() != state && System.nanoTime() < deadline) {
-      v = s.awaitEpoch(v.epoch() + 1, Duration.ofMillis(200));
-    }
-    assertThat(v.slot(rank).state()).as("slot %d in %s", rank, v.summary()).isEqualTo(state);
-    return v;
   }
 
   /** Blocks the leader right before it commits a failure view, and reports what the attempt did. */
@@ -188,7 +201,9 @@ class LeaderFailoverTest {
     }
 
     MembershipView awaitReached() throws InterruptedException {
-      assertThat(reached.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).as("the leader decided the failure").isTrue();
+      assertThat(reached.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS))
+          .as("the leader decided the failure")
+          .isTrue();
       return decided;
     }
   }
@@ -205,7 +220,8 @@ class LeaderFailoverTest {
 
     synchronized List<MembershipView> awaitEpoch(long epoch) throws InterruptedException {
       long deadline = System.nanoTime() + PATIENCE.toNanos();
-      while ((views.isEmpty() || views.get(views.size() - 1).epoch() < epoch) && System.nanoTime() < deadline) {
+      while ((views.isEmpty() || views.get(views.size() - 1).epoch() < epoch)
+          && System.nanoTime() < deadline) {
         TimeUnit.NANOSECONDS.timedWait(this, deadline - System.nanoTime());
       }
       return List.copyOf(views);

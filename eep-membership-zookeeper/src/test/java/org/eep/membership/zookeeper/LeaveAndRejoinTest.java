@@ -30,8 +30,15 @@ class LeaveAndRejoinTest {
 
   @Test
   void aLeftSlotIsLeftNotFailedAndCanBeTakenAgain() throws Exception {
-    EepConfig cfg = EepConfig.of(Map.of("eep_membership", "zookeeper", "eep_instance", "leave-" + System.nanoTime(),
-        "eep_max_ranks", 2));
+    EepConfig cfg =
+        EepConfig.of(
+            Map.of(
+                "eep_membership",
+                "zookeeper",
+                "eep_instance",
+                "leave-" + System.nanoTime(),
+                "eep_max_ranks",
+                2));
     MembershipService a = handle(cfg);
     MembershipService b = handle(cfg);
     a.join(0, "a");
@@ -53,7 +60,8 @@ class LeaveAndRejoinTest {
     assertThat(a.awaitEpoch(back.epoch(), PATIENCE)).isEqualTo(back);
     assertThat(back.slot(1).address()).isEqualTo("b-again");
     assertThatThrownBy(() -> a.join(2, "nowhere"))
-        .isInstanceOf(MembershipException.class).hasMessage("Rank 2 is outside [0, 2)");
+        .isInstanceOf(MembershipException.class)
+        .hasMessage("Rank 2 is outside [0, 2)");
   }
 
   private MembershipService handle(EepConfig cfg) {

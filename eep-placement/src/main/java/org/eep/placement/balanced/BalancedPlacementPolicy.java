@@ -15,15 +15,15 @@ import org.eep.api.placement.PlacementRequest;
  * EPLB-style placement ({@code eep_placement=balanced}).
  *
  * <ol>
- *   <li><b>Replicate.</b> Every logical expert gets one replica; each remaining usable slot gives one
- *       more replica to the expert with the largest load per replica ({@code load / replicas}; ties:
- *       fewer replicas, then lower expert id). An expert gets at most one replica per usable rank;
- *       slots left over once every expert is on every usable rank stay empty.
- *   <li><b>Pack.</b> Replicas, heaviest ({@code load / replicas}) first (ties: lower expert id), each
- *       go to the usable rank with the smallest load so far that has a free slot and does not hold
- *       that expert yet (ties: fewer used slots, then lower rank). If every rank with a free slot
- *       already holds the expert, a replica of another expert is moved off a full rank to make room
- *       (a swap); only if no swap exists do two replicas share a rank.
+ *   <li><b>Replicate.</b> Every logical expert gets one replica; each remaining usable slot gives
+ *       one more replica to the expert with the largest load per replica ({@code load / replicas};
+ *       ties: fewer replicas, then lower expert id). An expert gets at most one replica per usable
+ *       rank; slots left over once every expert is on every usable rank stay empty.
+ *   <li><b>Pack.</b> Replicas, heaviest ({@code load / replicas}) first (ties: lower expert id),
+ *       each go to the usable rank with the smallest load so far that has a free slot and does not
+ *       hold that expert yet (ties: fewer used slots, then lower rank). If every rank with a free
+ *       slot already holds the expert, a replica of another expert is moved off a full rank to make
+ *       room (a swap); only if no swap exists do two replicas share a rank.
  * </ol>
  *
  * Slots of unusable ranks hold -1; inside a rank, experts are in ascending id order and empty slots
@@ -44,9 +44,18 @@ public final class BalancedPlacementPolicy implements PlacementPolicy {
     int[] ranks = request.usableRanks().stream().toArray();
     long usableSlots = (long) ranks.length * spr;
     if (usableSlots < logical) {
-      throw new IllegalArgumentException("cannot place " + logical + " logical experts on " + usableSlots + " usable slots ("
-          + ranks.length + " usable ranks x " + spr + " slots per rank): at least " + (logical - usableSlots)
-          + " more slots are needed (more ranks or more redundant experts)");
+      throw new IllegalArgumentException(
+          "cannot place "
+              + logical
+              + " logical experts on "
+              + usableSlots
+              + " usable slots ("
+              + ranks.length
+              + " usable ranks x "
+              + spr
+              + " slots per rank): at least "
+              + (logical - usableSlots)
+              + " more slots are needed (more ranks or more redundant experts)");
     }
     double[] load = request.load().tokensPerExpert();
     int[] replicas = replicaCounts(load, (int) usableSlots, ranks.length);
@@ -69,14 +78,15 @@ public final class BalancedPlacementPolicy implements PlacementPolicy {
     if (extra <= 0 || usableRanks <= 1) {
       return replicas;
     }
-    Comparator<Integer> heaviestPerReplica = (a, b) -> {
-      int c = Double.compare(load[b] / replicas[b], load[a] / replicas[a]);
-      if (c != 0) {
-        return c;
-      }
-      c = Integer.compare(replicas[a], replicas[b]);
-      return c != 0 ? c : Integer.compare(a, b);
-    };
+    Comparator<Integer> heaviestPerReplica =
+        (a, b) -> {
+          int c = Double.compare(load[b] / replicas[b], load[a] / replicas[a]);
+          if (c != 0) {
+            return c;
+          }
+          c = Integer.compare(replicas[a], replicas[b]);
+          return c != 0 ? c : Integer.compare(a, b);
+        };
     PriorityQueue<Integer> queue = new PriorityQueue<>(logical, heaviestPerReplica);
     for (int e = 0; e < logical; e++) {
       queue.add(e);
@@ -106,10 +116,14 @@ public final class BalancedPlacementPolicy implements PlacementPolicy {
         order[k] = k;
       }
     }
-    Arrays.sort(order, (a, b) -> {
-      int c = Double.compare(itemWeight[b], itemWeight[a]);
-      return c != 0 ? c : Integer.compare(a, b); // items of one expert are consecutive, by expert id
-    });
+    Arrays.sort(
+        order,
+        (a, b) -> {
+          int c = Double.compare(itemWeight[b], itemWeight[a]);
+          return c != 0
+              ? c
+              : Integer.compare(a, b); // items of one expert are consecutive, by expert id
+        });
 
     double[] rankLoad = new double[rankCount];
     int[] used = new int[rankCount];
@@ -119,14 +133,15 @@ public final class BalancedPlacementPolicy implements PlacementPolicy {
     for (int e = 0; e < logical; e++) {
       holders[e] = new BitSet(rankCount);
     }
-    Comparator<Integer> leastLoaded = (a, b) -> {
-      int c = Double.compare(rankLoad[a], rankLoad[b]);
-      if (c != 0) {
-        return c;
-      }
-      c = Integer.compare(used[a], used[b]);
-      return c != 0 ? c : Integer.compare(a, b);
-    };
+    Comparator<Integer> leastLoaded =
+        (a, b) -> {
+          int c = Double.compare(rankLoad[a], rankLoad[b]);
+          if (c != 0) {
+            return c;
+          }
+          c = Integer.compare(used[a], used[b]);
+          return c != 0 ? c : Integer.compare(a, b);
+        };
     TreeSet<Integer> open = new TreeSet<>(leastLoaded);
     for (int i = 0; i < rankCount; i++) {
       open.add(i);
@@ -150,7 +165,8 @@ public final class BalancedPlacementPolicy implements PlacementPolicy {
         target = open.first(); // unavoidable: two replicas of e on one rank
       }
       if (target == null) {
-        throw new IllegalStateException("more replicas than usable slots"); // replicaCounts prevents this
+        throw new IllegalStateException(
+            "more replicas than usable slots"); // replicaCounts prevents this
       }
       open.remove(target);
       slots[target][used[target]] = e;
@@ -180,8 +196,17 @@ public final class BalancedPlacementPolicy implements PlacementPolicy {
    * {@code r}. Picks the swap that leaves the larger of the two ranks' loads smallest (ties: lower
    * rank, lower slot). Returns false if no such swap exists.
    */
-  private static boolean swapIn(int e, double w, int r, TreeSet<Integer> open, double[] rankLoad, int[] used, int[][] slots,
-      double[][] slotWeight, BitSet[] holders, int spr) {
+  private static boolean swapIn(
+      int e,
+      double w,
+      int r,
+      TreeSet<Integer> open,
+      double[] rankLoad,
+      int[] used,
+      int[][] slots,
+      double[][] slotWeight,
+      BitSet[] holders,
+      int spr) {
     int bestRank = -1;
     int bestSlot = -1;
     double bestPeak = Double.POSITIVE_INFINITY;

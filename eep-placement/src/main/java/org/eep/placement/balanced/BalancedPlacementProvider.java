@@ -6,7 +6,10 @@ import org.eep.api.config.EepConfig;
 import org.eep.api.placement.PlacementPolicy;
 import org.eep.api.placement.PlacementPolicyProvider;
 
-/** The placement policy {@code balanced}: {@link BalancedPlacementPolicy}. Found by {@code ServiceLoader}. */
+/**
+ * The placement policy {@code balanced}: {@link BalancedPlacementPolicy}. Found by {@code
+ * ServiceLoader}.
+ */
 public final class BalancedPlacementProvider implements PlacementPolicyProvider {
   /** The name {@code eep_placement} selects this policy by. */
   public static final String NAME = "balanced";

@@ -23,6 +23,7 @@ public interface PeerBandwidth {
     if (ranksPerNode <= 0) {
       throw new IllegalArgumentException("ranksPerNode must be > 0");
     }
-    return (s, t) -> s / ranksPerNode == t / ranksPerNode ? Math.max(intraNode, interNode) : interNode;
+    return (s, t) ->
+        s / ranksPerNode == t / ranksPerNode ? Math.max(intraNode, interNode) : interNode;
   }
 }

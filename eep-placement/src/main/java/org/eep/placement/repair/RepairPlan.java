@@ -10,7 +10,11 @@ import org.eep.api.placement.ExpertPlacement;
  * the other (ordered by start time, then target rank, then slot), the experts that could not be
  * restored (sorted) and the estimated makespan in seconds. Immutable.
  */
-public record RepairPlan(ExpertPlacement before, ExpertPlacement after, List<RepairAction> actions, List<Integer> missingExperts,
+public record RepairPlan(
+    ExpertPlacement before,
+    ExpertPlacement after,
+    List<RepairAction> actions,
+    List<Integer> missingExperts,
     double estimatedSeconds) {
   public RepairPlan {
     requireNonNull(before, "before is null");

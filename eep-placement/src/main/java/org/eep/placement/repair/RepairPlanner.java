@@ -5,7 +5,9 @@ import static java.util.Objects.requireNonNull;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import org.eep.api.placement.ExpertPlacement;
 
@@ -21,11 +23,11 @@ import org.eep.api.placement.ExpertPlacement;
  *
  * <p><b>Choice.</b> Greedy list scheduling: each load goes where (and from where) it finishes
  * earliest given the loads already planned. Ties, in order: the preferred slot (recovery: an empty
- * slot, then a slot whose expert has the most active replicas), the cheaper tier
- * ({@code PEER < HOST < DISK}), the peer that has served fewest copies, then the lower slot / rank.
- * In recovery, when the fastest target rank's only spare slots hold experts whose other spare
- * replicas earlier orphans already took, those orphans are re-seated into other slots of their own
- * ranks (an augmenting path; timings unchanged) to free one. Stateless and thread-safe.
+ * slot, then a slot whose expert has the most active replicas), the cheaper tier ({@code PEER <
+ * HOST < DISK}), the peer that has served fewest copies, then the lower slot / rank. In recovery,
+ * when the fastest target rank's only spare slots hold experts whose other spare replicas earlier
+ * orphans already took, those orphans are re-seated into other slots of their own ranks (an
+ * augmenting path; timings unchanged) to free one. Stateless and thread-safe.
  */
 public final class RepairPlanner {
   private final TierBandwidths bandwidths;
@@ -33,12 +35,14 @@ public final class RepairPlanner {
 
   /** Every peer pair copies at {@code bandwidths.peerBytesPerSec()}. */
   public RepairPlanner(TierBandwidths bandwidths) {
-    this(bandwidths, PeerBandwidth.uniform(requireNonNull(bandwidths, "bandwidths is null").peerBytesPerSec()));
+    this(
+        bandwidths,
+        PeerBandwidth.uniform(requireNonNull(bandwidths, "bandwidths is null").peerBytesPerSec()));
   }
 
   /**
-   * Peer copies run at {@code peerBandwidth(source, target)} (e.g. NVLink inside a node, RDMA across
-   * nodes); the PEER tier is used at all only if {@code bandwidths.peerBytesPerSec() > 0}.
+   * Peer copies run at {@code peerBandwidth(source, target)} (e.g. NVLink inside a node, RDMA
+   * across nodes); the PEER tier is used at all only if {@code bandwidths.peerBytesPerSec() > 0}.
    */
   public RepairPlanner(TierBandwidths bandwidths, PeerBandwidth peerBandwidth) {
     this.bandwidths = requireNonNull(bandwidths, "bandwidths is null");
@@ -51,14 +55,16 @@ public final class RepairPlanner {
 
   /**
    * The plan after failures. Orphans are the logical experts with no replica on an active rank.
-   * Each orphan goes into a slot of an active rank: an empty slot, or one whose expert keeps at least
-   * one other active replica (the last active replica of an expert is never taken), preferring
-   * empty slots and then slots whose expert has the most active replicas, subject to finishing the
-   * whole repair as early as possible. Orphans with fewer possible target ranks are planned first,
-   * then by expert id. An orphan with no free slot or no source lands in {@code missingExperts}.
-   * Slots of inactive ranks keep their experts in {@code after} (the runtime masks them).
+   * Each orphan goes into a slot of an active rank: an empty slot, or one whose expert keeps at
+   * least one other active replica (the last active replica of an expert is never taken),
+   * preferring empty slots and then slots whose expert has the most active replicas, subject to
+   * finishing the whole repair as early as possible. Orphans with fewer possible target ranks are
+   * planned first, then by expert id. An orphan with no free slot or no source lands in {@code
+   * missingExperts}. Slots of inactive ranks keep their experts in {@code after} (the runtime masks
+   * them).
    */
-  public RepairPlan planRecovery(ExpertPlacement current, BitSet activeRanks, long bytesPerExpert, SourceCatalog catalog) {
+  public RepairPlan planRecovery(
+      ExpertPlacement current, BitSet activeRanks, long bytesPerExpert, SourceCatalog catalog) {
     requireNonNull(current, "current is null");
     requireNonNull(catalog, "catalog is null");
     BitSet active = checkRanks(current, activeRanks, bytesPerExpert);
@@ -90,7 +96,8 @@ public final class RepairPlanner {
         }
       }
     }
-    orphans.sort(Comparator.<Integer>comparingInt(e -> feasibleTargets[e]).thenComparingInt(e -> e));
+    orphans.sort(
+        Comparator.<Integer>comparingInt(e -> feasibleTargets[e]).thenComparingInt(e -> e));
 
     Schedule schedule = new Schedule(current.maxRanks(), bytesPerExpert);
     Seating seating = new Seating(current.physicalToLogical(), slots, activeReplicas, spr);
@@ -116,10 +123,13 @@ public final class RepairPlanner {
           best = c;
         }
       }
-      // A rank whose only spare slots hold experts whose other replicas were just taken may still be
+      // A rank whose only spare slots hold experts whose other replicas were just taken may still
+      // be
       // the fastest target: re-seat earlier orphans inside their own ranks to free such a slot.
-      blocked.sort(Comparator.comparingDouble((Choice c) -> c.source.end()).thenComparing(c -> c.source.tier)
-          .thenComparingInt(c -> c.target));
+      blocked.sort(
+          Comparator.comparingDouble((Choice c) -> c.source.end())
+              .thenComparing(c -> c.source.tier)
+              .thenComparingInt(c -> c.target));
       for (Choice c : blocked) {
         if (best != null && c.source.end() >= best.source.end()) {
           break;
@@ -147,12 +157,18 @@ public final class RepairPlanner {
    * the expert, spreading copies over equally fast peers; the host backup; the disk). Experts no
    * source has are in {@code missingExperts}. {@code after} is {@code current}.
    */
-  public RepairPlan planRejoin(ExpertPlacement current, BitSet activeRanks, int rank, long bytesPerExpert, SourceCatalog catalog) {
+  public RepairPlan planRejoin(
+      ExpertPlacement current,
+      BitSet activeRanks,
+      int rank,
+      long bytesPerExpert,
+      SourceCatalog catalog) {
     requireNonNull(current, "current is null");
     requireNonNull(catalog, "catalog is null");
     BitSet active = checkRanks(current, activeRanks, bytesPerExpert);
     if (rank < 0 || rank >= current.maxRanks()) {
-      throw new IllegalArgumentException("rank " + rank + " outside [0, " + current.maxRanks() + ")");
+      throw new IllegalArgumentException(
+          "rank " + rank + " outside [0, " + current.maxRanks() + ")");
     }
     List<List<Integer>> holders = activeHolders(current, active, rank);
     Schedule schedule = new Schedule(current.maxRanks(), bytesPerExpert);
@@ -174,17 +190,25 @@ public final class RepairPlanner {
     return finish(current, current, actions, missing);
   }
 
-  private static RepairPlan finish(ExpertPlacement before, ExpertPlacement after, List<RepairAction> actions, TreeSet<Integer> missing) {
-    actions.sort(Comparator.comparingDouble(RepairAction::startSeconds).thenComparingInt(RepairAction::targetRank)
-        .thenComparingInt(RepairAction::physicalSlot));
+  private static RepairPlan finish(
+      ExpertPlacement before,
+      ExpertPlacement after,
+      List<RepairAction> actions,
+      TreeSet<Integer> missing) {
+    actions.sort(
+        Comparator.comparingDouble(RepairAction::startSeconds)
+            .thenComparingInt(RepairAction::targetRank)
+            .thenComparingInt(RepairAction::physicalSlot));
     double makespan = actions.stream().mapToDouble(RepairAction::endSeconds).max().orElse(0);
     return new RepairPlan(before, after, actions, new ArrayList<>(missing), makespan);
   }
 
-  private static BitSet checkRanks(ExpertPlacement current, BitSet activeRanks, long bytesPerExpert) {
+  private static BitSet checkRanks(
+      ExpertPlacement current, BitSet activeRanks, long bytesPerExpert) {
     requireNonNull(activeRanks, "activeRanks is null");
     if (activeRanks.length() > current.maxRanks()) {
-      throw new IllegalArgumentException("active rank " + (activeRanks.length() - 1) + " outside [0, " + current.maxRanks() + ")");
+      throw new IllegalArgumentException(
+          "active rank " + (activeRanks.length() - 1) + " outside [0, " + current.maxRanks() + ")");
     }
     if (bytesPerExpert < 0) {
       throw new IllegalArgumentException("bytesPerExpert must be >= 0, got " + bytesPerExpert);
@@ -192,14 +216,19 @@ public final class RepairPlanner {
     return (BitSet) activeRanks.clone();
   }
 
-  /** Per expert, the active ranks (ascending, each once) that hold it, leaving out {@code exclude}. */
-  private static List<List<Integer>> activeHolders(ExpertPlacement current, BitSet active, int exclude) {
+  /**
+   * Per expert, the active ranks (ascending, each once) that hold it, leaving out {@code exclude}.
+   */
+  private static List<List<Integer>> activeHolders(
+      ExpertPlacement current, BitSet active, int exclude) {
     List<List<Integer>> holders = new ArrayList<>(current.logicalExperts());
     for (int e = 0; e < current.logicalExperts(); e++) {
       List<Integer> ranks = new ArrayList<>();
       for (int p : current.replicas(e)) {
         int r = current.rankOf(p);
-        if (r != exclude && active.get(r) && (ranks.isEmpty() || ranks.get(ranks.size() - 1) != r)) {
+        if (r != exclude
+            && active.get(r)
+            && (ranks.isEmpty() || ranks.get(ranks.size() - 1) != r)) {
           ranks.add(r);
         }
       }
@@ -218,7 +247,10 @@ public final class RepairPlanner {
     return n;
   }
 
-  /** Higher is better: an empty slot beats any occupied one, then more active replicas of its expert. */
+  /**
+   * Higher is better: an empty slot beats any occupied one, then more active replicas of its
+   * expert.
+   */
   private static int slotRank(int expert, int[] activeReplicas) {
     return expert < 0 ? Integer.MAX_VALUE : activeReplicas[expert];
   }
@@ -231,7 +263,8 @@ public final class RepairPlanner {
         }
       }
     }
-    return bandwidths.has(Tier.HOST) && catalog.hostHas(t, e) || bandwidths.has(Tier.DISK) && catalog.diskHas(t, e);
+    return bandwidths.has(Tier.HOST) && catalog.hostHas(t, e)
+        || bandwidths.has(Tier.DISK) && catalog.diskHas(t, e);
   }
 
   /**
@@ -245,9 +278,11 @@ public final class RepairPlanner {
     private final int[] activeReplicas;
     private final int spr;
     private final BitSet refilled;
+
     /** Per expert, how many of its slots hold an orphan now. */
     private final int[] taken;
-    private final java.util.Map<Integer, RepairAction> byOrphan = new java.util.LinkedHashMap<>();
+
+    private final Map<Integer, RepairAction> byOrphan = new LinkedHashMap<>();
 
     Seating(int[] origin, int[] slots, int[] activeReplicas, int spr) {
       this.origin = origin;
@@ -258,12 +293,17 @@ public final class RepairPlanner {
       this.taken = new int[activeReplicas.length];
     }
 
-    /** True if slot {@code p} may be overwritten: empty, or its expert keeps another active replica. */
+    /**
+     * True if slot {@code p} may be overwritten: empty, or its expert keeps another active replica.
+     */
     private boolean free(int p) {
       return !refilled.get(p) && (origin[p] < 0 || activeReplicas[origin[p]] >= 2);
     }
 
-    /** The best slot of rank {@code t} to overwrite, or -1: empty first, then most active replicas, then lowest. */
+    /**
+     * The best slot of rank {@code t} to overwrite, or -1: empty first, then most active replicas,
+     * then lowest.
+     */
     int preferredSlot(int t) {
       int best = -1;
       int bestRank = Integer.MIN_VALUE;
@@ -276,20 +316,32 @@ public final class RepairPlanner {
       return best;
     }
 
-    /** True if rank {@code t} has a slot that is not free only because an orphan took its expert's other replica. */
+    /**
+     * True if rank {@code t} has a slot that is not free only because an orphan took its expert's
+     * other replica.
+     */
     boolean hasBlockedSlot(int t) {
       for (int p = t * spr; p < (t + 1) * spr; p++) {
-        if (!refilled.get(p) && origin[p] >= 0 && activeReplicas[origin[p]] == 1 && taken[origin[p]] > 0) {
+        if (!refilled.get(p)
+            && origin[p] >= 0
+            && activeReplicas[origin[p]] == 1
+            && taken[origin[p]] > 0) {
           return true;
         }
       }
       return false;
     }
 
-    /** Frees a blocked slot of rank {@code t} by re-seating orphans; returns it, or -1 (nothing changed). */
+    /**
+     * Frees a blocked slot of rank {@code t} by re-seating orphans; returns it, or -1 (nothing
+     * changed).
+     */
     int freeSlotOn(int t) {
       for (int p = t * spr; p < (t + 1) * spr; p++) {
-        if (!refilled.get(p) && origin[p] >= 0 && activeReplicas[origin[p]] == 1 && taken[origin[p]] > 0) {
+        if (!refilled.get(p)
+            && origin[p] >= 0
+            && activeReplicas[origin[p]] == 1
+            && taken[origin[p]] > 0) {
           BitSet visited = new BitSet();
           visited.set(origin[p]);
           if (release(origin[p], visited)) {
@@ -300,7 +352,10 @@ public final class RepairPlanner {
       return -1;
     }
 
-    /** Gives expert {@code d} one active replica back by moving an orphan off one of its slots (depth-first). */
+    /**
+     * Gives expert {@code d} one active replica back by moving an orphan off one of its slots
+     * (depth-first).
+     */
     private boolean release(int d, BitSet visited) {
       if (taken[d] == 0) {
         return false;
@@ -353,8 +408,17 @@ public final class RepairPlanner {
       slots[to] = orphan;
       refilled.set(to);
       RepairAction a = byOrphan.get(orphan);
-      byOrphan.put(orphan, new RepairAction(a.expert(), to, a.targetRank(), a.source(), a.sourceRank(), a.bytes(), a.estimatedSeconds(),
-          a.startSeconds()));
+      byOrphan.put(
+          orphan,
+          new RepairAction(
+              a.expert(),
+              to,
+              a.targetRank(),
+              a.source(),
+              a.sourceRank(),
+              a.bytes(),
+              a.estimatedSeconds(),
+              a.startSeconds()));
     }
 
     List<RepairAction> actions() {
@@ -415,7 +479,10 @@ public final class RepairPlanner {
       this.bytes = bytes;
     }
 
-    /** The source that would finish loading {@code e} into {@code t} earliest, or null if none has it. */
+    /**
+     * The source that would finish loading {@code e} into {@code t} earliest, or null if none has
+     * it.
+     */
     Source bestSource(int e, int t, List<Integer> peers, SourceCatalog catalog) {
       Source best = null;
       double ready = targetReady[t];
@@ -426,15 +493,21 @@ public final class RepairPlanner {
           }
           double bw = peerBandwidth.bytesPerSec(s, t);
           if (bw > 0) {
-            best = pick(best, new Source(Tier.PEER, s, Math.max(ready, sourceReady[s]), bytes / bw, served[s]));
+            best =
+                pick(
+                    best,
+                    new Source(
+                        Tier.PEER, s, Math.max(ready, sourceReady[s]), bytes / bw, served[s]));
           }
         }
       }
       if (bandwidths.has(Tier.HOST) && catalog.hostHas(t, e)) {
-        best = pick(best, new Source(Tier.HOST, -1, ready, bytes / bandwidths.hostBytesPerSec(), 0));
+        best =
+            pick(best, new Source(Tier.HOST, -1, ready, bytes / bandwidths.hostBytesPerSec(), 0));
       }
       if (bandwidths.has(Tier.DISK) && catalog.diskHas(t, e)) {
-        best = pick(best, new Source(Tier.DISK, -1, ready, bytes / bandwidths.diskBytesPerSec(), 0));
+        best =
+            pick(best, new Source(Tier.DISK, -1, ready, bytes / bandwidths.diskBytesPerSec(), 0));
       }
       return best;
     }

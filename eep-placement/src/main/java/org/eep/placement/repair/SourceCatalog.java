@@ -1,8 +1,8 @@
 package org.eep.placement.repair;
 
 /**
- * Where each rank can get an expert's weights besides its peers. Must answer the same on every
- * rank for the same inputs (the repair plan is computed independently on each of them).
+ * Where each rank can get an expert's weights besides its peers. Must answer the same on every rank
+ * for the same inputs (the repair plan is computed independently on each of them).
  */
 public interface SourceCatalog {
   /** True if {@code rank}'s node keeps a host-memory backup of {@code expert}. */

@@ -97,11 +97,21 @@ class BalancedPlacementPolicyTest {
 
   @Test
   void noTwoReplicasOfAnExpertOnOneRank() {
-    int[][] shapes = {{8, 4, 3}, {16, 4, 6}, {16, 8, 3}, {60, 8, 9}, {64, 8, 10}, {10, 3, 7}, {5, 5, 5}, {256, 32, 9}};
+    int[][] shapes = {
+      {8, 4, 3},
+      {16, 4, 6},
+      {16, 8, 3},
+      {60, 8, 9},
+      {64, 8, 10},
+      {10, 3, 7},
+      {5, 5, 5},
+      {256, 32, 9}
+    };
     for (int[] s : shapes) {
       for (long seed = 0; seed < 5; seed++) {
         LoadSnapshot load = seed == 0 ? LoadSnapshot.uniform(s[0]) : skewed(s[0], seed);
-        ExpertPlacement p = policy.place(new PlacementRequest(s[0], s[1], s[2], ranks(s[1]), load, seed));
+        ExpertPlacement p =
+            policy.place(new PlacementRequest(s[0], s[1], s[2], ranks(s[1]), load, seed));
         assertNoDuplicatesPerRank(p);
       }
     }
@@ -112,8 +122,10 @@ class BalancedPlacementPolicyTest {
     double[] load = new double[8];
     java.util.Arrays.fill(load, 1);
     load[5] = 1000;
-    ExpertPlacement p = policy.place(new PlacementRequest(8, 4, 3, ranks(4), new LoadSnapshot(1, load), 0));
-    // 12 slots, 4 extra replicas: expert 5 is capped at one per rank (4), the last extra goes to expert 0
+    ExpertPlacement p =
+        policy.place(new PlacementRequest(8, 4, 3, ranks(4), new LoadSnapshot(1, load), 0));
+    // 12 slots, 4 extra replicas: expert 5 is capped at one per rank (4), the last extra goes to
+    // expert 0
     assertThat(p.replicaCount(5)).isEqualTo(4);
     assertThat(p.replicaCount(0)).isEqualTo(2);
     assertNoDuplicatesPerRank(p);
@@ -121,7 +133,8 @@ class BalancedPlacementPolicyTest {
 
   @Test
   void moreSlotsThanUsefulLeavesSlotsEmptyRatherThanDuplicating() {
-    ExpertPlacement p = policy.place(new PlacementRequest(2, 2, 3, ranks(2), LoadSnapshot.uniform(2), 0));
+    ExpertPlacement p =
+        policy.place(new PlacementRequest(2, 2, 3, ranks(2), LoadSnapshot.uniform(2), 0));
     assertThat(p.replicaCount(0)).isEqualTo(2);
     assertThat(p.replicaCount(1)).isEqualTo(2);
     assertThat(p.expertsOn(0)).containsExactly(0, 1, -1);
@@ -134,7 +147,8 @@ class BalancedPlacementPolicyTest {
     int maxRanks = 8;
     int spr = 10;
     LoadSnapshot load = skewed(logical, 11);
-    ExpertPlacement balanced = policy.place(new PlacementRequest(logical, maxRanks, spr, ranks(maxRanks), load, 0));
+    ExpertPlacement balanced =
+        policy.place(new PlacementRequest(logical, maxRanks, spr, ranks(maxRanks), load, 0));
     int[] rr = new int[maxRanks * spr];
     for (int s = 0; s < rr.length; s++) {
       rr[s] = s % logical;
@@ -169,7 +183,8 @@ class BalancedPlacementPolicyTest {
   void tooFewUsableSlotsFailsClearly() {
     BitSet usable = ranks(4);
     usable.clear(3);
-    assertThatThrownBy(() -> policy.place(new PlacementRequest(10, 4, 3, usable, LoadSnapshot.uniform(10), 0)))
+    assertThatThrownBy(
+            () -> policy.place(new PlacementRequest(10, 4, 3, usable, LoadSnapshot.uniform(10), 0)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("10 logical experts")
         .hasMessageContaining("9 usable slots");
@@ -181,6 +196,7 @@ class BalancedPlacementPolicyTest {
     assertThat(provider).isInstanceOf(BalancedPlacementProvider.class);
     assertThat(provider.create(EepConfig.of(Map.of()))).isInstanceOf(BalancedPlacementPolicy.class);
   }
+
   @Test
   void randomShapesAndLoadsKeepEveryInvariant() {
     Random rnd = new Random(2024);
@@ -200,13 +216,16 @@ class BalancedPlacementPolicyTest {
       int logical = 1 + rnd.nextInt(usableSlots);
       double[] load = new double[logical];
       for (int e = 0; e < logical; e++) {
-        load[e] = switch (trial % 3) {
-          case 0 -> rnd.nextInt(3); // many ties and zeros
-          case 1 -> Math.pow(rnd.nextDouble(), 6) * 1000; // heavy skew
-          default -> 1 + rnd.nextDouble();
-        };
+        load[e] =
+            switch (trial % 3) {
+              case 0 -> rnd.nextInt(3); // many ties and zeros
+              case 1 -> Math.pow(rnd.nextDouble(), 6) * 1000; // heavy skew
+              default -> 1 + rnd.nextDouble();
+            };
       }
-      PlacementRequest request = new PlacementRequest(logical, maxRanks, spr, usable, new LoadSnapshot(trial, load), trial);
+      PlacementRequest request =
+          new PlacementRequest(
+              logical, maxRanks, spr, usable, new LoadSnapshot(trial, load), trial);
       ExpertPlacement p = policy.place(request);
       String what = "trial " + trial + ": " + p;
       assertThat(policy.place(request)).as(what).isEqualTo(p);
@@ -224,10 +243,13 @@ class BalancedPlacementPolicyTest {
       assertNoDuplicatesPerRank(p);
     }
   }
+
   @Test
   void packingSwapsRatherThanStackingTwoReplicasOnOneRank() {
-    // Replica counts chosen by hand (the replication step does not produce this): expert 0 is heavy,
-    // experts 1-3 fill rank 1, and the two light replicas of expert 4 come last, when only rank 0 is
+    // Replica counts chosen by hand (the replication step does not produce this): expert 0 is
+    // heavy,
+    // experts 1-3 fill rank 1, and the two light replicas of expert 4 come last, when only rank 0
+    // is
     // open. The second must not land next to the first: a replica of 1-3 moves to rank 0 instead.
     double[] load = {100, 3, 3, 3, 2};
     int[][] slots = BalancedPlacementPolicy.pack(load, new int[] {1, 1, 1, 1, 2}, 2, 3);

@@ -18,10 +18,16 @@ class TierBandwidthsTest {
 
   @Test
   void rejectsBadSpecs() {
-    assertThatThrownBy(() -> TierBandwidths.parseGBps("nvme=3")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nvme");
-    assertThatThrownBy(() -> TierBandwidths.parseGBps("peer=fast")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("peer");
-    assertThatThrownBy(() -> TierBandwidths.parseGBps("auto")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new TierBandwidths(-1, 0, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> TierBandwidths.parseGBps("nvme=3"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("nvme");
+    assertThatThrownBy(() -> TierBandwidths.parseGBps("peer=fast"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("peer");
+    assertThatThrownBy(() -> TierBandwidths.parseGBps("auto"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new TierBandwidths(-1, 0, 0))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

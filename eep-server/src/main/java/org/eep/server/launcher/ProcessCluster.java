@@ -2,6 +2,7 @@ package org.eep.server.launcher;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.gson.JsonObject;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -36,14 +38,16 @@ import org.eep.server.rank.RankProcess;
 
 /**
  * An EP instance of rank processes on this machine: one JVM per rank ({@link RankProcess}), an
- * embedded ZooKeeper server when {@code eep_zookeeper_connect=embedded}, and the front end
- * ({@link Router}) in this JVM. Streams every rank's output with a {@code [rank N]} prefix and lets
- * the caller {@link #kill} ({@code kill -9}), {@link #stop} ({@code SIGSTOP}), {@link #cont} and
- * {@link #restart} ranks. Sets {@code UCX_NET_DEVICES=lo} and {@code UCX_TLS=tcp,self} for the
- * ranks unless the environment already says otherwise. Thread-safe.
+ * embedded ZooKeeper server when {@code eep_zookeeper_connect=embedded}, and the front end ({@link
+ * Router}) in this JVM. Streams every rank's output with a {@code [rank N]} prefix and lets the
+ * caller {@link #kill} ({@code kill -9}), {@link #stop} ({@code SIGSTOP}), {@link #cont} and {@link
+ * #restart} ranks. Sets {@code UCX_NET_DEVICES=lo} and {@code UCX_TLS=tcp,self} for the ranks
+ * unless the environment already says otherwise. Thread-safe.
  */
 public final class ProcessCluster implements AutoCloseable {
-  private static final Pattern READY = Pattern.compile(RankProcess.READY + " rank=(\\d+) incarnation=(\\d+) http=(\\d+)");
+  private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+  private static final Pattern READY =
+      Pattern.compile(RankProcess.READY + " rank=(\\d+) incarnation=(\\d+) http=(\\d+)");
 
   private final EepConfig config;
   private final Path modelDir;
@@ -52,9 +56,12 @@ public final class ProcessCluster implements AutoCloseable {
   private final EmbeddedZooKeeper zookeeper;
   private final Map<String, String> rankOptions = new LinkedHashMap<>();
   private final Router router;
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
   /** Notified whenever a rank may have started or stopped serving. */
   private final Object changed = new Object();
+
   private final AutoCloseable viewWatch;
 
   private ProcessCluster(EepConfig base, Path modelDir, Consumer<String> log) {
@@ -62,12 +69,15 @@ public final class ProcessCluster implements AutoCloseable {
     this.log = requireNonNull(log, "log is null");
     String membership = base.getString(EepKeys.MEMBERSHIP);
     if (!membership.equals("zookeeper")) {
-      throw new IllegalArgumentException("rank processes need a membership provider that spans processes: eep_membership="
-          + membership + " is in-process only; use zookeeper");
+      throw new IllegalArgumentException(
+          "rank processes need a membership provider that spans processes: eep_membership="
+              + membership
+              + " is in-process only; use zookeeper");
     }
     if (base.getString(EepKeys.TRANSPORT).equals("local")) {
-      throw new IllegalArgumentException("rank processes need a transport that spans processes: eep_transport=local is "
-          + "in-process only; use ucx or tcp");
+      throw new IllegalArgumentException(
+          "rank processes need a transport that spans processes: eep_transport=local is "
+              + "in-process only; use ucx or tcp");
     }
     EepConfig c = base;
     if ("embedded".equals(base.asMap().getOrDefault("eep_zookeeper_connect", "embedded"))) {
@@ -77,10 +87,21 @@ public final class ProcessCluster implements AutoCloseable {
       zookeeper = null;
     }
     if ("auto".equals(c.getString(EepKeys.TIER_BANDWIDTH))) {
-      // Every rank plans repairs alone and all must agree: measure the tiers once, here, for all of them.
-      TierBandwidths b = TierMeasurement.measure(modelDir.resolve(CheckpointGenerator.WEIGHTS), MoeConfig.read(modelDir).expertBytesAllLayers());
-      c = c.with(EepKeys.TIER_BANDWIDTH.name(), String.format(java.util.Locale.ROOT, "peer=%.6f,host=%.6f,disk=%.6f",
-          b.peerBytesPerSec() / 1e9, b.hostBytesPerSec() / 1e9, b.diskBytesPerSec() / 1e9));
+      // Every rank plans repairs alone and all must agree: measure the tiers once, here, for all of
+      // them.
+      TierBandwidths b =
+          TierMeasurement.measure(
+              modelDir.resolve(CheckpointGenerator.WEIGHTS),
+              MoeConfig.read(modelDir).expertBytesAllLayers());
+      c =
+          c.with(
+              EepKeys.TIER_BANDWIDTH.name(),
+              String.format(
+                  Locale.ROOT,
+                  "peer=%.6f,host=%.6f,disk=%.6f",
+                  b.peerBytesPerSec() / 1e9,
+                  b.hostBytesPerSec() / 1e9,
+                  b.diskBytesPerSec() / 1e9));
     }
     this.config = c;
     rankOptions.putAll(c.asMap());
@@ -89,13 +110,19 @@ public final class ProcessCluster implements AutoCloseable {
     for (int r = 0; r < n; r++) {
       ranks[r] = new RemoteRank(r, http);
     }
-    router = new Router(c, MoeConfig.read(modelDir), n, r -> ranks[r],
-        Providers.find(MembershipProvider.class, "zookeeper").create(c));
+    router =
+        new Router(
+            c,
+            MoeConfig.read(modelDir),
+            n,
+            r -> ranks[r],
+            Providers.find(MembershipProvider.class, "zookeeper").create(c));
     viewWatch = router.observer().subscribe(v -> changed());
   }
 
   /** Starts every rank process and returns once all serve. */
-  public static ProcessCluster start(EepConfig config, Path modelDir, Consumer<String> log) throws IOException, InterruptedException {
+  public static ProcessCluster start(EepConfig config, Path modelDir, Consumer<String> log)
+      throws IOException, InterruptedException {
     ProcessCluster c = new ProcessCluster(config, modelDir, log);
     try {
       for (int r = 0; r < c.ranks.length; r++) {
@@ -118,6 +145,10 @@ public final class ProcessCluster implements AutoCloseable {
     cmd.add("-Dai.djl.pytorch.num_threads=1");
     cmd.add("-Dai.djl.pytorch.num_interop_threads=1");
     cmd.add("-Xss4m");
+    String logLevel = System.getProperty(LOG_LEVEL);
+    if (logLevel != null) {
+      cmd.add("-D" + LOG_LEVEL + "=" + logLevel); // ranks log at the launcher's level
+    }
     cmd.add(RankProcess.class.getName());
     cmd.add("--model");
     cmd.add(modelDir.toString());
@@ -135,7 +166,8 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   private void pump(int r, Process p) {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = in.readLine()) != null) {
         Matcher m = READY.matcher(line);
@@ -161,12 +193,14 @@ public final class ProcessCluster implements AutoCloseable {
         for (RemoteRank r : ranks) {
           Process p = r.process();
           if (p != null && !p.isAlive() && p.exitValue() != 0 && p.exitValue() != 137) {
-            throw new IllegalStateException("rank " + r.rank() + " exited with code " + p.exitValue());
+            throw new IllegalStateException(
+                "rank " + r.rank() + " exited with code " + p.exitValue());
           }
         }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw new IllegalStateException(router.servingCount() + " of " + n + " ranks serving after " + timeout);
+          throw new IllegalStateException(
+              router.servingCount() + " of " + n + " ranks serving after " + timeout);
         }
         TimeUnit.NANOSECONDS.timedWait(changed, left);
       }
@@ -180,7 +214,8 @@ public final class ProcessCluster implements AutoCloseable {
     }
   }
 
-  public CompletableFuture<GenerationResult> submit(GenerationRequest request, TokenListener listener) {
+  public CompletableFuture<GenerationResult> submit(
+      GenerationRequest request, TokenListener listener) {
     return router.submit(request, listener);
   }
 
@@ -200,13 +235,21 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   private void signal(int r, String sig) throws IOException, InterruptedException {
-    int code = new ProcessBuilder("kill", "-" + sig, Long.toString(ranks[r].process().pid())).inheritIO().start().waitFor();
+    int code =
+        new ProcessBuilder("kill", "-" + sig, Long.toString(ranks[r].process().pid()))
+            .inheritIO()
+            .start()
+            .waitFor();
     if (code != 0) {
-      throw new IOException("kill -" + sig + " " + ranks[r].process().pid() + " exited with " + code);
+      throw new IOException(
+          "kill -" + sig + " " + ranks[r].process().pid() + " exited with " + code);
     }
   }
 
-  /** Starts a new process for rank {@code r} (the old one must be dead); it rejoins as a new incarnation. */
+  /**
+   * Starts a new process for rank {@code r} (the old one must be dead); it rejoins as a new
+   * incarnation.
+   */
   public void restart(int r) throws IOException, InterruptedException {
     Process old = ranks[r].process();
     if (old != null && old.isAlive()) {
@@ -218,8 +261,10 @@ public final class ProcessCluster implements AutoCloseable {
     launch(r);
   }
 
-  /** Rank {@code r}'s status document (counters, transport stats), or null if it does not answer. */
-  public com.google.gson.JsonObject status(int r) {
+  /**
+   * Rank {@code r}'s status document (counters, transport stats), or null if it does not answer.
+   */
+  public JsonObject status(int r) {
     return ranks[r].status();
   }
 

@@ -2,6 +2,7 @@ package org.eep.server.launcher;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -72,22 +73,32 @@ final class RemoteRank implements RankEndpoint {
     body.put("max_new_tokens", r.maxNewTokens());
     body.put("emitted", alreadyEmitted);
     body.put("owner", owner);
-    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/generate"))
-        .POST(HttpRequest.BodyPublishers.ofString(GSON.toJson(body))).build();
-    http.sendAsync(req, HttpResponse.BodyHandlers.ofLines()).thenAccept(resp -> resp.body().forEach(line -> {
-      JsonObject o = GSON.fromJson(line, JsonObject.class);
-      if (o.has("i")) {
-        state.emit(owner, o.get("i").getAsInt(), o.get("t").getAsInt(), false, null);
-      } else if (o.has("error") && state.ownedBy(owner)) {
-        state.fail(new RequestRejectedException(o.get("error").getAsString()));
-      }
-    }));
+    HttpRequest req =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/generate"))
+            .POST(HttpRequest.BodyPublishers.ofString(GSON.toJson(body)))
+            .build();
+    http.sendAsync(req, HttpResponse.BodyHandlers.ofLines())
+        .thenAccept(
+            resp ->
+                resp.body()
+                    .forEach(
+                        line -> {
+                          JsonObject o = GSON.fromJson(line, JsonObject.class);
+                          if (o.has("i")) {
+                            state.emit(
+                                owner, o.get("i").getAsInt(), o.get("t").getAsInt(), false, null);
+                          } else if (o.has("error") && state.ownedBy(owner)) {
+                            state.fail(new RequestRejectedException(o.get("error").getAsString()));
+                          }
+                        }));
   }
 
   @Override
   public int[] uncoveredExperts() {
     JsonObject s = status();
-    return s == null || !s.has("uncovered") ? new int[0] : GSON.fromJson(s.get("uncovered"), int[].class);
+    return s == null || !s.has("uncovered")
+        ? new int[0]
+        : GSON.fromJson(s.get("uncovered"), int[].class);
   }
 
   /** The rank's /status document, or null if it does not answer. */
@@ -96,10 +107,15 @@ final class RemoteRank implements RankEndpoint {
       return null;
     }
     try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/status"))
-          .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/status"))
+                  .timeout(Duration.ofSeconds(2))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       return GSON.fromJson(r.body(), JsonObject.class);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return null;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -6,7 +6,8 @@ import java.util.List;
 
 /** Whether Debian's libucx0 (libucp) is installed, to choose the demo's default transport. */
 public final class UcxProbe {
-  private static final List<String> DIRS = List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib");
+  private static final List<String> DIRS =
+      List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib");
 
   private UcxProbe() {}
 

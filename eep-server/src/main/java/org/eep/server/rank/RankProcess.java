@@ -34,15 +34,21 @@ import org.eep.djl.request.GenerationResult;
  * One rank as its own process: {@code RankProcess --model DIR eep_key=value ...}. Runs the rank
  * (joining through the configured membership, e.g. ZooKeeper) and serves the front end over HTTP on
  * loopback: {@code POST /generate} streams a request's tokens as JSON lines, {@code GET /status}
- * reports the rank's counters, executed repairs and step timings. Prints {@code EEP-RANK-READY rank=R incarnation=I http=PORT} each
- * time an incarnation starts serving. An incarnation that finds itself evicted (a frozen process
- * that was thawed) is replaced by a new one in the same process: it rejoins as a new incarnation.
+ * reports the rank's counters, executed repairs and step timings. Prints {@code EEP-RANK-READY
+ * rank=R incarnation=I http=PORT} each time an incarnation starts serving. An incarnation that
+ * finds itself evicted (a frozen process that was thawed) is replaced by a new one in the same
+ * process: it rejoins as a new incarnation.
  */
 public final class RankProcess {
   /** The line prefix a rank process prints each time an incarnation starts serving. */
   public static final String READY = "EEP-RANK-READY";
-  /** Special floating-point values allowed: a repair's estimate is infinite over a tier of bandwidth 0. */
+
+  /**
+   * Special floating-point values allowed: a repair's estimate is infinite over a tier of bandwidth
+   * 0.
+   */
   private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+
   private static final Duration FORMATION = Duration.ofMinutes(10);
 
   private volatile RankRuntime current;
@@ -57,7 +63,8 @@ public final class RankProcess {
         String[] kv = args[i].split("=", 2);
         options.put(kv[0], kv[1]);
       } else {
-        throw new IllegalArgumentException("unexpected argument '" + args[i] + "'; expected --model DIR and eep_key=value pairs");
+        throw new IllegalArgumentException(
+            "unexpected argument '" + args[i] + "'; expected --model DIR and eep_key=value pairs");
       }
     }
     if (model == null) {
@@ -72,34 +79,53 @@ public final class RankProcess {
       throw new IllegalArgumentException("a rank process needs eep_rank >= 0");
     }
     if ("auto".equals(config.getString(EepKeys.TIER_BANDWIDTH))) {
-      throw new IllegalArgumentException("eep_tier_bandwidth=auto would be measured differently by each rank process, and every "
-          + "rank must plan repairs with the same numbers: give explicit values (peer=..,host=..,disk=.. in GB/s); "
-          + "the cluster launcher measures once and passes them");
+      throw new IllegalArgumentException(
+          "eep_tier_bandwidth=auto would be measured differently by each rank process, and every "
+              + "rank must plan repairs with the same numbers: give explicit values (peer=..,host=..,disk=.. in GB/s); "
+              + "the cluster launcher measures once and passes them");
     }
-    HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
-    http.setExecutor(Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "eep-rank-http");
-      t.setDaemon(true);
-      return t;
-    }));
+    HttpServer http =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+    http.setExecutor(
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "eep-rank-http");
+              t.setDaemon(true);
+              return t;
+            }));
     http.createContext("/generate", this::generate);
     http.createContext("/status", this::status);
     http.start();
     try (NDManager manager = NDManager.newBaseManager()) {
-      RankFactory ranks = Guice.createInjector(new EepModule(config, model, manager)).getInstance(RankFactory.class);
+      RankFactory ranks =
+          Guice.createInjector(new EepModule(config, model, manager))
+              .getInstance(RankFactory.class);
       while (true) {
         RankRuntime r = ranks.create(rank).start();
         current = r;
         if (!r.awaitServing(FORMATION)) {
-          throw new IllegalStateException("rank " + rank + " failed to start (" + r.state() + ")", r.failure());
+          throw new IllegalStateException(
+              "rank " + rank + " failed to start (" + r.state() + ")", r.failure());
         }
-        System.out.println(READY + " rank=" + rank + " incarnation=" + r.incarnation() + " http=" + http.getAddress().getPort());
+        System.out.println(
+            READY
+                + " rank="
+                + rank
+                + " incarnation="
+                + r.incarnation()
+                + " http="
+                + http.getAddress().getPort());
         System.out.flush();
         RankState end = r.awaitEnd(Duration.ofDays(365));
         if (end != RankState.EVICTED) {
           throw new IllegalStateException("rank " + rank + " stopped (" + end + ")", r.failure());
         }
-        System.out.println("rank " + rank + " incarnation " + r.incarnation() + " was evicted; rejoining as a new incarnation");
+        System.out.println(
+            "rank "
+                + rank
+                + " incarnation "
+                + r.incarnation()
+                + " was evicted; rejoining as a new incarnation");
         r.close();
       }
     }
@@ -109,17 +135,30 @@ public final class RankProcess {
     try (ex) {
       JsonObject body;
       try (InputStream in = ex.getRequestBody()) {
-        body = GSON.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8), JsonObject.class);
+        body =
+            GSON.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8), JsonObject.class);
       }
-      GenerationRequest req = new GenerationRequest(body.get("id").getAsString(), GSON.fromJson(body.get("prompt"), int[].class),
-          body.get("max_new_tokens").getAsInt());
+      GenerationRequest req =
+          new GenerationRequest(
+              body.get("id").getAsString(),
+              GSON.fromJson(body.get("prompt"), int[].class),
+              body.get("max_new_tokens").getAsInt());
       int[] emitted = GSON.fromJson(body.get("emitted"), int[].class);
       Owner owner = GSON.fromJson(body.get("owner"), Owner.class);
       RankRuntime r = current;
       LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-      CompletableFuture<GenerationResult> f = r.serve(req, emitted, owner, (id, i, t, by) -> lines.add("{\"i\":" + i + ",\"t\":" + t + "}"));
-      f.whenComplete((res, err) -> lines.add(err == null ? "{\"done\":true,\"degraded\":" + res.degraded() + "}"
-          : GSON.toJson(Map.of("error", String.valueOf(err.getMessage())))));
+      CompletableFuture<GenerationResult> f =
+          r.serve(
+              req,
+              emitted,
+              owner,
+              (id, i, t, by) -> lines.add("{\"i\":" + i + ",\"t\":" + t + "}"));
+      f.whenComplete(
+          (res, err) ->
+              lines.add(
+                  err == null
+                      ? "{\"done\":true,\"degraded\":" + res.degraded() + "}"
+                      : GSON.toJson(Map.of("error", String.valueOf(err.getMessage())))));
       ex.getResponseHeaders().add("Content-Type", "application/x-ndjson");
       ex.sendResponseHeaders(200, 0);
       OutputStream out = ex.getResponseBody();

@@ -7,7 +7,17 @@ import org.eep.testkit.ElasticMembershipContract;
 class LocalMembershipContractTest extends ElasticMembershipContract {
   @Override
   protected EepConfig config(String instance, int maxRanks, long heartbeatMs, int misses) {
-    return EepConfig.of(Map.of("eep_membership", "local", "eep_instance", instance, "eep_max_ranks", maxRanks,
-        "eep_heartbeat_ms", heartbeatMs, "eep_heartbeat_misses", misses));
+    return EepConfig.of(
+        Map.of(
+            "eep_membership",
+            "local",
+            "eep_instance",
+            instance,
+            "eep_max_ranks",
+            maxRanks,
+            "eep_heartbeat_ms",
+            heartbeatMs,
+            "eep_heartbeat_misses",
+            misses));
   }
 }

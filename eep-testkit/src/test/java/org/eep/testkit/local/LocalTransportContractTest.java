@@ -7,6 +7,7 @@ import org.eep.testkit.TransportContract;
 class LocalTransportContractTest extends TransportContract {
   @Override
   protected EepConfig config(String instance, int maxRanks) {
-    return EepConfig.of(Map.of("eep_transport", "local", "eep_instance", instance, "eep_max_ranks", maxRanks));
+    return EepConfig.of(
+        Map.of("eep_transport", "local", "eep_instance", instance, "eep_max_ranks", maxRanks));
   }
 }

@@ -12,13 +12,24 @@ import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.SlotState;
 import org.eep.testkit.MembershipContract;
+import org.eep.testkit.ViewAwaits;
 import org.junit.jupiter.api.Test;
 
 class StaticMembershipContractTest extends MembershipContract {
   @Override
   protected EepConfig config(String instance, int maxRanks, long heartbeatMs, int misses) {
-    return EepConfig.of(Map.of("eep_membership", "static", "eep_instance", instance, "eep_max_ranks", maxRanks,
-        "eep_heartbeat_ms", heartbeatMs, "eep_heartbeat_misses", misses));
+    return EepConfig.of(
+        Map.of(
+            "eep_membership",
+            "static",
+            "eep_instance",
+            instance,
+            "eep_max_ranks",
+            maxRanks,
+            "eep_heartbeat_ms",
+            heartbeatMs,
+            "eep_heartbeat_misses",
+            misses));
   }
 
   @Test
@@ -27,7 +38,7 @@ class StaticMembershipContractTest extends MembershipContract {
     MembershipService[] s = formed(cfg, 3);
     long before = s[0].currentView().epoch();
     s[0].reportEvidence(new Evidence.TransportError(2, 1, 0, "connection reset"));
-    MembershipView v = awaitSlot(s[1], 2, SlotState.FAILED);
+    MembershipView v = ViewAwaits.awaitSlot(s[1], 2, SlotState.FAILED);
     assertThat(v.epoch()).isEqualTo(before + 1);
     assertThat(v.state()).isEqualTo(InstanceState.FAILED);
 

@@ -9,14 +9,25 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** {@code ./eep bench}: the benchmark suites; each writes JSON to {@code --out} and its section of the docs. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmark suites (each writes JSON to --out DIR and updates the docs).",
-    subcommands = {OverheadBenchCommand.class, RecoveryBenchCommand.class, PlanBenchCommand.class, TransportBenchCommand.class,
-        MembershipBenchCommand.class, org.eep.examples.bench.step.StepBenchCommand.class,
-        org.eep.examples.bench.restart.ProcessRestartBenchCommand.class})
+/**
+ * {@code ./eep bench}: the benchmark suites; each writes JSON to {@code --out} and its section of
+ * the docs.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Benchmark suites (each writes JSON to --out DIR and updates the docs).",
+    subcommands = {
+      OverheadBenchCommand.class,
+      RecoveryBenchCommand.class,
+      PlanBenchCommand.class,
+      TransportBenchCommand.class,
+      MembershipBenchCommand.class,
+      StepBenchCommand.class,
+      ProcessRestartBenchCommand.class
+    })
 public final class BenchCommand implements Runnable {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public void run() {

@@ -1,5 +1,6 @@
 package org.eep.examples.bench;
 
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.eep.api.membership.Slot;
 import org.eep.api.membership.SlotState;
 import org.eep.djl.model.Preset;
@@ -29,52 +31,89 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./eep bench recovery --out DIR}: the demo scenario (kill a rank at 1/3, restart it at
- * 2/3) repeated, with medians of the recovery pause, time to 95% and reintegration pause, against
- * the full-restart baseline (static membership: the instance fails and is started anew). Writes
- * {@code recovery.json} (and each run's report and timeline under {@code DIR/run-N}) and the
- * {@code recovery} section of {@code docs/BENCHMARKS.md}.
+ * {@code ./eep bench recovery --out DIR}: the demo scenario (kill a rank at 1/3, restart it at 2/3)
+ * repeated, with medians of the recovery pause, time to 95% and reintegration pause, against the
+ * full-restart baseline (static membership: the instance fails and is started anew). Writes {@code
+ * recovery.json} (and each run's report and timeline under {@code DIR/run-N}) and the {@code
+ * recovery} section of {@code docs/BENCHMARKS.md}.
  */
-@Command(name = "recovery", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "Recovery pause, time to 95%% and reintegration pause (medians over runs) vs the full-restart baseline.")
+@Command(
+    name = "recovery",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description =
+        "Recovery pause, time to 95%% and reintegration pause (medians over runs) vs the full-restart baseline.")
 public final class RecoveryBenchCommand implements Callable<Integer> {
-  @Option(names = "--out", required = true, description = "Directory for recovery.json and the runs' reports.")
+  @Option(
+      names = "--out",
+      required = true,
+      description = "Directory for recovery.json and the runs' reports.")
   Path out;
 
-  @Option(names = "--doc", defaultValue = "docs/BENCHMARKS.md", description = "Markdown report (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--doc",
+      defaultValue = "docs/BENCHMARKS.md",
+      description = "Markdown report (default: ${DEFAULT-VALUE}).")
   Path doc;
 
-  @Option(names = "--runs", defaultValue = "3", description = "Repetitions of the scenario and of the baseline (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--runs",
+      defaultValue = "3",
+      description = "Repetitions of the scenario and of the baseline (default: ${DEFAULT-VALUE}).")
   int runs;
 
-  @Option(names = "--preset", defaultValue = "demo", description = "Model preset (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--preset",
+      defaultValue = "demo",
+      description = "Model preset (default: ${DEFAULT-VALUE}).")
   String preset;
 
   @Option(names = "--ranks", defaultValue = "4", description = "Ranks (default: ${DEFAULT-VALUE}).")
   int ranks;
 
-  @Option(names = "--transport", defaultValue = "local", description = "local or tcp (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--transport",
+      defaultValue = "local",
+      description = "local or tcp (default: ${DEFAULT-VALUE}).")
   String transport;
 
-  @Option(names = "--duration", defaultValue = "15", description = "Seconds of load per run (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--duration",
+      defaultValue = "15",
+      description = "Seconds of load per run (default: ${DEFAULT-VALUE}).")
   double duration;
 
-  @Option(names = "--clients", defaultValue = "24",
-      description = "Closed-loop clients, so the instance is never idle and every gap is a pause; 0 = Poisson arrivals at --rate "
-          + "(default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--clients",
+      defaultValue = "24",
+      description =
+          "Closed-loop clients, so the instance is never idle and every gap is a pause; 0 = Poisson arrivals at --rate "
+              + "(default: ${DEFAULT-VALUE}).")
   int clients;
 
-  @Option(names = "--rate", description = "Poisson requests/s with --clients 0 (default: the demo's rate for the preset).")
+  @Option(
+      names = "--rate",
+      description =
+          "Poisson requests/s with --clients 0 (default: the demo's rate for the preset).")
   Double rate;
 
-  @Option(names = "--rank", defaultValue = "1", description = "The rank that is killed and restarted (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--rank",
+      defaultValue = "1",
+      description = "The rank that is killed and restarted (default: ${DEFAULT-VALUE}).")
   int rank;
 
-  @Option(names = {"-o", "--option"}, paramLabel = "KEY=VALUE",
-      description = "Extra eep_ configuration of every instance (default: eep_heartbeat_misses=20, see BenchOptions).")
-  Map<String, String> options = new java.util.LinkedHashMap<>(BenchOptions.DEFAULTS);
+  @Option(
+      names = {"-o", "--option"},
+      paramLabel = "KEY=VALUE",
+      description =
+          "Extra eep_ configuration of every instance (default: eep_heartbeat_misses=20, see BenchOptions).")
+  Map<String, String> options = new LinkedHashMap<>(BenchOptions.DEFAULTS);
 
-  @Option(names = "--seed", defaultValue = "42", description = "Model seed; run i uses load seed + i (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      description = "Model seed; run i uses load seed + i (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Override
@@ -82,7 +121,8 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
     Files.createDirectories(out);
     Logs.toFile(out.resolve("recovery.log"));
     if (runs < 1 || !(duration > 0) || rank < 0 || rank >= ranks || ranks < 2) {
-      System.err.println("eep bench recovery: --runs >= 1, --duration > 0, --ranks >= 2, 0 <= --rank < --ranks");
+      System.err.println(
+          "eep bench recovery: --runs >= 1, --duration > 0, --ranks >= 2, 0 <= --rank < --ranks");
       return 2;
     }
     Preset p = Preset.of(preset);
@@ -95,12 +135,34 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
     int mismatches = 0;
     int streamErrors = 0;
     for (int i = 0; i < runs; i++) {
-      List<FaultEvent> faults = List.of(new FaultEvent(FaultEvent.Kind.KILL, rank, duration / 3),
-          new FaultEvent(FaultEvent.Kind.REJOIN, rank, 2 * duration / 3));
-      Scenario s = new Scenario(ranks, transport, "local", p, seed + i, duration, r, clients, faults, RequestShape.MIXED, options, true,
-          Math.max(60, 2 * duration));
-      System.err.printf(Locale.ROOT, "eep bench recovery: run %d/%d (%.0f s of load, kill rank %d at %.1f s, restart at %.1f s)...%n", i + 1,
-          runs, duration, rank, duration / 3, 2 * duration / 3);
+      List<FaultEvent> faults =
+          List.of(
+              new FaultEvent(FaultEvent.Kind.KILL, rank, duration / 3),
+              new FaultEvent(FaultEvent.Kind.REJOIN, rank, 2 * duration / 3));
+      Scenario s =
+          new Scenario(
+              ranks,
+              transport,
+              "local",
+              p,
+              seed + i,
+              duration,
+              r,
+              clients,
+              faults,
+              RequestShape.MIXED,
+              options,
+              true,
+              Math.max(60, 2 * duration));
+      System.err.printf(
+          Locale.ROOT,
+          "eep bench recovery: run %d/%d (%.0f s of load, kill rank %d at %.1f s, restart at %.1f s)...%n",
+          i + 1,
+          runs,
+          duration,
+          rank,
+          duration / 3,
+          2 * duration / 3);
       DemoRun.Result res = new DemoRun(s, model).run();
       Metrics m = Metrics.compute(Metrics.timeline(res.recorder(), res.loadEndMs()));
       Map<String, Object> report = DemoReport.build(res, m);
@@ -111,31 +173,82 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("run", i + 1);
       row.put("load_seed", seed + i);
-      for (String k : List.of("requests_submitted", "requests_completed", "requests_lost", "requests_rejected", "token_mismatches",
-          "stream_errors", "tokens_per_s_before_fault", "step_ms", "max_token_gap_before_fault_ms", "detection_ms", "recovery_pause_ms",
-          "time_to_95pct_ms",
-          "reintegration_pause_ms", "tokens_per_s_after_rejoin")) {
+      for (String k :
+          List.of(
+              "requests_submitted",
+              "requests_completed",
+              "requests_lost",
+              "requests_rejected",
+              "token_mismatches",
+              "stream_errors",
+              "tokens_per_s_before_fault",
+              "step_ms",
+              "max_token_gap_before_fault_ms",
+              "detection_ms",
+              "recovery_pause_ms",
+              "time_to_95pct_ms",
+              "reintegration_pause_ms",
+              "tokens_per_s_after_rejoin")) {
         row.put(k, report.get(k));
       }
       row.put("unexpected_views", unexpected(res, rank));
-      row.put("load_average", Math.round(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage() * 100) / 100.0);
+      row.put(
+          "load_average",
+          Math.round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage() * 100)
+              / 100.0);
       runRows.add(row);
       lost += ((Number) report.get("requests_lost")).intValue();
       rejected += ((Number) report.get("requests_rejected")).intValue();
-      mismatches += report.get("token_mismatches") == null ? 0 : ((Number) report.get("token_mismatches")).intValue();
+      mismatches +=
+          report.get("token_mismatches") == null
+              ? 0
+              : ((Number) report.get("token_mismatches")).intValue();
       streamErrors += ((Number) report.get("stream_errors")).intValue();
-      System.err.printf(Locale.ROOT, "  detection %s ms, recovery pause %s ms, time to 95%% %s ms, reintegration pause %s ms, lost %s, mismatches %s%n",
-          report.get("detection_ms"), report.get("recovery_pause_ms"), report.get("time_to_95pct_ms"), report.get("reintegration_pause_ms"),
-          report.get("requests_lost"), report.get("token_mismatches"));
+      System.err.printf(
+          Locale.ROOT,
+          "  detection %s ms, recovery pause %s ms, time to 95%% %s ms, reintegration pause %s ms, lost %s, mismatches %s%n",
+          report.get("detection_ms"),
+          report.get("recovery_pause_ms"),
+          report.get("time_to_95pct_ms"),
+          report.get("reintegration_pause_ms"),
+          report.get("requests_lost"),
+          report.get("token_mismatches"));
     }
     List<FullRestart.Result> restarts = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
-      System.err.printf(Locale.ROOT, "eep bench recovery: full-restart baseline %d/%d (static membership)...%n", i + 1, runs);
-      Scenario base = new Scenario(ranks, transport, "static", p, seed + i, duration, r, 0, List.of(), RequestShape.MIXED, options, false, 60);
-      FullRestart.Result fr = FullRestart.measure(base, model, duration / 3, clients > 0 ? clients : 16, rank);
+      System.err.printf(
+          Locale.ROOT,
+          "eep bench recovery: full-restart baseline %d/%d (static membership)...%n",
+          i + 1,
+          runs);
+      Scenario base =
+          new Scenario(
+              ranks,
+              transport,
+              "static",
+              p,
+              seed + i,
+              duration,
+              r,
+              0,
+              List.of(),
+              RequestShape.MIXED,
+              options,
+              false,
+              60);
+      FullRestart.Result fr =
+          FullRestart.measure(base, model, duration / 3, clients > 0 ? clients : 16, rank);
       restarts.add(fr);
-      System.err.printf(Locale.ROOT, "  full restart %.0f ms (detect %.0f, teardown %.0f, start %.0f, first token %.0f), %d of %d in-flight requests lost%n",
-          fr.totalMs(), fr.detectionMs(), fr.teardownMs(), fr.startMs(), fr.firstTokenMs(), fr.requestsLost(), fr.inFlightAtKill());
+      System.err.printf(
+          Locale.ROOT,
+          "  full restart %.0f ms (detect %.0f, teardown %.0f, start %.0f, first token %.0f), %d of %d in-flight requests lost%n",
+          fr.totalMs(),
+          fr.detectionMs(),
+          fr.teardownMs(),
+          fr.startMs(),
+          fr.firstTokenMs(),
+          fr.requestsLost(),
+          fr.inFlightAtKill());
     }
 
     Double pause = med(metrics, Metrics::recoveryPauseMs);
@@ -150,7 +263,8 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
     medians.put("time_to_95pct_ms", r1(t95));
     medians.put("reintegration_pause_ms", r1(reint));
     medians.put("step_ms", r1(step));
-    medians.put("max_token_gap_before_fault_ms", r1(med(metrics, Metrics::maxTokenGapBeforeFaultMs)));
+    medians.put(
+        "max_token_gap_before_fault_ms", r1(med(metrics, Metrics::maxTokenGapBeforeFaultMs)));
     medians.put("full_restart_ms", r1(fullRestart));
     Map<String, Object> goals = new LinkedHashMap<>();
     Double pauseShare = Stats.ratio(pause, fullRestart);
@@ -175,7 +289,8 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
     json.put("preset", p.id());
     json.put("ranks", ranks);
     json.put("transport", transport);
-    json.put("load", clients > 0 ? clients + " closed-loop clients" : "Poisson " + r + " requests/s");
+    json.put(
+        "load", clients > 0 ? clients + " closed-loop clients" : "Poisson " + r + " requests/s");
     json.put("duration_s", duration);
     json.put("options", options);
     json.put("runs", runRows);
@@ -189,105 +304,252 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
     json.put("requests_rejected", rejected);
     json.put("token_mismatches", mismatches);
     json.put("stream_errors", streamErrors);
-    json.put("full_restart_requests_lost", restarts.stream().mapToInt(FullRestart.Result::requestsLost).sum());
+    json.put(
+        "full_restart_requests_lost",
+        restarts.stream().mapToInt(FullRestart.Result::requestsLost).sum());
     json.put("goals", goals);
     Path file = out.resolve("recovery.json");
     Files.writeString(file, DemoReport.GSON.toJson(json) + "\n", StandardCharsets.UTF_8);
-    BenchmarksDoc.update(doc, "recovery", markdown(command, p, r, runRows, medians, restarts, lost, rejected, mismatches, streamErrors,
-        pauseShare, reintSteps, t95Ratio));
-    System.out.printf(Locale.ROOT, "recovery pause %s ms (%s of the %s ms full restart), time to 95%% %s ms, reintegration pause %s ms; "
-        + "lost %d, mismatches %d; wrote %s and the recovery section of %s%n", Stats.fmt(pause, "%.0f"), pct(pauseShare),
-        Stats.fmt(fullRestart, "%.0f"), Stats.fmt(t95, "%.0f"), Stats.fmt(reint, "%.0f"), lost, mismatches, file, doc);
+    BenchmarksDoc.update(
+        doc,
+        "recovery",
+        markdown(
+            command,
+            p,
+            r,
+            runRows,
+            medians,
+            restarts,
+            lost,
+            rejected,
+            mismatches,
+            streamErrors,
+            pauseShare,
+            reintSteps,
+            t95Ratio));
+    System.out.printf(
+        Locale.ROOT,
+        "recovery pause %s ms (%s of the %s ms full restart), time to 95%% %s ms, reintegration pause %s ms; "
+            + "lost %d, mismatches %d; wrote %s and the recovery section of %s%n",
+        Stats.fmt(pause, "%.0f"),
+        pct(pauseShare),
+        Stats.fmt(fullRestart, "%.0f"),
+        Stats.fmt(t95, "%.0f"),
+        Stats.fmt(reint, "%.0f"),
+        lost,
+        mismatches,
+        file,
+        doc);
     return 0;
   }
 
   private String command() {
-    return "./eep bench recovery --out " + out + (runs == 3 ? "" : " --runs " + runs) + (preset.equals("demo") ? "" : " --preset " + preset)
-        + (ranks == 4 ? "" : " --ranks " + ranks) + (transport.equals("local") ? "" : " --transport " + transport)
-        + (duration == 15 ? "" : " --duration " + duration) + (clients == 24 ? "" : " --clients " + clients)
-        + (rate == null ? "" : " --rate " + rate) + (rank == 1 ? "" : " --rank " + rank)
-        + (seed == 42 ? "" : " --seed " + seed) + BenchOptions.flags(options);
+    return "./eep bench recovery --out "
+        + out
+        + (runs == 3 ? "" : " --runs " + runs)
+        + (preset.equals("demo") ? "" : " --preset " + preset)
+        + (ranks == 4 ? "" : " --ranks " + ranks)
+        + (transport.equals("local") ? "" : " --transport " + transport)
+        + (duration == 15 ? "" : " --duration " + duration)
+        + (clients == 24 ? "" : " --clients " + clients)
+        + (rate == null ? "" : " --rate " + rate)
+        + (rank == 1 ? "" : " --rank " + rank)
+        + (seed == 42 ? "" : " --seed " + seed)
+        + BenchOptions.flags(options);
   }
 
-  private String markdown(String command, Preset p, double r, List<Map<String, Object>> rows, Map<String, Object> med,
-      List<FullRestart.Result> restarts, int lost, int rejected, int mismatches, int streamErrors, Double pauseShare, Double reintSteps,
+  private String markdown(
+      String command,
+      Preset p,
+      double r,
+      List<Map<String, Object>> rows,
+      Map<String, Object> med,
+      List<FullRestart.Result> restarts,
+      int lost,
+      int rejected,
+      int mismatches,
+      int streamErrors,
+      Double pauseShare,
+      Double reintSteps,
       Double t95Ratio) {
     StringBuilder sb = new StringBuilder();
     sb.append("## Recovery: pause, time to 95%, reintegration vs full restart\n\n");
-    sb.append("Reproduce: `").append(command).append("` (writes `recovery.json`, and `run-N/report.json` + `run-N/timeline.png` per run).\n\n");
-    sb.append(String.format(Locale.ROOT, "The demo scenario %d times: preset `%s`, %d ranks in one JVM, transport `%s`, membership `local`, "
-        + "%s of mixed prompts, %.0f s of load; kill rank %d at %.1f s, restart it at %.1f s. Every completed request "
-        + "is checked against the reference model. Baseline: the same instance with `static` membership — the kill fails the instance, "
-        + "which is closed and started anew (every rank reloads its weights); measured from the kill to the new instance's first token, "
-        + "%d times. In one JVM that restart is a lower bound (no process start, no libtorch load, checkpoint in the page cache). %s%n%n",
-        rows.size(), p.id(), ranks, transport, clients > 0 ? clients + " closed-loop clients (the instance is never idle, so a token gap is a "
-        + "pause; *gap before* is the longest gap of the steady state, the floor of the gap metrics)"
-        : String.format(Locale.ROOT, "Poisson %.1f requests/s", r), duration, rank, duration / 3, 2 * duration / 3, restarts.size(),
-        BenchOptions.describe(options)));
-    sb.append("| run | tokens/s before | step | gap before | detection | recovery pause | time to 95% | reintegration pause | lost | mismatches |\n");
+    sb.append("Reproduce: `")
+        .append(command)
+        .append(
+            "` (writes `recovery.json`, and `run-N/report.json` + `run-N/timeline.png` per run).\n\n");
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "The demo scenario %d times: preset `%s`, %d ranks in one JVM, transport `%s`, membership `local`, "
+                + "%s of mixed prompts, %.0f s of load; kill rank %d at %.1f s, restart it at %.1f s. Every completed request "
+                + "is checked against the reference model. Baseline: the same instance with `static` membership — the kill fails the instance, "
+                + "which is closed and started anew (every rank reloads its weights); measured from the kill to the new instance's first token, "
+                + "%d times. In one JVM that restart is a lower bound (no process start, no libtorch load, checkpoint in the page cache). %s%n%n",
+            rows.size(),
+            p.id(),
+            ranks,
+            transport,
+            clients > 0
+                ? clients
+                    + " closed-loop clients (the instance is never idle, so a token gap is a "
+                    + "pause; *gap before* is the longest gap of the steady state, the floor of the gap metrics)"
+                : String.format(Locale.ROOT, "Poisson %.1f requests/s", r),
+            duration,
+            rank,
+            duration / 3,
+            2 * duration / 3,
+            restarts.size(),
+            BenchOptions.describe(options)));
+    sb.append(
+        "| run | tokens/s before | step | gap before | detection | recovery pause | time to 95% | reintegration pause | lost | mismatches |\n");
     sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Map<String, Object> row : rows) {
-      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", row.get("run"), na(row.get("tokens_per_s_before_fault")),
-          msCell(row.get("step_ms")), msCell(row.get("max_token_gap_before_fault_ms")), msCell(row.get("detection_ms")), msCell(row.get("recovery_pause_ms")), msCell(row.get("time_to_95pct_ms")),
-          msCell(row.get("reintegration_pause_ms")), row.get("requests_lost"), na(row.get("token_mismatches"))));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+              row.get("run"),
+              na(row.get("tokens_per_s_before_fault")),
+              msCell(row.get("step_ms")),
+              msCell(row.get("max_token_gap_before_fault_ms")),
+              msCell(row.get("detection_ms")),
+              msCell(row.get("recovery_pause_ms")),
+              msCell(row.get("time_to_95pct_ms")),
+              msCell(row.get("reintegration_pause_ms")),
+              row.get("requests_lost"),
+              na(row.get("token_mismatches"))));
     }
-    sb.append(String.format(Locale.ROOT, "| **median** | | %s | %s | %s | %s | %s | %s | %d | %d |%n%n", msCell(med.get("step_ms")),
-        msCell(med.get("max_token_gap_before_fault_ms")),
-        msCell(med.get("detection_ms")), msCell(med.get("recovery_pause_ms")), msCell(med.get("time_to_95pct_ms")),
-        msCell(med.get("reintegration_pause_ms")), lost, mismatches));
-    sb.append("| full restart | detection | teardown | start (all ranks reload) | first token | total | in-flight lost |\n");
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "| **median** | | %s | %s | %s | %s | %s | %s | %d | %d |%n%n",
+            msCell(med.get("step_ms")),
+            msCell(med.get("max_token_gap_before_fault_ms")),
+            msCell(med.get("detection_ms")),
+            msCell(med.get("recovery_pause_ms")),
+            msCell(med.get("time_to_95pct_ms")),
+            msCell(med.get("reintegration_pause_ms")),
+            lost,
+            mismatches));
+    sb.append(
+        "| full restart | detection | teardown | start (all ranks reload) | first token | total | in-flight lost |\n");
     sb.append("|---:|---:|---:|---:|---:|---:|---:|\n");
     for (int i = 0; i < restarts.size(); i++) {
       FullRestart.Result f = restarts.get(i);
-      sb.append(String.format(Locale.ROOT, "| %d | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %d of %d |%n", i + 1, f.detectionMs(),
-          f.teardownMs(), f.startMs(), f.firstTokenMs(), f.totalMs(), f.requestsLost(), f.inFlightAtKill()));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| %d | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %d of %d |%n",
+              i + 1,
+              f.detectionMs(),
+              f.teardownMs(),
+              f.startMs(),
+              f.firstTokenMs(),
+              f.totalMs(),
+              f.requestsLost(),
+              f.inFlightAtKill()));
     }
-    sb.append(String.format(Locale.ROOT, "| **median** | | | | | %s | |%n%n", msCell(med.get("full_restart_ms"))));
-    sb.append(String.format(Locale.ROOT, "1-minute load average at the end of the runs: %s on %d cores (this benchmark's own rank "
-        + "threads included; the rest is other work on the machine, and a rank starved of CPU looks like a slow or silent one).%n%n",
-        rows.stream().map(x -> String.valueOf(x.get("load_average"))).collect(java.util.stream.Collectors.joining(", ")),
-        Runtime.getRuntime().availableProcessors()));
+    sb.append(
+        String.format(
+            Locale.ROOT, "| **median** | | | | | %s | |%n%n", msCell(med.get("full_restart_ms"))));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "1-minute load average at the end of the runs: %s on %d cores (this benchmark's own rank "
+                + "threads included; the rest is other work on the machine, and a rank starved of CPU looks like a slow or silent one).%n%n",
+            rows.stream()
+                .map(x -> String.valueOf(x.get("load_average")))
+                .collect(Collectors.joining(", ")),
+            Runtime.getRuntime().availableProcessors()));
     Object floor = med.get("max_token_gap_before_fault_ms");
-    if (floor != null && med.get("recovery_pause_ms") != null && med.get("reintegration_pause_ms") != null) {
+    if (floor != null
+        && med.get("recovery_pause_ms") != null
+        && med.get("reintegration_pause_ms") != null) {
       double f = ((Number) floor).doubleValue();
       double rp = ((Number) med.get("recovery_pause_ms")).doubleValue();
       double q = ((Number) med.get("reintegration_pause_ms")).doubleValue();
-      sb.append(String.format(Locale.ROOT, "Against the floor: the steady state's own longest token gap (*gap before*, median %.0f ms) is %s the "
-          + "recovery pause (%.0f ms) and %s the reintegration pause (%.0f ms)%s.%n%n", f, f >= rp ? "longer than" : "shorter than", rp,
-          f >= q ? "longer than" : "shorter than", q, f >= rp && f >= q
-              ? ": at this scale both disruptions are within the step-to-step jitter of ranks sharing two cores" : ""));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "Against the floor: the steady state's own longest token gap (*gap before*, median %.0f ms) is %s the "
+                  + "recovery pause (%.0f ms) and %s the reintegration pause (%.0f ms)%s.%n%n",
+              f,
+              f >= rp ? "longer than" : "shorter than",
+              rp,
+              f >= q ? "longer than" : "shorter than",
+              q,
+              f >= rp && f >= q
+                  ? ": at this scale both disruptions are within the step-to-step jitter of ranks sharing two cores"
+                  : ""));
     }
-    List<String> unexpected = rows.stream().flatMap(x -> ((List<?>) x.get("unexpected_views")).stream()
-        .map(v -> "run " + x.get("run") + ": " + v)).toList();
+    List<String> unexpected =
+        rows.stream()
+            .flatMap(
+                x ->
+                    ((List<?>) x.get("unexpected_views"))
+                        .stream().map(v -> "run " + x.get("run") + ": " + v))
+            .toList();
     if (!unexpected.isEmpty()) {
-      sb.append("Healthy ranks that left the instance during the load (not injected; typically missed heartbeats while the machine "
-          + "was overloaded):\n\n");
+      sb.append(
+          "Healthy ranks that left the instance during the load (not injected; typically missed heartbeats while the machine "
+              + "was overloaded):\n\n");
       unexpected.forEach(u -> sb.append("- ").append(u).append('\n'));
       sb.append('\n');
     }
     sb.append("| goal (from the issue) | measured | EEP paper | met |\n|---|---|---|---|\n");
-    sb.append(String.format(Locale.ROOT, "| recovery pause <= 1%% of a full restart | %s / %s = %s | 11 s / 348 s = 3.2%% | %s |%n",
-        msCell(med.get("recovery_pause_ms")), msCell(med.get("full_restart_ms")), pct(pauseShare), yes(pauseShare != null && pauseShare <= 0.01)));
-    sb.append(String.format(Locale.ROOT, "| reintegration pause <= 2 step times | %s = %s steps of %s | 8 s | %s |%n",
-        msCell(med.get("reintegration_pause_ms")), Stats.fmt(reintSteps, "%.1f"), msCell(med.get("step_ms")),
-        yes(reintSteps != null && reintSteps <= 2)));
-    sb.append(String.format(Locale.ROOT, "| time to 95%% <= 3x recovery pause | %s = %sx | 52 s = 4.7x | %s |%n",
-        msCell(med.get("time_to_95pct_ms")), Stats.fmt(t95Ratio, "%.1f"), yes(t95Ratio != null && t95Ratio <= 3)));
-    sb.append(String.format(Locale.ROOT, "| 0 requests lost | %d lost, %d rejected | — | %s |%n", lost, rejected, yes(lost == 0 && rejected == 0)));
-    sb.append(String.format(Locale.ROOT, "| 0 token mismatches | %d mismatches, %d stream errors | — | %s |%n", mismatches, streamErrors,
-        yes(mismatches == 0 && streamErrors == 0)));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "| recovery pause <= 1%% of a full restart | %s / %s = %s | 11 s / 348 s = 3.2%% | %s |%n",
+            msCell(med.get("recovery_pause_ms")),
+            msCell(med.get("full_restart_ms")),
+            pct(pauseShare),
+            yes(pauseShare != null && pauseShare <= 0.01)));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "| reintegration pause <= 2 step times | %s = %s steps of %s | 8 s | %s |%n",
+            msCell(med.get("reintegration_pause_ms")),
+            Stats.fmt(reintSteps, "%.1f"),
+            msCell(med.get("step_ms")),
+            yes(reintSteps != null && reintSteps <= 2)));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "| time to 95%% <= 3x recovery pause | %s = %sx | 52 s = 4.7x | %s |%n",
+            msCell(med.get("time_to_95pct_ms")),
+            Stats.fmt(t95Ratio, "%.1f"),
+            yes(t95Ratio != null && t95Ratio <= 3)));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "| 0 requests lost | %d lost, %d rejected | — | %s |%n",
+            lost,
+            rejected,
+            yes(lost == 0 && rejected == 0)));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "| 0 token mismatches | %d mismatches, %d stream errors | — | %s |%n",
+            mismatches,
+            streamErrors,
+            yes(mismatches == 0 && streamErrors == 0)));
     return sb.toString();
   }
 
-  /** Views during the load in which a rank other than the faulted one is not ACTIVE (a healthy rank evicted). */
+  /**
+   * Views during the load in which a rank other than the faulted one is not ACTIVE (a healthy rank
+   * evicted).
+   */
   static List<String> unexpected(DemoRun.Result r, int faulted) {
     List<String> out = new ArrayList<>();
-    for (org.eep.examples.demo.Recorder.ViewRecord v : r.recorder().views()) {
+    for (Recorder.ViewRecord v : r.recorder().views()) {
       if (r.recorder().ms(v.nanos()) > r.loadEndMs()) {
         continue;
       }
-      for (org.eep.api.membership.Slot slot : v.view().slots()) {
-        if (slot.rank() != faulted && slot.state() != org.eep.api.membership.SlotState.ACTIVE) {
+      for (Slot slot : v.view().slots()) {
+        if (slot.rank() != faulted && slot.state() != SlotState.ACTIVE) {
           out.add(v.view().summary() + " " + v.view().cause());
           break;
         }

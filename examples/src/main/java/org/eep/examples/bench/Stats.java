@@ -1,6 +1,7 @@
 package org.eep.examples.bench;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /** Small statistics over benchmark repetitions. */
@@ -22,6 +23,6 @@ final class Stats {
   }
 
   static String fmt(Double v, String pattern) {
-    return v == null ? "n/a" : String.format(java.util.Locale.ROOT, pattern, v);
+    return v == null ? "n/a" : String.format(Locale.ROOT, pattern, v);
   }
 }

@@ -34,25 +34,45 @@ import picocli.CommandLine.Option;
  * input ({@code kill 1}, {@code stop 1}, {@code cont 1}, {@code restart 1}, {@code quit}); every
  * rank's output is streamed with a {@code [rank N]} prefix.
  */
-@Command(name = "cluster", mixinStandardHelpOptions = true,
-    description = "Start rank processes (UCX or tcp, ZooKeeper membership) under load; kill, stop, cont and restart ranks.")
+@Command(
+    name = "cluster",
+    mixinStandardHelpOptions = true,
+    description =
+        "Start rank processes (UCX or tcp, ZooKeeper membership) under load; kill, stop, cont and restart ranks.")
 public final class ClusterCommand implements Callable<Integer> {
-  @Option(names = "--ranks", defaultValue = "4", description = "Rank processes (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--ranks",
+      defaultValue = "4",
+      description = "Rank processes (default ${DEFAULT-VALUE}).")
   int ranks;
 
-  @Option(names = "--transport", description = "ucx or tcp (default: ucx when libucx is installed, else tcp).")
+  @Option(
+      names = "--transport",
+      description = "ucx or tcp (default: ucx when libucx is installed, else tcp).")
   String transport;
 
-  @Option(names = "--membership", defaultValue = "zookeeper", description = "Only zookeeper spans processes (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--membership",
+      defaultValue = "zookeeper",
+      description = "Only zookeeper spans processes (default ${DEFAULT-VALUE}).")
   String membership;
 
-  @Option(names = "--zookeeper", defaultValue = "embedded", description = "ZooKeeper connect string, or embedded (default).")
+  @Option(
+      names = "--zookeeper",
+      defaultValue = "embedded",
+      description = "ZooKeeper connect string, or embedded (default).")
   String zookeeper;
 
-  @Option(names = "--preset", defaultValue = "tiny", description = "Model preset (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--preset",
+      defaultValue = "tiny",
+      description = "Model preset (default ${DEFAULT-VALUE}).")
   String preset;
 
-  @Option(names = "--duration", defaultValue = "0", description = "Seconds of load; 0 = until 'quit' on standard input.")
+  @Option(
+      names = "--duration",
+      defaultValue = "0",
+      description = "Seconds of load; 0 = until 'quit' on standard input.")
   int duration;
 
   @Option(names = "--rate", defaultValue = "4", description = "Requests per second (Poisson).")
@@ -67,7 +87,9 @@ public final class ClusterCommand implements Callable<Integer> {
   @Option(names = "--cont", description = "RANK@SEC: SIGCONT a rank at that second.")
   List<String> conts = new ArrayList<>();
 
-  @Option(names = "--restart", description = "RANK@SEC: start a new process for a dead rank at that second.")
+  @Option(
+      names = "--restart",
+      description = "RANK@SEC: start a new process for a dead rank at that second.")
   List<String> restarts = new ArrayList<>();
 
   @Option(names = "--seed", defaultValue = "42", description = "Seed of the load and the model.")
@@ -77,7 +99,8 @@ public final class ClusterCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     String t = transport != null ? transport : (UcxProbe.available() ? "ucx" : "tcp");
     if (transport == null && t.equals("tcp")) {
-      System.out.println("eep cluster: libucx not found (apt-get install libucx0); using the tcp transport");
+      System.out.println(
+          "eep cluster: libucx not found (apt-get install libucx0); using the tcp transport");
     }
     Path model = ModelCache.ensure(Preset.of(preset), seed, System.out::println);
     Map<String, Object> options = new LinkedHashMap<>();
@@ -89,37 +112,49 @@ public final class ClusterCommand implements Callable<Integer> {
     options.put("eep_heartbeat_ms", 200);
     options.put("eep_heartbeat_misses", 10);
     EepConfig config = EepConfig.fromEnvironment(options);
-    System.out.println("eep cluster: starting " + ranks + " rank processes (" + t + ", " + membership + ")...");
+    System.out.println(
+        "eep cluster: starting " + ranks + " rank processes (" + t + ", " + membership + ")...");
     AtomicLong tokens = new AtomicLong();
     AtomicInteger completed = new AtomicInteger();
     AtomicInteger failed = new AtomicInteger();
     try (ProcessCluster c = ProcessCluster.start(config, model, System.out::println)) {
-      System.out.println("eep cluster: serving at " + c.view().summary()
-          + (duration == 0 ? "; commands: kill N | stop N | cont N | restart N | quit" : ""));
-      ScheduledExecutorService timer = Executors.newScheduledThreadPool(2, r -> {
-        Thread th = new Thread(r, "eep-cluster-driver");
-        th.setDaemon(true);
-        return th;
-      });
+      System.out.println(
+          "eep cluster: serving at "
+              + c.view().summary()
+              + (duration == 0 ? "; commands: kill N | stop N | cont N | restart N | quit" : ""));
+      ScheduledExecutorService timer =
+          Executors.newScheduledThreadPool(
+              2,
+              r -> {
+                Thread th = new Thread(r, "eep-cluster-driver");
+                th.setDaemon(true);
+                return th;
+              });
       schedule(timer, c, kills, "kill");
       schedule(timer, c, stops, "stop");
       schedule(timer, c, conts, "cont");
       schedule(timer, c, restarts, "restart");
       long[] last = {0};
-      timer.scheduleAtFixedRate(() -> {
-        long now = tokens.get();
-        MembershipView v = c.view();
-        System.out.printf("eep cluster: %s  %d tokens/s  %d active  completed %d  failed %d%n", v.summary(), now - last[0],
-            v.activeCount(), completed.get(), failed.get());
-        last[0] = now;
-      }, 1, 1, TimeUnit.SECONDS);
+      timer.scheduleAtFixedRate(
+          () -> {
+            long now = tokens.get();
+            MembershipView v = c.view();
+            System.out.printf(
+                "eep cluster: %s  %d tokens/s  %d active  completed %d  failed %d%n",
+                v.summary(), now - last[0], v.activeCount(), completed.get(), failed.get());
+            last[0] = now;
+          },
+          1,
+          1,
+          TimeUnit.SECONDS);
       Thread load = new Thread(() -> load(c, tokens, completed, failed), "eep-cluster-load");
       load.setDaemon(true);
       load.start();
       if (duration > 0) {
         load.join(TimeUnit.SECONDS.toMillis(duration));
       } else {
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        BufferedReader in =
+            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
         while ((line = in.readLine()) != null && !line.trim().equals("quit")) {
           command(c, line.trim());
@@ -128,19 +163,28 @@ public final class ClusterCommand implements Callable<Integer> {
       load.interrupt();
       timer.shutdownNow();
     }
-    System.out.printf("eep cluster: done; %d requests completed, %d failed%n", completed.get(), failed.get());
+    System.out.printf(
+        "eep cluster: done; %d requests completed, %d failed%n", completed.get(), failed.get());
     return failed.get() == 0 ? 0 : 1;
   }
 
-  private void load(ProcessCluster c, AtomicLong tokens, AtomicInteger completed, AtomicInteger failed) {
+  private void load(
+      ProcessCluster c, AtomicLong tokens, AtomicInteger completed, AtomicInteger failed) {
     Random rnd = new Random(seed);
     int vocab = 512;
     try {
       for (int i = 0; !Thread.currentThread().isInterrupted(); i++) {
-        Thread.sleep((long) (-Math.log(1 - rnd.nextDouble()) / rate * 1000)); // Poisson arrivals, not synchronisation
-        GenerationRequest r = new GenerationRequest("c" + i, rnd.ints(1 + rnd.nextInt(8), 0, vocab).toArray(), 4 + rnd.nextInt(28));
+        Thread.sleep(
+            (long)
+                (-Math.log(1 - rnd.nextDouble())
+                    / rate
+                    * 1000)); // Poisson arrivals, not synchronisation
+        GenerationRequest r =
+            new GenerationRequest(
+                "c" + i, rnd.ints(1 + rnd.nextInt(8), 0, vocab).toArray(), 4 + rnd.nextInt(28));
         try {
-          CompletableFuture<GenerationResult> f = c.submit(r, (id, idx, tok, owner) -> tokens.incrementAndGet());
+          CompletableFuture<GenerationResult> f =
+              c.submit(r, (id, idx, tok, owner) -> tokens.incrementAndGet());
           f.whenComplete((res, err) -> (err == null ? completed : failed).incrementAndGet());
         } catch (RequestRejectedException e) {
           failed.incrementAndGet();
@@ -152,13 +196,17 @@ public final class ClusterCommand implements Callable<Integer> {
     }
   }
 
-  private static void schedule(ScheduledExecutorService timer, ProcessCluster c, List<String> specs, String action) {
+  private static void schedule(
+      ScheduledExecutorService timer, ProcessCluster c, List<String> specs, String action) {
     for (String spec : specs) {
       String[] p = spec.split("@");
       if (p.length != 2) {
         throw new IllegalArgumentException("--" + action + " takes RANK@SEC, got '" + spec + "'");
       }
-      timer.schedule(() -> command(c, action + " " + p[0]), (long) (Double.parseDouble(p[1]) * 1000), TimeUnit.MILLISECONDS);
+      timer.schedule(
+          () -> command(c, action + " " + p[0]),
+          (long) (Double.parseDouble(p[1]) * 1000),
+          TimeUnit.MILLISECONDS);
     }
   }
 

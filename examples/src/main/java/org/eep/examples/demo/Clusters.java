@@ -1,7 +1,6 @@
 package org.eep.examples.demo;
 
 import ai.djl.ndarray.NDManager;
-import com.google.inject.Guice;
 import com.google.inject.util.Modules;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +16,10 @@ import org.eep.djl.instance.EepModule;
 import org.eep.djl.instance.EpCluster;
 import org.eep.djl.rank.StepHooks;
 
-/** Starting an in-process EP instance the way the plugin wires it (Guice), with this driver's fault hooks. */
+/**
+ * Starting an in-process EP instance the way the plugin wires it (Guice), with this driver's fault
+ * hooks.
+ */
 public final class Clusters {
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
@@ -28,7 +30,10 @@ public final class Clusters {
     return prefix + "-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet();
   }
 
-  /** The instance configuration of a scenario: its providers, ranks, seed, auto redundancy, and its extra options. */
+  /**
+   * The instance configuration of a scenario: its providers, ranks, seed, auto redundancy, and its
+   * extra options.
+   */
   public static EepConfig config(Scenario s, String instance) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("eep_instance", instance);
@@ -42,13 +47,19 @@ public final class Clusters {
   }
 
   /** Wires and starts an instance; returns once every rank serves. */
-  public static EpCluster start(EepConfig config, Path modelDir, NDManager manager, StepHooks hooks) throws InterruptedException {
-    return EpCluster.start(Modules.override(new EepModule(config, modelDir, manager))
-        .with(binder -> binder.bind(StepHooks.class).toInstance(hooks)));
+  public static EpCluster start(EepConfig config, Path modelDir, NDManager manager, StepHooks hooks)
+      throws InterruptedException {
+    return EpCluster.start(
+        Modules.override(new EepModule(config, modelDir, manager))
+            .with(binder -> binder.bind(StepHooks.class).toInstance(hooks)));
   }
 
-  /** Blocks until {@code observer} learns a view satisfying {@code condition}; null if none within {@code timeout}. */
-  static MembershipView awaitView(MembershipService observer, Predicate<MembershipView> condition, Duration timeout)
+  /**
+   * Blocks until {@code observer} learns a view satisfying {@code condition}; null if none within
+   * {@code timeout}.
+   */
+  static MembershipView awaitView(
+      MembershipService observer, Predicate<MembershipView> condition, Duration timeout)
       throws InterruptedException {
     try {
       return observer.awaitView(condition, timeout);

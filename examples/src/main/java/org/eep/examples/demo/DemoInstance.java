@@ -11,9 +11,9 @@ import org.eep.djl.request.GenerationResult;
 import org.eep.djl.request.TokenListener;
 
 /**
- * What {@link DemoRun} drives: an EP instance whose ranks are threads of this JVM
- * ({@link InProcessInstance}) or processes of this machine ({@link ProcessInstance}). The fault
- * methods are called by one thread (the run's fault schedule); the rest from any thread.
+ * What {@link DemoRun} drives: an EP instance whose ranks are threads of this JVM ({@link
+ * InProcessInstance}) or processes of this machine ({@link ProcessInstance}). The fault methods are
+ * called by one thread (the run's fault schedule); the rest from any thread.
  */
 interface DemoInstance extends AutoCloseable {
   /** Receives the repairs a rank incarnation carried out since the last poll. */
@@ -43,7 +43,10 @@ interface DemoInstance extends AutoCloseable {
   /** Whether rank {@code r} runs and serves: not killed, frozen or evicted. */
   boolean running(int r);
 
-  /** Called just before the fault clock starts for a kill or stop of rank {@code r}: a last look at its counters. */
+  /**
+   * Called just before the fault clock starts for a kill or stop of rank {@code r}: a last look at
+   * its counters.
+   */
   default void beforeFault(int r) {}
 
   /** Kills rank {@code r} abruptly. */
@@ -73,7 +76,10 @@ interface DemoInstance extends AutoCloseable {
   /** How often {@link #collectRepairs} should run, ms. */
   long pollMs();
 
-  /** Every rank incarnation's counters and step timings seen during the run (call before {@link #close}). */
+  /**
+   * Every rank incarnation's counters and step timings seen during the run (call before {@link
+   * #close}).
+   */
   List<DemoRun.RankSnapshot> snapshots();
 
   @Override

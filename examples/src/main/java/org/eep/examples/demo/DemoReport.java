@@ -24,8 +24,13 @@ import org.eep.placement.repair.Tier;
  */
 public final class DemoReport {
   /** Pretty JSON with nulls kept (a metric that does not apply is null, not missing). */
-  public static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping()
-      .serializeSpecialFloatingPointValues().create();
+  public static final Gson GSON =
+      new GsonBuilder()
+          .setPrettyPrinting()
+          .serializeNulls()
+          .disableHtmlEscaping()
+          .serializeSpecialFloatingPointValues()
+          .create();
 
   private DemoReport() {}
 
@@ -38,7 +43,10 @@ public final class DemoReport {
     j.put("definitions", "docs/BENCHMARKS.md#metric-definitions");
     j.put("requests_submitted", rec.requests().size());
     j.put("requests_completed", outcomes[RequestRecord.Outcome.COMPLETED.ordinal()]);
-    j.put("requests_lost", outcomes[RequestRecord.Outcome.FAILED.ordinal()] + outcomes[RequestRecord.Outcome.PENDING.ordinal()]);
+    j.put(
+        "requests_lost",
+        outcomes[RequestRecord.Outcome.FAILED.ordinal()]
+            + outcomes[RequestRecord.Outcome.PENDING.ordinal()]);
     j.put("requests_rejected", outcomes[RequestRecord.Outcome.REJECTED.ordinal()]);
     Verifier.Result v = run.verification();
     j.put("requests_verified", v == null ? null : v.checked());
@@ -89,8 +97,15 @@ public final class DemoReport {
       ver.put("examples", v.examples());
       j.put("verification", ver);
     }
-    List<String> failures = rec.requests().stream().filter(r -> r.outcome() == RequestRecord.Outcome.FAILED
-        || r.outcome() == RequestRecord.Outcome.REJECTED).limit(5).map(r -> r.request().id() + ": " + r.failure()).toList();
+    List<String> failures =
+        rec.requests().stream()
+            .filter(
+                r ->
+                    r.outcome() == RequestRecord.Outcome.FAILED
+                        || r.outcome() == RequestRecord.Outcome.REJECTED)
+            .limit(5)
+            .map(r -> r.request().id() + ": " + r.failure())
+            .toList();
     j.put("failure_examples", failures);
     Map<String, Object> config = new LinkedHashMap<>(run.scenario().describe());
     config.put("slots_per_rank", run.slotsPerRank());
@@ -147,7 +162,10 @@ public final class DemoReport {
     Map<String, Object> out = new LinkedHashMap<>();
     Map<String, Map<String, Object>> byTier = new LinkedHashMap<>();
     for (Tier t : Tier.values()) {
-      byTier.put(t.name().toLowerCase(Locale.ROOT), tierTotals(run.repairs().stream().filter(r -> r.repair().action().source() == t).toList()));
+      byTier.put(
+          t.name().toLowerCase(Locale.ROOT),
+          tierTotals(
+              run.repairs().stream().filter(r -> r.repair().action().source() == t).toList()));
     }
     out.put("by_tier", byTier);
     Map<Long, List<DemoRun.RankRepair>> byEpoch = new TreeMap<>();
@@ -167,7 +185,9 @@ public final class DemoReport {
         estimated = Math.max(estimated, r.repair().action().endSeconds());
       }
       x.put("estimated_makespan_s", r6(estimated));
-      x.put("actual_makespan_s", r6(perRank.values().stream().mapToDouble(Double::doubleValue).max().orElse(0)));
+      x.put(
+          "actual_makespan_s",
+          r6(perRank.values().stream().mapToDouble(Double::doubleValue).max().orElse(0)));
       epochs.add(x);
     }
     out.put("epochs", epochs);
@@ -195,7 +215,9 @@ public final class DemoReport {
     Map<String, Object> x = new LinkedHashMap<>();
     x.put("loads", list.size());
     x.put("bytes", list.stream().mapToLong(r -> r.repair().action().bytes()).sum());
-    x.put("estimated_s", r6(list.stream().mapToDouble(r -> r.repair().action().estimatedSeconds()).sum()));
+    x.put(
+        "estimated_s",
+        r6(list.stream().mapToDouble(r -> r.repair().action().estimatedSeconds()).sum()));
     x.put("actual_s", r6(list.stream().mapToDouble(r -> r.repair().actualSeconds()).sum()));
     return x;
   }

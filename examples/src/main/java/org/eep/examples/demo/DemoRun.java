@@ -16,6 +16,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -35,14 +36,21 @@ import org.eep.placement.Sizing;
 /**
  * One demo run, programmatically: starts an EP instance (ranks as threads of this JVM, or as
  * processes of this machine when {@link Scenario#multiProcess()}; see {@link DemoInstance}), drives
- * it with seeded load (open-loop Poisson arrivals or closed-loop clients), carries out the scenario's faults on time,
- * records every token, view, fault and repair, drains in-flight requests, closes the instance and
- * checks every completed request against the reference model. {@link #recorder()} and
- * {@link #phase()} may be read from other threads while it runs (the live terminal view does).
+ * it with seeded load (open-loop Poisson arrivals or closed-loop clients), carries out the
+ * scenario's faults on time, records every token, view, fault and repair, drains in-flight
+ * requests, closes the instance and checks every completed request against the reference model.
+ * {@link #recorder()} and {@link #phase()} may be read from other threads while it runs (the live
+ * terminal view does).
  */
 public final class DemoRun {
   /** Where a run is. */
-  public enum Phase { STARTING, RUNNING, DRAINING, VERIFYING, DONE }
+  public enum Phase {
+    STARTING,
+    RUNNING,
+    DRAINING,
+    VERIFYING,
+    DONE
+  }
 
   /** A rank incarnation's counters and where its step time went, at the end of the run. */
   public record RankSnapshot(RankStats stats, long denseNanos, long commNanos, long expertNanos) {}
@@ -56,12 +64,21 @@ public final class DemoRun {
    * @param loadEndMs when the load stopped, ms after the start of the load
    * @param startMs how long the instance took to start (every rank loading its weights), ms
    */
-  public record Result(Scenario scenario, Recorder recorder, double loadEndMs, double endMs, double startMs, List<RankSnapshot> rankStats,
-      List<RankRepair> repairs, Verifier.Result verification, int slotsPerRank) {}
+  public record Result(
+      Scenario scenario,
+      Recorder recorder,
+      double loadEndMs,
+      double endMs,
+      double startMs,
+      List<RankSnapshot> rankStats,
+      List<RankRepair> repairs,
+      Verifier.Result verification,
+      int slotsPerRank) {}
 
   private final Scenario scenario;
   private final Path modelDir;
-  private final ConcurrentLinkedQueue<CompletableFuture<GenerationResult>> inFlight = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<CompletableFuture<GenerationResult>> inFlight =
+      new ConcurrentLinkedQueue<>();
   private final List<RankRepair> repairs = Collections.synchronizedList(new ArrayList<>());
   private final AtomicInteger nextRequest = new AtomicInteger();
   private volatile Phase phase = Phase.STARTING;
@@ -117,15 +134,19 @@ public final class DemoRun {
     Result result;
     try (NDManager manager = NDManager.newBaseManager()) {
       long s0 = System.nanoTime();
-      DemoInstance c = scenario.multiProcess() ? ProcessInstance.start(scenario, modelDir)
-          : InProcessInstance.start(scenario, modelDir, manager);
+      DemoInstance c =
+          scenario.multiProcess()
+              ? ProcessInstance.start(scenario, modelDir)
+              : InProcessInstance.start(scenario, modelDir, manager);
       double startMs = (System.nanoTime() - s0) / 1e6;
       cluster = c;
-      ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "eep-demo-monitor");
-        t.setDaemon(true);
-        return t;
-      });
+      ScheduledExecutorService monitor =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "eep-demo-monitor");
+                t.setDaemon(true);
+                return t;
+              });
       AutoCloseable subscription = null;
       double loadEndMs;
       double endMs;
@@ -135,7 +156,8 @@ public final class DemoRun {
         subscription = c.observer().subscribe(v -> onView(rec, v));
         recorder = rec;
         phase = Phase.RUNNING;
-        monitor.scheduleWithFixedDelay(this::collectRepairs, c.pollMs(), c.pollMs(), TimeUnit.MILLISECONDS);
+        monitor.scheduleWithFixedDelay(
+            this::collectRepairs, c.pollMs(), c.pollMs(), TimeUnit.MILLISECONDS);
         loading = true;
         Thread load = startLoad(rec);
         Map<Integer, Predicate<MembershipView>> rejoined = runFaults(rec);
@@ -143,7 +165,8 @@ public final class DemoRun {
         loading = false;
         load.join();
         loadEndMs = rec.nowMs();
-        rec.event("load", -1, "load stopped: " + nextRequest.get() + " requests submitted; draining");
+        rec.event(
+            "load", -1, "load stopped: " + nextRequest.get() + " requests submitted; draining");
         phase = Phase.DRAINING;
         drain(rec, rejoined);
         endMs = rec.nowMs();
@@ -165,7 +188,9 @@ public final class DemoRun {
       Verifier.Result verification = null;
       if (scenario.verify()) {
         phase = Phase.VERIFYING;
-        Verifier v = new Verifier(modelDir, Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())));
+        Verifier v =
+            new Verifier(
+                modelDir, Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())));
         verifier = v;
         verification = v.verify(recorder.requests());
       }
@@ -173,9 +198,20 @@ public final class DemoRun {
       synchronized (repairs) {
         reps = List.copyOf(repairs);
       }
-      stats.sort(Comparator.comparingInt((RankSnapshot x) -> x.stats().owner().rank())
-          .thenComparingLong(x -> x.stats().owner().incarnation()));
-      result = new Result(scenario, recorder, loadEndMs, endMs, startMs, List.copyOf(stats), reps, verification, slotsPerRank);
+      stats.sort(
+          Comparator.comparingInt((RankSnapshot x) -> x.stats().owner().rank())
+              .thenComparingLong(x -> x.stats().owner().incarnation()));
+      result =
+          new Result(
+              scenario,
+              recorder,
+              loadEndMs,
+              endMs,
+              startMs,
+              List.copyOf(stats),
+              reps,
+              verification,
+              slotsPerRank);
     } finally {
       phase = Phase.DONE;
     }
@@ -222,15 +258,19 @@ public final class DemoRun {
 
   /** {@code clients} clients, each submitting its next request when the previous one ends. */
   private void closedLoop(Recorder rec) {
-    ScheduledExecutorService clients = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "eep-demo-clients");
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledExecutorService clients =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "eep-demo-clients");
+              t.setDaemon(true);
+              return t;
+            });
     try {
-      // Staggered over the first second, so that the clients' requests do not all start (and prefill) in the same step.
+      // Staggered over the first second, so that the clients' requests do not all start (and
+      // prefill) in the same step.
       for (int i = 0; i < scenario.clients(); i++) {
-        clients.schedule(() -> submit(rec, clients), i * 1000L / scenario.clients(), TimeUnit.MILLISECONDS);
+        clients.schedule(
+            () -> submit(rec, clients), i * 1000L / scenario.clients(), TimeUnit.MILLISECONDS);
       }
       waitUntil(rec.t0() + seconds(scenario.durationSeconds()));
     } finally {
@@ -250,35 +290,45 @@ public final class DemoRun {
     CompletableFuture<GenerationResult> f;
     DemoInstance c = cluster;
     try {
-      f = c.submit(req, (id, tokenIndex, token, owner) -> {
-        long now = System.nanoTime();
-        r.onToken(tokenIndex, token, now);
-        rec.token(now, owner.rank());
-      });
+      f =
+          c.submit(
+              req,
+              (id, tokenIndex, token, owner) -> {
+                long now = System.nanoTime();
+                r.onToken(tokenIndex, token, now);
+                rec.token(now, owner.rank());
+              });
     } catch (RequestRejectedException e) {
       r.failed(e, System.nanoTime(), true);
       if (clients != null && loading) {
-        clients.schedule(() -> submit(rec, clients), 50, TimeUnit.MILLISECONDS); // back off, then retry with a new request
+        clients.schedule(
+            () -> submit(rec, clients),
+            50,
+            TimeUnit.MILLISECONDS); // back off, then retry with a new request
       }
       return;
     }
     inFlight.add(f);
-    f.whenComplete((res, err) -> {
-      long now = System.nanoTime();
-      if (err == null) {
-        r.completed(res, now);
-      } else {
-        r.failed(err instanceof CompletionException && err.getCause() != null ? err.getCause() : err, now, false);
-      }
-      inFlight.remove(f);
-      if (clients != null && loading) {
-        try {
-          clients.execute(() -> submit(rec, clients));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-          // the load ended meanwhile
-        }
-      }
-    });
+    f.whenComplete(
+        (res, err) -> {
+          long now = System.nanoTime();
+          if (err == null) {
+            r.completed(res, now);
+          } else {
+            r.failed(
+                err instanceof CompletionException && err.getCause() != null ? err.getCause() : err,
+                now,
+                false);
+          }
+          inFlight.remove(f);
+          if (clients != null && loading) {
+            try {
+              clients.execute(() -> submit(rec, clients));
+            } catch (RejectedExecutionException e) {
+              // the load ended meanwhile
+            }
+          }
+        });
   }
 
   // ---------------------------------------------------------------- faults
@@ -326,19 +376,36 @@ public final class DemoRun {
     cluster.stop(r);
   }
 
-  /** Brings rank {@code r} back as a new incarnation once its old one is out of the instance; null if skipped. */
+  /**
+   * Brings rank {@code r} back as a new incarnation once its old one is out of the instance; null
+   * if skipped.
+   */
   private Predicate<MembershipView> rejoin(Recorder rec, int r) throws Exception {
     if (scenario.membership().equals("static")) {
-      rec.event("note", r, "rejoin rank " + r + " skipped: static membership cannot take a rank back (the instance must restart)");
+      rec.event(
+          "note",
+          r,
+          "rejoin rank "
+              + r
+              + " skipped: static membership cannot take a rank back (the instance must restart)");
       return null;
     }
     if (cluster.running(r)) {
       rec.event("note", r, "rejoin rank " + r + " skipped: it is still running");
       return null;
     }
-    MembershipView out = awaitView(v -> v.state() == InstanceState.FAILED || !v.slot(r).state().isMember(), Duration.ofSeconds(60));
+    MembershipView out =
+        awaitView(
+            v -> v.state() == InstanceState.FAILED || !v.slot(r).state().isMember(),
+            Duration.ofSeconds(60));
     if (out == null || out.state() == InstanceState.FAILED) {
-      rec.event("note", r, "rejoin rank " + r + " skipped: " + (out == null ? "its slot was not released within 60 s" : "the instance FAILED"));
+      rec.event(
+          "note",
+          r,
+          "rejoin rank "
+              + r
+              + " skipped: "
+              + (out == null ? "its slot was not released within 60 s" : "the instance FAILED"));
       return null;
     }
     rec.event("rejoin", r, cluster.rejoinText(r));
@@ -346,32 +413,42 @@ public final class DemoRun {
   }
 
   /** Blocks until the observer's view satisfies {@code condition}; null on timeout. */
-  private MembershipView awaitView(Predicate<MembershipView> condition, Duration timeout) throws InterruptedException {
+  private MembershipView awaitView(Predicate<MembershipView> condition, Duration timeout)
+      throws InterruptedException {
     return Clusters.awaitView(cluster.observer(), condition, timeout);
   }
 
   // ---------------------------------------------------------------- drain
 
-  private void drain(Recorder rec, Map<Integer, Predicate<MembershipView>> rejoined) throws InterruptedException {
+  private void drain(Recorder rec, Map<Integer, Predicate<MembershipView>> rejoined)
+      throws InterruptedException {
     long deadline = System.nanoTime() + seconds(scenario.drainSeconds());
     for (Map.Entry<Integer, Predicate<MembershipView>> e : rejoined.entrySet()) {
       int r = e.getKey();
       Predicate<MembershipView> back = e.getValue();
       long left = deadline - System.nanoTime();
-      MembershipView v = awaitView(x -> x.state() == InstanceState.FAILED || back.test(x), Duration.ofNanos(Math.max(left, 0)));
+      MembershipView v =
+          awaitView(
+              x -> x.state() == InstanceState.FAILED || back.test(x),
+              Duration.ofNanos(Math.max(left, 0)));
       if (v == null) {
-        rec.event("note", r, "rank " + r + " did not become active again before the drain deadline");
+        rec.event(
+            "note", r, "rank " + r + " did not become active again before the drain deadline");
       } else if (!rec.awaitRecorded(v.epoch(), 30_000)) {
         rec.event("note", r, "the view " + v.summary() + " was seen but not recorded within 30 s");
       }
     }
     List<CompletableFuture<GenerationResult>> pending = new ArrayList<>(inFlight);
     try {
-      CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
+          .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
       // individual failures are recorded per request
     } catch (TimeoutException e) {
-      rec.event("note", -1, inFlight.size() + " requests still in flight after the drain deadline (counted as lost)");
+      rec.event(
+          "note",
+          -1,
+          inFlight.size() + " requests still in flight after the drain deadline (counted as lost)");
     }
   }
 
@@ -381,25 +458,41 @@ public final class DemoRun {
       return;
     }
     Recorder rec = recorder;
-    c.collectRepairs((rank, incarnation, done) -> {
-      // One event per (epoch, tier) of what this poll found, so a rejoin's many loads read as one line.
-      Map<String, long[]> groups = new LinkedHashMap<>();
-      for (ExecutedRepair x : done) {
-        repairs.add(new RankRepair(rank, incarnation, x));
-        long[] g = groups.computeIfAbsent("e" + x.epoch() + " " + x.action().source().name().toLowerCase(Locale.ROOT), k -> new long[3]);
-        g[0]++;
-        g[1] += x.action().bytes();
-        g[2] += (long) (x.actualSeconds() * 1e9);
-      }
-      if (rec != null) {
-        for (Map.Entry<String, long[]> g : groups.entrySet()) {
-          String[] k = g.getKey().split(" ");
-          long[] v = g.getValue();
-          rec.event("repair", rank, String.format(Locale.ROOT, "%s rank %d loaded %d expert%s from %s (%s) in %.1f ms", k[0],
-              rank, v[0], v[0] == 1 ? "" : "s", k[1], Units.bytes(v[1]), v[2] / 1e6));
-        }
-      }
-    });
+    c.collectRepairs(
+        (rank, incarnation, done) -> {
+          // One event per (epoch, tier) of what this poll found, so a rejoin's many loads read as
+          // one line.
+          Map<String, long[]> groups = new LinkedHashMap<>();
+          for (ExecutedRepair x : done) {
+            repairs.add(new RankRepair(rank, incarnation, x));
+            long[] g =
+                groups.computeIfAbsent(
+                    "e" + x.epoch() + " " + x.action().source().name().toLowerCase(Locale.ROOT),
+                    k -> new long[3]);
+            g[0]++;
+            g[1] += x.action().bytes();
+            g[2] += (long) (x.actualSeconds() * 1e9);
+          }
+          if (rec != null) {
+            for (Map.Entry<String, long[]> g : groups.entrySet()) {
+              String[] k = g.getKey().split(" ");
+              long[] v = g.getValue();
+              rec.event(
+                  "repair",
+                  rank,
+                  String.format(
+                      Locale.ROOT,
+                      "%s rank %d loaded %d expert%s from %s (%s) in %.1f ms",
+                      k[0],
+                      rank,
+                      v[0],
+                      v[0] == 1 ? "" : "s",
+                      k[1],
+                      Units.bytes(v[1]),
+                      v[2] / 1e6));
+            }
+          }
+        });
   }
 
   // ---------------------------------------------------------------- time

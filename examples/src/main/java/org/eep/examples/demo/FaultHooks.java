@@ -4,9 +4,9 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.eep.djl.rank.StepHooks;
 
 /**
- * Step hooks that can freeze a rank in place, as {@code SIGSTOP} freezes a process: the rank
- * thread blocks at its next hook point (between steps or in the middle of a dispatch or combine)
- * until {@link #thaw} or an interrupt ({@code kill}, {@code close}). Thread-safe.
+ * Step hooks that can freeze a rank in place, as {@code SIGSTOP} freezes a process: the rank thread
+ * blocks at its next hook point (between steps or in the middle of a dispatch or combine) until
+ * {@link #thaw} or an interrupt ({@code kill}, {@code close}). Thread-safe.
  */
 public final class FaultHooks implements StepHooks {
   private final AtomicIntegerArray frozen;

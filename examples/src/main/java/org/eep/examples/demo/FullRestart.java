@@ -20,19 +20,25 @@ import org.eep.djl.request.GenerationResult;
 import org.eep.djl.request.RequestRejectedException;
 
 /**
- * The full-restart baseline: with fixed ({@code static}) membership one rank failure puts the
- * whole instance in the FAILED state; recovery means closing it and starting a new instance, every
- * rank loading its weights again. Measured from the kill to the first token the new instance emits.
- * In one JVM this is a lower bound on a real restart: no process start, no native library load,
- * and the checkpoint is in the page cache.
+ * The full-restart baseline: with fixed ({@code static}) membership one rank failure puts the whole
+ * instance in the FAILED state; recovery means closing it and starting a new instance, every rank
+ * loading its weights again. Measured from the kill to the first token the new instance emits. In
+ * one JVM this is a lower bound on a real restart: no process start, no native library load, and
+ * the checkpoint is in the page cache.
  */
 public final class FullRestart {
   /**
-   * One measurement, in ms: detection (kill → FAILED view), teardown (closing the failed
-   * instance), start (a new instance serving), first token (its first token after start), total
-   * (kill → that token); and the requests in flight at the kill that were lost.
+   * One measurement, in ms: detection (kill → FAILED view), teardown (closing the failed instance),
+   * start (a new instance serving), first token (its first token after start), total (kill → that
+   * token); and the requests in flight at the kill that were lost.
    */
-  public record Result(double detectionMs, double teardownMs, double startMs, double firstTokenMs, double totalMs, int inFlightAtKill,
+  public record Result(
+      double detectionMs,
+      double teardownMs,
+      double startMs,
+      double firstTokenMs,
+      double totalMs,
+      int inFlightAtKill,
       int requestsLost) {}
 
   private FullRestart() {}
@@ -41,42 +47,67 @@ public final class FullRestart {
    * Runs {@code clients} closed-loop clients on a static instance for {@code loadSeconds}, kills
    * {@code rank}, and restarts the whole instance.
    */
-  public static Result measure(Scenario s, Path modelDir, double loadSeconds, int clients, int rank) throws Exception {
-    Scenario fixed = new Scenario(s.ranks(), s.transport(), "static", s.preset(), s.seed(), s.durationSeconds(), s.ratePerSecond(), clients,
-        List.of(), s.shape(), s.options(), false, s.drainSeconds());
-    RequestFactory factory = new RequestFactory(s.seed(), MoeConfig.read(modelDir).vocabSize(), s.shape());
+  public static Result measure(Scenario s, Path modelDir, double loadSeconds, int clients, int rank)
+      throws Exception {
+    Scenario fixed =
+        new Scenario(
+            s.ranks(),
+            s.transport(),
+            "static",
+            s.preset(),
+            s.seed(),
+            s.durationSeconds(),
+            s.ratePerSecond(),
+            clients,
+            List.of(),
+            s.shape(),
+            s.options(),
+            false,
+            s.drainSeconds());
+    RequestFactory factory =
+        new RequestFactory(s.seed(), MoeConfig.read(modelDir).vocabSize(), s.shape());
     try (NDManager manager = NDManager.newBaseManager()) {
-      EpCluster a = Clusters.start(Clusters.config(fixed, Clusters.freshInstance("restart-a")), modelDir, manager, StepHooks.NONE);
+      EpCluster a =
+          Clusters.start(
+              Clusters.config(fixed, Clusters.freshInstance("restart-a")),
+              modelDir,
+              manager,
+              StepHooks.NONE);
       List<CompletableFuture<GenerationResult>> inFlight = new ArrayList<>();
       AtomicInteger next = new AtomicInteger();
-      ExecutorService driver = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "eep-restart-load");
-        t.setDaemon(true);
-        return t;
-      });
+      ExecutorService driver =
+          Executors.newSingleThreadExecutor(
+              r -> {
+                Thread t = new Thread(r, "eep-restart-load");
+                t.setDaemon(true);
+                return t;
+              });
       boolean[] loading = {true};
       Runnable[] submit = new Runnable[1];
-      submit[0] = () -> {
-        if (!loading[0]) {
-          return;
-        }
-        try {
-          CompletableFuture<GenerationResult> f = a.submit(factory.request(next.getAndIncrement()), (id, i, t, owner) -> { });
-          synchronized (inFlight) {
-            inFlight.add(f);
-          }
-          f.whenComplete((r, e) -> {
-            synchronized (inFlight) {
-              inFlight.remove(f);
+      submit[0] =
+          () -> {
+            if (!loading[0]) {
+              return;
             }
-            if (e == null) {
-              driver.execute(submit[0]);
+            try {
+              CompletableFuture<GenerationResult> f =
+                  a.submit(factory.request(next.getAndIncrement()), (id, i, t, owner) -> {});
+              synchronized (inFlight) {
+                inFlight.add(f);
+              }
+              f.whenComplete(
+                  (r, e) -> {
+                    synchronized (inFlight) {
+                      inFlight.remove(f);
+                    }
+                    if (e == null) {
+                      driver.execute(submit[0]);
+                    }
+                  });
+            } catch (RequestRejectedException e) {
+              // no new work once the instance refuses
             }
-          });
-        } catch (RequestRejectedException e) {
-          // no new work once the instance refuses
-        }
-      };
+          };
       for (int c = 0; c < clients; c++) {
         driver.execute(submit[0]);
       }
@@ -92,7 +123,9 @@ public final class FullRestart {
         tKill = System.nanoTime();
         a.kill(rank);
       }
-      MembershipView failed = Clusters.awaitView(a.observer(), v -> v.state() == InstanceState.FAILED, Duration.ofSeconds(60));
+      MembershipView failed =
+          Clusters.awaitView(
+              a.observer(), v -> v.state() == InstanceState.FAILED, Duration.ofSeconds(60));
       if (failed == null) {
         a.close();
         throw new IllegalStateException("the static instance did not fail within 60 s of the kill");
@@ -109,14 +142,27 @@ public final class FullRestart {
       a.close();
       driver.shutdownNow();
       long tClosed = System.nanoTime();
-      EpCluster b = Clusters.start(Clusters.config(fixed, Clusters.freshInstance("restart-b")), modelDir, manager, StepHooks.NONE);
+      EpCluster b =
+          Clusters.start(
+              Clusters.config(fixed, Clusters.freshInstance("restart-b")),
+              modelDir,
+              manager,
+              StepHooks.NONE);
       try {
         long tStarted = System.nanoTime();
         CompletableFuture<Long> first = new CompletableFuture<>();
-        b.submit(factory.request(next.getAndIncrement()), (id, i, t, owner) -> first.complete(System.nanoTime()));
+        b.submit(
+            factory.request(next.getAndIncrement()),
+            (id, i, t, owner) -> first.complete(System.nanoTime()));
         long tFirst = first.get(60, TimeUnit.SECONDS);
-        return new Result(ms(tDetect - tKill), ms(tClosed - tDetect), ms(tStarted - tClosed), ms(tFirst - tStarted), ms(tFirst - tKill),
-            atKill.size(), lost);
+        return new Result(
+            ms(tDetect - tKill),
+            ms(tClosed - tDetect),
+            ms(tStarted - tClosed),
+            ms(tFirst - tStarted),
+            ms(tFirst - tKill),
+            atKill.size(),
+            lost);
       } finally {
         b.close();
       }

@@ -32,16 +32,20 @@ final class InProcessInstance implements DemoInstance {
   private final Scenario scenario;
   private final FaultHooks hooks;
   private final EpCluster cluster;
+
   /** Every rank incarnation seen, with how many of its repairs were collected. */
-  private final Map<RankRuntime, Integer> ranksSeen = Collections.synchronizedMap(new IdentityHashMap<>());
+  private final Map<RankRuntime, Integer> ranksSeen =
+      Collections.synchronizedMap(new IdentityHashMap<>());
 
   private final Optional<PrometheusEndpoint> metrics;
 
-  private InProcessInstance(Scenario scenario, FaultHooks hooks, EpCluster cluster, EepConfig config) {
+  private InProcessInstance(
+      Scenario scenario, FaultHooks hooks, EpCluster cluster, EepConfig config) {
     this.scenario = scenario;
     this.hooks = hooks;
     this.cluster = cluster;
-    // With -o eep_metrics_port=N (0 = any free port) the instance's counters are served at /metrics on loopback.
+    // With -o eep_metrics_port=N (0 = any free port) the instance's counters are served at /metrics
+    // on loopback.
     this.metrics = PrometheusEndpoint.startIfEnabled(config, cluster);
     metrics.ifPresent(m -> System.out.println("eep demo: Prometheus metrics at " + m.uri()));
     for (int r = 0; r < cluster.size(); r++) {
@@ -49,15 +53,21 @@ final class InProcessInstance implements DemoInstance {
     }
   }
 
-  static InProcessInstance start(Scenario s, Path modelDir, NDManager manager) throws InterruptedException {
+  static InProcessInstance start(Scenario s, Path modelDir, NDManager manager)
+      throws InterruptedException {
     FaultHooks hooks = new FaultHooks(s.ranks());
     EepConfig config = Clusters.config(s, Clusters.freshInstance("demo"));
-    return new InProcessInstance(s, hooks, Clusters.start(config, modelDir, manager, hooks), config);
+    return new InProcessInstance(
+        s, hooks, Clusters.start(config, modelDir, manager, hooks), config);
   }
 
   @Override
   public String describe() {
-    return scenario.ranks() + " ranks as threads of this JVM, transport " + scenario.transport() + ", membership " + scenario.membership();
+    return scenario.ranks()
+        + " ranks as threads of this JVM, transport "
+        + scenario.transport()
+        + ", membership "
+        + scenario.membership();
   }
 
   @Override
@@ -66,7 +76,8 @@ final class InProcessInstance implements DemoInstance {
   }
 
   @Override
-  public CompletableFuture<GenerationResult> submit(GenerationRequest request, TokenListener listener) {
+  public CompletableFuture<GenerationResult> submit(
+      GenerationRequest request, TokenListener listener) {
     return cluster.submit(request, listener);
   }
 
@@ -110,7 +121,9 @@ final class InProcessInstance implements DemoInstance {
 
   @Override
   public String stopUnsupported() {
-    return scenario.membership().equals("local") ? null : "not supported with membership " + scenario.membership();
+    return scenario.membership().equals("local")
+        ? null
+        : "not supported with membership " + scenario.membership();
   }
 
   @Override
@@ -142,7 +155,10 @@ final class InProcessInstance implements DemoInstance {
     }
     RankRuntime rank = cluster.restart(r);
     ranksSeen.put(rank, 0);
-    return x -> x.slot(r).state() == SlotState.ACTIVE && x.slot(r).incarnation() == rank.incarnation() && rank.incarnation() > 0;
+    return x ->
+        x.slot(r).state() == SlotState.ACTIVE
+            && x.slot(r).incarnation() == rank.incarnation()
+            && rank.incarnation() > 0;
   }
 
   @Override
@@ -171,7 +187,12 @@ final class InProcessInstance implements DemoInstance {
     List<DemoRun.RankSnapshot> stats = new ArrayList<>();
     synchronized (ranksSeen) {
       for (RankRuntime r : ranksSeen.keySet()) {
-        stats.add(new DemoRun.RankSnapshot(r.stats(), r.timings().denseNanos(), r.timings().commNanos(), r.timings().expertNanos()));
+        stats.add(
+            new DemoRun.RankSnapshot(
+                r.stats(),
+                r.timings().denseNanos(),
+                r.timings().commNanos(),
+                r.timings().expertNanos()));
       }
     }
     return stats;

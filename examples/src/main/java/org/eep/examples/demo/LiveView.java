@@ -7,7 +7,6 @@ import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.eep.api.comm.Phase;
 import org.eep.api.membership.InstanceState;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.Slot;
@@ -15,8 +14,8 @@ import org.eep.api.membership.Slot;
 /**
  * The demo's terminal view. With a terminal it redraws a fixed block in place (ANSI escapes):
  * progress bar, tokens/s, active ranks, epoch, request counts and the recent events (view changes
- * with their causes, repairs, faults). Without one ({@code System.console() == null} or
- * {@code CI=true}) it prints plain lines: each event as it happens and a status line every 2 s.
+ * with their causes, repairs, faults). Without one ({@code System.console() == null} or {@code
+ * CI=true}) it prints plain lines: each event as it happens and a status line every 2 s.
  */
 public final class LiveView implements AutoCloseable {
   private static final int EVENT_LINES = 8;
@@ -44,16 +43,20 @@ public final class LiveView implements AutoCloseable {
       // keep the default
     }
     this.width = cols;
-    this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "eep-demo-view");
-      t.setDaemon(true);
-      return t;
-    });
+    this.ticker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "eep-demo-view");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /** True when the terminal can be redrawn in place. */
   public static boolean ansiCapable() {
-    return System.console() != null && !"true".equalsIgnoreCase(System.getenv("CI")) && !"dumb".equals(System.getenv("TERM"));
+    return System.console() != null
+        && !"true".equalsIgnoreCase(System.getenv("CI"))
+        && !"dumb".equals(System.getenv("TERM"));
   }
 
   public LiveView start() {
@@ -93,23 +96,46 @@ public final class LiveView implements AutoCloseable {
     double frac = Math.min(1, t / s.durationSeconds());
     int barWidth = Math.max(10, Math.min(50, width - 40));
     int filled = (int) Math.round(frac * barWidth);
-    String status = switch (phase) {
-      case STARTING -> "starting ranks";
-      case RUNNING -> String.format(Locale.ROOT, "%5.1f s / %.0f s", Math.min(t, s.durationSeconds()), s.durationSeconds());
-      case DRAINING -> "load done; draining in-flight requests";
-      case VERIFYING -> verifying();
-      case DONE -> "done";
-    };
+    String status =
+        switch (phase) {
+          case STARTING -> "starting ranks";
+          case RUNNING ->
+              String.format(
+                  Locale.ROOT,
+                  "%5.1f s / %.0f s",
+                  Math.min(t, s.durationSeconds()),
+                  s.durationSeconds());
+          case DRAINING -> "load done; draining in-flight requests";
+          case VERIFYING -> verifying();
+          case DONE -> "done";
+        };
     l.add("[" + "#".repeat(filled) + ".".repeat(barWidth - filled) + "] " + status);
     if (rec != null) {
       int tps = rec.tokensSince(System.nanoTime() - 1_000_000_000L);
       int[] o = rec.outcomeCounts();
-      l.add(String.format(Locale.ROOT, "tokens/s %6d   tokens %8d   requests: submitted %d, completed %d, in flight %d, lost %d, rejected %d",
-          tps, rec.tokenCount(), rec.requests().size(), o[RequestRecord.Outcome.COMPLETED.ordinal()], o[RequestRecord.Outcome.PENDING.ordinal()],
-          o[RequestRecord.Outcome.FAILED.ordinal()], o[RequestRecord.Outcome.REJECTED.ordinal()]));
+      l.add(
+          String.format(
+              Locale.ROOT,
+              "tokens/s %6d   tokens %8d   requests: submitted %d, completed %d, in flight %d, lost %d, rejected %d",
+              tps,
+              rec.tokenCount(),
+              rec.requests().size(),
+              o[RequestRecord.Outcome.COMPLETED.ordinal()],
+              o[RequestRecord.Outcome.PENDING.ordinal()],
+              o[RequestRecord.Outcome.FAILED.ordinal()],
+              o[RequestRecord.Outcome.REJECTED.ordinal()]));
       MembershipView v = rec.latestView();
-      l.add(v == null ? "epoch -" : String.format(Locale.ROOT, "epoch %d   ranks %s   %d of %d active%s", v.epoch(), slots(v), v.activeCount(),
-          v.maxRanks(), v.state() == org.eep.api.membership.InstanceState.FAILED ? "   INSTANCE FAILED" : ""));
+      l.add(
+          v == null
+              ? "epoch -"
+              : String.format(
+                  Locale.ROOT,
+                  "epoch %d   ranks %s   %d of %d active%s",
+                  v.epoch(),
+                  slots(v),
+                  v.activeCount(),
+                  v.maxRanks(),
+                  v.state() == InstanceState.FAILED ? "   INSTANCE FAILED" : ""));
       l.add("recent events:");
       List<Recorder.Event> ev = rec.recentEvents(EVENT_LINES);
       for (Recorder.Event e : ev) {
@@ -124,8 +150,13 @@ public final class LiveView implements AutoCloseable {
 
   private String verifying() {
     Verifier v = run.verifier();
-    return v == null || v.total() == 0 ? "checking tokens against the reference model"
-        : "checking tokens against the reference model: " + v.done() + "/" + v.total() + " requests";
+    return v == null || v.total() == 0
+        ? "checking tokens against the reference model"
+        : "checking tokens against the reference model: "
+            + v.done()
+            + "/"
+            + v.total()
+            + " requests";
   }
 
   private static String slots(MembershipView v) {
@@ -137,7 +168,8 @@ public final class LiveView implements AutoCloseable {
   }
 
   private static String event(Recorder rec, Recorder.Event e) {
-    return String.format(Locale.ROOT, "%7.2f s  %-7s %s", rec.ms(e.nanos()) / 1e3, e.kind(), e.text());
+    return String.format(
+        Locale.ROOT, "%7.2f s  %-7s %s", rec.ms(e.nanos()) / 1e3, e.kind(), e.text());
   }
 
   private void redraw(List<String> lines) {
@@ -146,7 +178,9 @@ public final class LiveView implements AutoCloseable {
       sb.append("\033[").append(drawnLines).append('F');
     }
     for (String line : lines) {
-      sb.append("\033[2K").append(line.length() > width - 1 ? line.substring(0, width - 2) + "…" : line).append('\n');
+      sb.append("\033[2K")
+          .append(line.length() > width - 1 ? line.substring(0, width - 2) + "…" : line)
+          .append('\n');
     }
     for (int i = lines.size(); i < drawnLines; i++) {
       sb.append("\033[2K\n");

@@ -21,9 +21,9 @@ import org.eep.api.membership.SlotState;
  *   <li><b>detection_ms</b>: fault → the first view in which the faulty slot is FAILED (or the
  *       instance FAILED).
  *   <li><b>recovery_pause_ms</b>: the longest gap between consecutive tokens (any rank) that ends
- *       after the fault and starts before the failure view + 1 s, measured from
- *       {@code max(gap start, fault)} to its end: the token gap the failure caused, even when a
- *       survivor still emits a straggler token of the old epoch just after the view.
+ *       after the fault and starts before the failure view + 1 s, measured from {@code max(gap
+ *       start, fault)} to its end: the token gap the failure caused, even when a survivor still
+ *       emits a straggler token of the old epoch just after the view.
  *   <li><b>time_to_95pct_ms</b>: a 1 s window slides forward from the fault in 10 ms steps; the
  *       result is the offset of the first window whose throughput is ≥ 95% of
  *       tokens_per_s_before_fault × (active ranks after the failure / active ranks before).
@@ -57,10 +57,13 @@ public record Metrics(
 
   /** Width of a throughput bin. */
   public static final double BIN_MS = 100;
+
   /** How long after the view that ends a disruption a gap may still start and count for it. */
   public static final double SETTLE_MS = 1000;
+
   /** Step of the sliding 1 s window of time to 95%. */
   public static final double SLIDE_MS = 10;
+
   /** Width of the moving average of the chart. */
   public static final int WINDOW_BINS = 10;
 
@@ -74,8 +77,13 @@ public record Metrics(
    * The input: token emission times (sorted) with emitting ranks, per-request token times, views,
    * fault actions, and when the load ended.
    */
-  public record Timeline(double[] tokenMs, int[] tokenRanks, List<double[]> requestTokenMs, List<TimedView> views,
-      List<TimedFault> faults, double loadEndMs) {}
+  public record Timeline(
+      double[] tokenMs,
+      int[] tokenRanks,
+      List<double[]> requestTokenMs,
+      List<TimedView> views,
+      List<TimedFault> faults,
+      double loadEndMs) {}
 
   /** The timeline of a recorder; {@code faults} from its fault events. */
   public static Timeline timeline(Recorder rec, double loadEndMs) {
@@ -93,7 +101,8 @@ public record Metrics(
       }
       perRequest.add(ms);
     }
-    List<TimedView> views = rec.views().stream().map(v -> new TimedView(rec.ms(v.nanos()), v.view())).toList();
+    List<TimedView> views =
+        rec.views().stream().map(v -> new TimedView(rec.ms(v.nanos()), v.view())).toList();
     List<TimedFault> faults = new ArrayList<>();
     for (Recorder.Event e : rec.events()) {
       for (FaultEvent.Kind k : FaultEvent.Kind.values()) {
@@ -108,10 +117,17 @@ public record Metrics(
   /** Computes every metric of {@code t}. */
   public static Metrics compute(Timeline t) {
     double[] tok = t.tokenMs();
-    TimedFault fault = t.faults().stream().filter(f -> f.kind() != FaultEvent.Kind.REJOIN).findFirst().orElse(null);
+    TimedFault fault =
+        t.faults().stream()
+            .filter(f -> f.kind() != FaultEvent.Kind.REJOIN)
+            .findFirst()
+            .orElse(null);
     double winEnd = fault != null ? fault.ms() : t.loadEndMs();
     double winStart = winEnd / 2;
-    Double before = winEnd - winStart >= 200 ? count(tok, winStart, winEnd) / ((winEnd - winStart) / 1e3) : null;
+    Double before =
+        winEnd - winStart >= 200
+            ? count(tok, winStart, winEnd) / ((winEnd - winStart) / 1e3)
+            : null;
     Double step = medianStep(t.requestTokenMs(), winStart, winEnd);
     Double maxGapBefore = longestGap(tok, winStart, winEnd);
     double[] bins = bins(tok, t.loadEndMs());
@@ -125,7 +141,11 @@ public record Metrics(
     Double degraded = null;
     if (fault != null) {
       int r = fault.rank();
-      TimedView fv = t.views().stream().filter(v -> v.ms() >= fault.ms() && isOut(v.view(), r)).findFirst().orElse(null);
+      TimedView fv =
+          t.views().stream()
+              .filter(v -> v.ms() >= fault.ms() && isOut(v.view(), r))
+              .findFirst()
+              .orElse(null);
       if (fv != null) {
         failureView = fv.ms();
         detection = fv.ms() - fault.ms();
@@ -137,7 +157,8 @@ public record Metrics(
           int activeAfter = fv.view().activeCount();
           if (before != null && activeBefore > 0 && activeAfter > 0) {
             target = 0.95 * before * activeAfter / activeBefore;
-            // A 1 s window sliding forward from the fault in 10 ms steps; only windows inside the load count.
+            // A 1 s window sliding forward from the fault in 10 ms steps; only windows inside the
+            // load count.
             for (double start = fault.ms(); start + 1000 <= t.loadEndMs(); start += SLIDE_MS) {
               if (count(tok, start, start + 1000) >= target) {
                 t95 = start - fault.ms();
@@ -149,8 +170,12 @@ public record Metrics(
       }
     }
 
-    TimedFault rejoin = t.faults().stream().filter(f -> f.kind() == FaultEvent.Kind.REJOIN && (fault == null || f.ms() >= fault.ms()))
-        .findFirst().orElse(null);
+    TimedFault rejoin =
+        t.faults().stream()
+            .filter(
+                f -> f.kind() == FaultEvent.Kind.REJOIN && (fault == null || f.ms() >= fault.ms()))
+            .findFirst()
+            .orElse(null);
     Double activation = null;
     Double rejoinToActive = null;
     Double reintegration = null;
@@ -158,17 +183,25 @@ public record Metrics(
     Double after = null;
     if (rejoin != null) {
       int r = rejoin.rank();
-      TimedView av = t.views().stream()
-          .filter(v -> v.ms() >= rejoin.ms() && v.view().state() != InstanceState.FAILED && v.view().slot(r).state() == SlotState.ACTIVE)
-          .findFirst().orElse(null);
+      TimedView av =
+          t.views().stream()
+              .filter(
+                  v ->
+                      v.ms() >= rejoin.ms()
+                          && v.view().state() != InstanceState.FAILED
+                          && v.view().slot(r).state() == SlotState.ACTIVE)
+              .findFirst()
+              .orElse(null);
       if (av != null) {
         activation = av.ms();
         rejoinToActive = av.ms() - rejoin.ms();
         double[] end = new double[1];
-        reintegration = longestGapStartingIn(tok, t.tokenRanks(), r, rejoin.ms(), av.ms() + SETTLE_MS, end);
+        reintegration =
+            longestGapStartingIn(tok, t.tokenRanks(), r, rejoin.ms(), av.ms() + SETTLE_MS, end);
         reintegrationAt = reintegration == null ? null : end[0] - reintegration;
         if (t.loadEndMs() - (av.ms() + 1000) >= 1000) {
-          after = count(tok, av.ms() + 1000, t.loadEndMs()) / ((t.loadEndMs() - av.ms() - 1000) / 1e3);
+          after =
+              count(tok, av.ms() + 1000, t.loadEndMs()) / ((t.loadEndMs() - av.ms() - 1000) / 1e3);
         }
       }
     }
@@ -178,10 +211,28 @@ public record Metrics(
         degraded = count(tok, resume, end) / ((end - resume) / 1e3);
       }
     }
-    return new Metrics(before, step, maxGapBefore, fault == null ? null : fault.kind().id(), fault == null ? null : fault.rank(),
-        fault == null ? null : fault.ms(), failureView, detection, resume, pause, target, t95, degraded,
-        rejoin == null ? null : rejoin.rank(), rejoin == null ? null : rejoin.ms(), activation, rejoinToActive, reintegration,
-        reintegrationAt, after, bins);
+    return new Metrics(
+        before,
+        step,
+        maxGapBefore,
+        fault == null ? null : fault.kind().id(),
+        fault == null ? null : fault.rank(),
+        fault == null ? null : fault.ms(),
+        failureView,
+        detection,
+        resume,
+        pause,
+        target,
+        t95,
+        degraded,
+        rejoin == null ? null : rejoin.rank(),
+        rejoin == null ? null : rejoin.ms(),
+        activation,
+        rejoinToActive,
+        reintegration,
+        reintegrationAt,
+        after,
+        bins);
   }
 
   private static boolean isOut(MembershipView v, int rank) {
@@ -250,7 +301,8 @@ public record Metrics(
    * from {@code max(start, from)} to its end in full; {@code end[0]} gets where it ends. Null if no
    * token follows {@code from}.
    */
-  private static Double longestGapStartingIn(double[] tok, int[] ranks, int excludeRank, double from, double to, double[] end) {
+  private static Double longestGapStartingIn(
+      double[] tok, int[] ranks, int excludeRank, double from, double to, double[] end) {
     Double best = null;
     double prev = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < tok.length; i++) {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.eep.djl.model.CheckpointGenerator;
@@ -25,17 +26,25 @@ public final class ModelCache {
   /** The cache root: {@code $XDG_CACHE_HOME/eep/models} or {@code ~/.cache/eep/models}. */
   public static Path root() {
     String xdg = System.getenv("XDG_CACHE_HOME");
-    Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+    Path base =
+        xdg != null && !xdg.isBlank()
+            ? Path.of(xdg)
+            : Path.of(System.getProperty("user.home"), ".cache");
     return base.resolve("eep").resolve("models");
   }
 
-  /** The directory of {@code preset} generated with {@code seed}, generated first if missing; {@code progress} gets lines. */
-  public static Path ensure(Preset preset, long seed, Consumer<String> progress) throws IOException {
+  /**
+   * The directory of {@code preset} generated with {@code seed}, generated first if missing; {@code
+   * progress} gets lines.
+   */
+  public static Path ensure(Preset preset, long seed, Consumer<String> progress)
+      throws IOException {
     return ensure(root(), preset, seed, progress);
   }
 
   /** As {@link #ensure(Preset, long, Consumer)} under {@code root}. */
-  public static Path ensure(Path root, Preset preset, long seed, Consumer<String> progress) throws IOException {
+  public static Path ensure(Path root, Preset preset, long seed, Consumer<String> progress)
+      throws IOException {
     Path dir = root.resolve(preset.id() + "-" + seed);
     if (isComplete(dir, preset.config())) {
       return dir;
@@ -43,9 +52,20 @@ public final class ModelCache {
     Files.createDirectories(root);
     Path tmp = Files.createTempDirectory(root, preset.id() + "-" + seed + ".tmp");
     try {
-      progress.accept("generating model preset " + preset.id() + " (seed " + seed + ") into " + dir + " (first use only)");
+      progress.accept(
+          "generating model preset "
+              + preset.id()
+              + " (seed "
+              + seed
+              + ") into "
+              + dir
+              + " (first use only)");
       long t0 = System.nanoTime();
-      CheckpointGenerator.generate(preset.config(), seed, tmp, line -> progress.accept(line.replace(tmp.toString(), dir.toString())));
+      CheckpointGenerator.generate(
+          preset.config(),
+          seed,
+          tmp,
+          line -> progress.accept(line.replace(tmp.toString(), dir.toString())));
       if (Files.exists(dir)) {
         deleteTree(dir); // an incomplete or different checkpoint
       }
@@ -59,7 +79,8 @@ public final class ModelCache {
           throw e;
         }
       }
-      progress.accept(String.format(java.util.Locale.ROOT, "model ready in %.1f s", (System.nanoTime() - t0) / 1e9));
+      progress.accept(
+          String.format(Locale.ROOT, "model ready in %.1f s", (System.nanoTime() - t0) / 1e9));
       return dir;
     } finally {
       if (Files.exists(tmp)) {
@@ -69,7 +90,8 @@ public final class ModelCache {
   }
 
   private static boolean isComplete(Path dir, MoeConfig expected) {
-    if (!Files.isRegularFile(dir.resolve(MoeConfig.FILE)) || !Files.isRegularFile(dir.resolve(CheckpointGenerator.WEIGHTS))) {
+    if (!Files.isRegularFile(dir.resolve(MoeConfig.FILE))
+        || !Files.isRegularFile(dir.resolve(CheckpointGenerator.WEIGHTS))) {
       return false;
     }
     try {

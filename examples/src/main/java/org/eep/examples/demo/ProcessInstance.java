@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.Predicate;
@@ -30,13 +31,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every rank a process of this machine ({@link ProcessCluster}: one JVM per rank, embedded
- * ZooKeeper, the front end in this JVM), transport {@code ucx} or {@code tcp}. A kill is
- * {@code kill -9}, a stop is {@code SIGSTOP}; a rejoin restarts a killed process, and sends
- * {@code SIGCONT} to a stopped one, which finds itself evicted and rejoins as a new incarnation by
- * itself. A token's rank is the rank process whose stream delivered it (the request's owner then).
- * Counters, step timings and repairs come from each rank's {@code /status}, polled every
- * {@link #pollMs} ms while the process runs, so a killed incarnation's last numbers are those of
- * the poll before the kill.
+ * ZooKeeper, the front end in this JVM), transport {@code ucx} or {@code tcp}. A kill is {@code
+ * kill -9}, a stop is {@code SIGSTOP}; a rejoin restarts a killed process, and sends {@code
+ * SIGCONT} to a stopped one, which finds itself evicted and rejoins as a new incarnation by itself.
+ * A token's rank is the rank process whose stream delivered it (the request's owner then).
+ * Counters, step timings and repairs come from each rank's {@code /status}, polled every {@link
+ * #pollMs} ms while the process runs, so a killed incarnation's last numbers are those of the poll
+ * before the kill.
  */
 final class ProcessInstance implements DemoInstance {
   private static final Logger RANKS = LoggerFactory.getLogger("eep.ranks");
@@ -44,8 +45,13 @@ final class ProcessInstance implements DemoInstance {
   private final Scenario scenario;
   private final ProcessCluster cluster;
   private final AtomicIntegerArray stopped;
-  /** Per rank incarnation ("rank/incarnation"): the last status seen and how many of its repairs were collected. */
+
+  /**
+   * Per rank incarnation ("rank/incarnation"): the last status seen and how many of its repairs
+   * were collected.
+   */
   private final Map<String, JsonObject> lastStatus = new LinkedHashMap<>();
+
   private final Map<String, Integer> repairsSeen = new LinkedHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -56,13 +62,14 @@ final class ProcessInstance implements DemoInstance {
   }
 
   /**
-   * Settings of rank processes unless the scenario's options set them. Heartbeats 200 ms × 10 (a
-   * 2 s ZooKeeper session) instead of 100 ms × 10, because five JVMs share the machine's cores and a
+   * Settings of rank processes unless the scenario's options set them. Heartbeats 200 ms × 10 (a 2
+   * s ZooKeeper session) instead of 100 ms × 10, because five JVMs share the machine's cores and a
    * 1 s session expires under a GC pause or a starved scheduler (a kill is detected by transport
-   * errors either way; a SIGSTOP by the session expiring). Repair tier bandwidths are measured once by
-   * {@link ProcessCluster} and handed to every rank, so all of them plan the same repairs.
+   * errors either way; a SIGSTOP by the session expiring). Repair tier bandwidths are measured once
+   * by {@link ProcessCluster} and handed to every rank, so all of them plan the same repairs.
    */
-  static final Map<String, Object> PROCESS_DEFAULTS = Map.of("eep_heartbeat_ms", 200, "eep_heartbeat_misses", 10);
+  static final Map<String, Object> PROCESS_DEFAULTS =
+      Map.of("eep_heartbeat_ms", 200, "eep_heartbeat_misses", 10);
 
   static ProcessInstance start(Scenario s, Path modelDir) throws Exception {
     EepConfig config = Clusters.config(s, Clusters.freshInstance("demo"));
@@ -76,9 +83,14 @@ final class ProcessInstance implements DemoInstance {
 
   @Override
   public String describe() {
-    return scenario.ranks() + " rank processes (one JVM each), transport " + scenario.transport() + ", membership "
-        + scenario.membership() + ("embedded".equals(scenario.options().getOrDefault("eep_zookeeper_connect", "embedded"))
-        ? " (ZooKeeper embedded in this JVM)" : "");
+    return scenario.ranks()
+        + " rank processes (one JVM each), transport "
+        + scenario.transport()
+        + ", membership "
+        + scenario.membership()
+        + ("embedded".equals(scenario.options().getOrDefault("eep_zookeeper_connect", "embedded"))
+            ? " (ZooKeeper embedded in this JVM)"
+            : "");
   }
 
   @Override
@@ -87,7 +99,8 @@ final class ProcessInstance implements DemoInstance {
   }
 
   @Override
-  public CompletableFuture<GenerationResult> submit(GenerationRequest request, TokenListener listener) {
+  public CompletableFuture<GenerationResult> submit(
+      GenerationRequest request, TokenListener listener) {
     return cluster.submit(request, listener);
   }
 
@@ -194,23 +207,38 @@ final class ProcessInstance implements DemoInstance {
 
   private static ExecutedRepair repair(JsonObject o) {
     JsonObject a = o.getAsJsonObject("action");
-    RepairAction action = new RepairAction(a.get("expert").getAsInt(), a.get("physicalSlot").getAsInt(), a.get("targetRank").getAsInt(),
-        Tier.valueOf(a.get("source").getAsString().toUpperCase(Locale.ROOT)), a.get("sourceRank").getAsInt(), a.get("bytes").getAsLong(),
-        num(a.get("estimatedSeconds")), num(a.get("startSeconds")));
+    RepairAction action =
+        new RepairAction(
+            a.get("expert").getAsInt(),
+            a.get("physicalSlot").getAsInt(),
+            a.get("targetRank").getAsInt(),
+            Tier.valueOf(a.get("source").getAsString().toUpperCase(Locale.ROOT)),
+            a.get("sourceRank").getAsInt(),
+            a.get("bytes").getAsLong(),
+            num(a.get("estimatedSeconds")),
+            num(a.get("startSeconds")));
     return new ExecutedRepair(o.get("epoch").getAsLong(), action, num(o.get("actualSeconds")));
   }
 
   private static double num(JsonElement e) {
-    return e.getAsJsonPrimitive().isNumber() ? e.getAsDouble() : Double.parseDouble(e.getAsString());
+    return e.getAsJsonPrimitive().isNumber()
+        ? e.getAsDouble()
+        : Double.parseDouble(e.getAsString());
   }
 
-  /** Rank {@code r}'s status if its process runs and answers (a stopped process is not asked); remembered per incarnation. */
+  /**
+   * Rank {@code r}'s status if its process runs and answers (a stopped process is not asked);
+   * remembered per incarnation.
+   */
   private JsonObject poll(int r) {
     if (closed.get() || !cluster.alive(r) || stopped.get(r) != 0) {
       return null;
     }
     JsonObject s = cluster.status(r);
-    if (s == null || !s.has("incarnation") || !s.has("stats") || s.get("incarnation").getAsLong() <= 0) {
+    if (s == null
+        || !s.has("incarnation")
+        || !s.has("stats")
+        || s.get("incarnation").getAsLong() <= 0) {
       return null;
     }
     synchronized (this) {
@@ -227,14 +255,18 @@ final class ProcessInstance implements DemoInstance {
   @Override
   public List<DemoRun.RankSnapshot> snapshots() {
     for (int r = 0; r < cluster.size(); r++) {
-      // A rank that just rejoined may be ACTIVE in the view before its process reported its HTTP port: give it a moment.
+      // A rank that just rejoined may be ACTIVE in the view before its process reported its HTTP
+      // port: give it a moment.
       long want = cluster.view().slot(r).incarnation();
-      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       JsonObject s = poll(r);
-      while (cluster.alive(r) && stopped.get(r) == 0 && (s == null || s.get("incarnation").getAsLong() < want)
+      while (cluster.alive(r)
+          && stopped.get(r) == 0
+          && (s == null || s.get("incarnation").getAsLong() < want)
           && System.nanoTime() < deadline) {
         try {
-          Thread.sleep(100); // polling another process's HTTP endpoint; nothing in this JVM to wait on
+          Thread.sleep(
+              100); // polling another process's HTTP endpoint; nothing in this JVM to wait on
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           break;
@@ -247,7 +279,9 @@ final class ProcessInstance implements DemoInstance {
       for (JsonObject s : lastStatus.values()) {
         RankStats st = DemoReport.GSON.fromJson(s.get("stats"), RankStats.class);
         JsonObject t = s.has("timings") ? s.getAsJsonObject("timings") : new JsonObject();
-        out.add(new DemoRun.RankSnapshot(st, nanos(t, "denseNanos"), nanos(t, "commNanos"), nanos(t, "expertNanos")));
+        out.add(
+            new DemoRun.RankSnapshot(
+                st, nanos(t, "denseNanos"), nanos(t, "commNanos"), nanos(t, "expertNanos")));
       }
     }
     return out;

@@ -93,7 +93,8 @@ public final class Recorder {
 
   /**
    * Waits until a view of epoch {@code >= epoch} has been recorded: the observer's current view can
-   * be ahead of its listeners, and a report must not be cut before the view it is waiting for lands.
+   * be ahead of its listeners, and a report must not be cut before the view it is waiting for
+   * lands.
    */
   synchronized boolean awaitRecorded(long epoch, long timeoutMillis) throws InterruptedException {
     long deadline = System.currentTimeMillis() + timeoutMillis;

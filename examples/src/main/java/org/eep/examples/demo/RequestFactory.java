@@ -20,12 +20,14 @@ public final class RequestFactory {
 
   /** Request number {@code i}, id {@code req-i}. */
   public GenerationRequest request(int i) {
-    SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 0xD1B54A32D192ED03L * (i + 1));
+    SplittableRandom rnd =
+        new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 0xD1B54A32D192ED03L * (i + 1));
     int promptLength = rnd.nextInt(shape.minPrompt(), shape.maxPrompt() + 1);
     int[] prompt = new int[promptLength];
     for (int k = 0; k < promptLength; k++) {
       prompt[k] = rnd.nextInt(vocabSize);
     }
-    return new GenerationRequest("req-" + i, prompt, rnd.nextInt(shape.minNewTokens(), shape.maxNewTokens() + 1));
+    return new GenerationRequest(
+        "req-" + i, prompt, rnd.nextInt(shape.minNewTokens(), shape.maxNewTokens() + 1));
   }
 }

@@ -108,7 +108,8 @@ public final class RequestRecord {
    */
   public synchronized int streamErrors() {
     int e = streamErrors;
-    if (outcome == Outcome.COMPLETED && !Arrays.equals(result.tokens(), Arrays.copyOf(streamed, count))) {
+    if (outcome == Outcome.COMPLETED
+        && !Arrays.equals(result.tokens(), Arrays.copyOf(streamed, count))) {
       e++;
     }
     return e;

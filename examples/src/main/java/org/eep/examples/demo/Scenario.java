@@ -19,16 +19,30 @@ import org.eep.djl.model.Preset;
  * @param verify compare every completed request with the reference model after the run
  * @param drainSeconds how long to wait after the load for in-flight requests and pending rejoins
  */
-public record Scenario(int ranks, String transport, String membership, Preset preset, long seed, double durationSeconds,
-    double ratePerSecond, int clients, List<FaultEvent> faults, RequestShape shape, Map<String, String> options, boolean verify,
+public record Scenario(
+    int ranks,
+    String transport,
+    String membership,
+    Preset preset,
+    long seed,
+    double durationSeconds,
+    double ratePerSecond,
+    int clients,
+    List<FaultEvent> faults,
+    RequestShape shape,
+    Map<String, String> options,
+    boolean verify,
     double drainSeconds) {
 
   /** Transports the in-process demo runs: every rank is a thread of this JVM. */
   public static final Set<String> IN_PROCESS_TRANSPORTS = Set.of("local", "tcp");
+
   /** Membership providers the in-process demo runs. */
   public static final Set<String> IN_PROCESS_MEMBERSHIPS = Set.of("local", "static");
+
   /** Transports that span rank processes. */
   public static final Set<String> PROCESS_TRANSPORTS = Set.of("ucx", "tcp");
+
   /** Membership providers that span rank processes. */
   public static final Set<String> PROCESS_MEMBERSHIPS = Set.of("zookeeper");
 
@@ -41,18 +55,36 @@ public record Scenario(int ranks, String transport, String membership, Preset pr
     options = Map.copyOf(options);
   }
 
-  /** The demo's defaults: 4 ranks, local providers, 30 s, kill rank 1 at 1/3 and restart it at 2/3. */
+  /**
+   * The demo's defaults: 4 ranks, local providers, 30 s, kill rank 1 at 1/3 and restart it at 2/3.
+   */
   public static Scenario defaults(Preset preset) {
-    return new Scenario(4, "local", "local", preset, 42, 30, defaultRate(preset), 0, defaultFaults(4, 30), RequestShape.MIXED, Map.of(),
-        true, 120);
+    return new Scenario(
+        4,
+        "local",
+        "local",
+        preset,
+        42,
+        30,
+        defaultRate(preset),
+        0,
+        defaultFaults(4, 30),
+        RequestShape.MIXED,
+        Map.of(),
+        true,
+        120);
   }
 
-  /** Kill rank 1 about a third of the way through and restart it about two thirds through (nothing for one rank). */
+  /**
+   * Kill rank 1 about a third of the way through and restart it about two thirds through (nothing
+   * for one rank).
+   */
   public static List<FaultEvent> defaultFaults(int ranks, double durationSeconds) {
     if (ranks < 2) {
       return List.of();
     }
-    return List.of(new FaultEvent(FaultEvent.Kind.KILL, 1, round1(durationSeconds / 3)),
+    return List.of(
+        new FaultEvent(FaultEvent.Kind.KILL, 1, round1(durationSeconds / 3)),
         new FaultEvent(FaultEvent.Kind.REJOIN, 1, round1(2 * durationSeconds / 3)));
   }
 
@@ -71,7 +103,10 @@ public record Scenario(int ranks, String transport, String membership, Preset pr
     };
   }
 
-  /** Requests per second that keep the in-process instance busy on a 2-core machine without overloading it. */
+  /**
+   * Requests per second that keep the in-process instance busy on a 2-core machine without
+   * overloading it.
+   */
   public static double defaultRate(Preset preset) {
     return switch (preset) {
       case TINY -> 24;
@@ -105,13 +140,27 @@ public record Scenario(int ranks, String transport, String membership, Preset pr
     }
     if (!multiProcess()) {
       if (!IN_PROCESS_TRANSPORTS.contains(transport)) {
-        out.add("--transport " + transport + ": ranks as threads of this JVM run " + String.join(" or ", sorted(IN_PROCESS_TRANSPORTS))
-            + (PROCESS_TRANSPORTS.contains(transport) ? "; " + transport + " ranks as processes need --membership zookeeper" : ""));
+        out.add(
+            "--transport "
+                + transport
+                + ": ranks as threads of this JVM run "
+                + String.join(" or ", sorted(IN_PROCESS_TRANSPORTS))
+                + (PROCESS_TRANSPORTS.contains(transport)
+                    ? "; " + transport + " ranks as processes need --membership zookeeper"
+                    : ""));
       }
       if (!IN_PROCESS_MEMBERSHIPS.contains(membership)) {
-        out.add("--membership " + membership + ": ranks as threads of this JVM run " + String.join(" or ", sorted(IN_PROCESS_MEMBERSHIPS))
-            + (PROCESS_MEMBERSHIPS.contains(membership) ? "; " + membership + "-coordinated ranks run as processes and need --transport "
-            + String.join(" or ", sorted(PROCESS_TRANSPORTS)) : ""));
+        out.add(
+            "--membership "
+                + membership
+                + ": ranks as threads of this JVM run "
+                + String.join(" or ", sorted(IN_PROCESS_MEMBERSHIPS))
+                + (PROCESS_MEMBERSHIPS.contains(membership)
+                    ? "; "
+                        + membership
+                        + "-coordinated ranks run as processes and need --transport "
+                        + String.join(" or ", sorted(PROCESS_TRANSPORTS))
+                    : ""));
       }
     }
     if (!(durationSeconds > 0)) {
@@ -121,15 +170,41 @@ public record Scenario(int ranks, String transport, String membership, Preset pr
       out.add("--rate must be > 0 requests/s, got " + ratePerSecond);
     }
     if (shape.maxPositions() > preset.config().maxPositions()) {
-      out.add("requests of up to " + shape.maxPositions() + " positions do not fit preset " + preset.id() + " ("
-          + preset.config().maxPositions() + " positions)");
+      out.add(
+          "requests of up to "
+              + shape.maxPositions()
+              + " positions do not fit preset "
+              + preset.id()
+              + " ("
+              + preset.config().maxPositions()
+              + " positions)");
     }
     for (FaultEvent f : faults) {
       if (f.rank() >= ranks) {
-        out.add("--" + f.kind().id() + " " + f.rank() + "@" + f.atSeconds() + ": rank " + f.rank() + " does not exist (ranks 0.." + (ranks - 1) + ")");
+        out.add(
+            "--"
+                + f.kind().id()
+                + " "
+                + f.rank()
+                + "@"
+                + f.atSeconds()
+                + ": rank "
+                + f.rank()
+                + " does not exist (ranks 0.."
+                + (ranks - 1)
+                + ")");
       }
       if (f.atSeconds() > durationSeconds) {
-        out.add("--" + f.kind().id() + " " + f.rank() + "@" + f.atSeconds() + ": after the end of the run (--duration " + durationSeconds + ")");
+        out.add(
+            "--"
+                + f.kind().id()
+                + " "
+                + f.rank()
+                + "@"
+                + f.atSeconds()
+                + ": after the end of the run (--duration "
+                + durationSeconds
+                + ")");
       }
     }
     return out;

@@ -43,11 +43,26 @@ public final class TimelineChart {
 
   static XYChart chart(DemoRun.Result run, Metrics m) {
     Scenario s = run.scenario();
-    String title = String.format(Locale.ROOT, "EEP demo: %d ranks, preset %s, transport %s, membership %s — recovery pause %s, "
-        + "time to 95%% %s, reintegration pause %s", s.ranks(), s.preset().id(), s.transport(), s.membership(),
-        Units.ms(m.recoveryPauseMs()), Units.ms(m.timeTo95Ms()), Units.ms(m.reintegrationPauseMs()));
-    XYChart chart = new XYChartBuilder().width(1400).height(640).title(title).xAxisTitle("time since load start (s)")
-        .yAxisTitle("tokens/s").build();
+    String title =
+        String.format(
+            Locale.ROOT,
+            "EEP demo: %d ranks, preset %s, transport %s, membership %s — recovery pause %s, "
+                + "time to 95%% %s, reintegration pause %s",
+            s.ranks(),
+            s.preset().id(),
+            s.transport(),
+            s.membership(),
+            Units.ms(m.recoveryPauseMs()),
+            Units.ms(m.timeTo95Ms()),
+            Units.ms(m.reintegrationPauseMs()));
+    XYChart chart =
+        new XYChartBuilder()
+            .width(1400)
+            .height(640)
+            .title(title)
+            .xAxisTitle("time since load start (s)")
+            .yAxisTitle("tokens/s")
+            .build();
     Styler st = chart.getStyler();
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
     chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
@@ -94,8 +109,11 @@ public final class TimelineChart {
     chart.getStyler().setXAxisMax(end);
 
     if (m.target95TokensPerS() != null && m.faultMs() != null) {
-      XYSeries t = chart.addSeries("95% target", new double[] {m.faultMs() / 1e3, end},
-          new double[] {m.target95TokensPerS(), m.target95TokensPerS()});
+      XYSeries t =
+          chart.addSeries(
+              "95% target",
+              new double[] {m.faultMs() / 1e3, end},
+              new double[] {m.target95TokensPerS(), m.target95TokensPerS()});
       t.setMarker(SeriesMarkers.NONE);
       t.setLineColor(new Color(0xFF7F0E));
       t.setLineStyle(SeriesLines.DASH_DASH);
@@ -124,23 +142,54 @@ public final class TimelineChart {
           vertical(chart, legend, "restart", t, top, REJOIN, SeriesLines.SOLID);
           label(chart, labels, "restart rank " + e.rank(), t, top);
         }
-        default -> { }
+        default -> {}
       }
     }
     if (m.resumeMs() != null) {
-      vertical(chart, legend, "recovery pause ends", m.resumeMs() / 1e3, top, RESUME, SeriesLines.DASH_DASH);
+      vertical(
+          chart,
+          legend,
+          "recovery pause ends",
+          m.resumeMs() / 1e3,
+          top,
+          RESUME,
+          SeriesLines.DASH_DASH);
     }
     if (m.activationMs() != null) {
-      vertical(chart, legend, "rank active again", m.activationMs() / 1e3, top, ACTIVE, SeriesLines.DASH_DASH);
+      vertical(
+          chart,
+          legend,
+          "rank active again",
+          m.activationMs() / 1e3,
+          top,
+          ACTIVE,
+          SeriesLines.DASH_DASH);
     }
     if (m.faultMs() != null && m.timeTo95Ms() != null) {
-      vertical(chart, legend, "95% reached", (m.faultMs() + m.timeTo95Ms()) / 1e3, top, new Color(0xFF7F0E), SeriesLines.DOT_DOT);
+      vertical(
+          chart,
+          legend,
+          "95% reached",
+          (m.faultMs() + m.timeTo95Ms()) / 1e3,
+          top,
+          new Color(0xFF7F0E),
+          SeriesLines.DOT_DOT);
     }
     return chart;
   }
 
-  private static void vertical(XYChart chart, Set<String> legend, String name, double t, double top, Color color, BasicStroke style) {
-    String id = legend.add(name) ? name : name + " @" + String.format(Locale.ROOT, "%.3f", t) + "#" + legend.size();
+  private static void vertical(
+      XYChart chart,
+      Set<String> legend,
+      String name,
+      double t,
+      double top,
+      Color color,
+      BasicStroke style) {
+    String id =
+        legend.add(name)
+            ? name
+            : name + " @" + String.format(Locale.ROOT, "%.3f", t) + "#" + legend.size();
     legend.add(id);
     XYSeries s = chart.addSeries(id, new double[] {t, t}, new double[] {0, top});
     s.setMarker(SeriesMarkers.NONE);
@@ -150,8 +199,12 @@ public final class TimelineChart {
     s.setShowInLegend(id.equals(name));
   }
 
-  /** Puts a label near the top right of {@code t}, in one of six lanes so that close labels do not overlap. */
-  private static void label(XYChart chart, List<double[]> placed, String text, double t, double top) {
+  /**
+   * Puts a label near the top right of {@code t}, in one of six lanes so that close labels do not
+   * overlap.
+   */
+  private static void label(
+      XYChart chart, List<double[]> placed, String text, double t, double top) {
     int chosen = 0;
     for (int l = 0; l < 6; l++) {
       boolean free = true;
@@ -167,8 +220,14 @@ public final class TimelineChart {
       }
     }
     placed.add(new double[] {t, chosen});
-    // AnnotationText centres the text on x: shift it right of the line (about 6.5 px per character of a 1300 px plot).
+    // AnnotationText centres the text on x: shift it right of the line (about 6.5 px per character
+    // of a 1300 px plot).
     double unitsPerPx = chart.getStyler().getXAxisMax() / 1300.0;
-    chart.addAnnotation(new AnnotationText(text, t + (text.length() * 3.3 + 5) * unitsPerPx, top * (0.97 - 0.045 * chosen), false));
+    chart.addAnnotation(
+        new AnnotationText(
+            text,
+            t + (text.length() * 3.3 + 5) * unitsPerPx,
+            top * (0.97 - 0.045 * chosen),
+            false));
   }
 }

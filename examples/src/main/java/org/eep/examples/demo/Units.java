@@ -24,6 +24,8 @@ public final class Units {
     if (ms == null) {
       return "n/a";
     }
-    return ms >= 10_000 ? String.format(Locale.ROOT, "%.1f s", ms / 1e3) : String.format(Locale.ROOT, "%.0f ms", ms);
+    return ms >= 10_000
+        ? String.format(Locale.ROOT, "%.1f s", ms / 1e3)
+        : String.format(Locale.ROOT, "%.0f ms", ms);
   }
 }

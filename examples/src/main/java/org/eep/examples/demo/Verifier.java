@@ -18,7 +18,13 @@ public final class Verifier {
    * The outcome: requests checked, requests and token positions that differ, streaming errors, and
    * a few examples of differences.
    */
-  public record Result(int checked, int mismatchedRequests, int mismatchedTokens, int streamErrors, List<String> examples, double seconds) {}
+  public record Result(
+      int checked,
+      int mismatchedRequests,
+      int mismatchedTokens,
+      int streamErrors,
+      List<String> examples,
+      double seconds) {}
 
   private final Path modelDir;
   private final int threads;
@@ -43,7 +49,8 @@ public final class Verifier {
   /** Compares every completed request of {@code requests}; blocks until done. */
   public Result verify(List<RequestRecord> requests) throws InterruptedException {
     long t0 = System.nanoTime();
-    List<RequestRecord> completed = requests.stream().filter(r -> r.outcome() == RequestRecord.Outcome.COMPLETED).toList();
+    List<RequestRecord> completed =
+        requests.stream().filter(r -> r.outcome() == RequestRecord.Outcome.COMPLETED).toList();
     total = completed.size();
     AtomicInteger next = new AtomicInteger();
     AtomicInteger badRequests = new AtomicInteger();
@@ -52,32 +59,43 @@ public final class Verifier {
     List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
     List<Thread> workers = new ArrayList<>();
     for (int w = 0; w < threads; w++) {
-      Thread t = new Thread(() -> {
-        try (NDManager m = NDManager.newBaseManager(); ReferenceModel ref = ReferenceModel.load(modelDir, m)) {
-          int i;
-          while ((i = next.getAndIncrement()) < completed.size()) {
-            RequestRecord r = completed.get(i);
-            int[] want = ref.generate(r.request().prompt(), r.request().maxNewTokens()).tokens();
-            int[] got = r.result().tokens();
-            int diff = Math.abs(want.length - got.length);
-            for (int k = 0; k < Math.min(want.length, got.length); k++) {
-              if (want[k] != got[k]) {
-                diff++;
-              }
-            }
-            if (diff > 0) {
-              badRequests.incrementAndGet();
-              badTokens.addAndGet(diff);
-              if (examples.size() < 5) {
-                examples.add(r.request().id() + ": " + diff + " of " + want.length + " tokens differ from the reference");
-              }
-            }
-            done.incrementAndGet();
-          }
-        } catch (RuntimeException | Error e) {
-          errors.add(e);
-        }
-      }, "eep-verify-" + w);
+      Thread t =
+          new Thread(
+              () -> {
+                try (NDManager m = NDManager.newBaseManager();
+                    ReferenceModel ref = ReferenceModel.load(modelDir, m)) {
+                  int i;
+                  while ((i = next.getAndIncrement()) < completed.size()) {
+                    RequestRecord r = completed.get(i);
+                    int[] want =
+                        ref.generate(r.request().prompt(), r.request().maxNewTokens()).tokens();
+                    int[] got = r.result().tokens();
+                    int diff = Math.abs(want.length - got.length);
+                    for (int k = 0; k < Math.min(want.length, got.length); k++) {
+                      if (want[k] != got[k]) {
+                        diff++;
+                      }
+                    }
+                    if (diff > 0) {
+                      badRequests.incrementAndGet();
+                      badTokens.addAndGet(diff);
+                      if (examples.size() < 5) {
+                        examples.add(
+                            r.request().id()
+                                + ": "
+                                + diff
+                                + " of "
+                                + want.length
+                                + " tokens differ from the reference");
+                      }
+                    }
+                    done.incrementAndGet();
+                  }
+                } catch (RuntimeException | Error e) {
+                  errors.add(e);
+                }
+              },
+              "eep-verify-" + w);
       t.setDaemon(true);
       t.start();
       workers.add(t);
@@ -86,11 +104,18 @@ public final class Verifier {
       t.join();
     }
     if (!errors.isEmpty()) {
-      IllegalStateException e = new IllegalStateException("the reference check failed: " + errors.get(0), errors.get(0));
+      IllegalStateException e =
+          new IllegalStateException("the reference check failed: " + errors.get(0), errors.get(0));
       errors.stream().skip(1).forEach(e::addSuppressed);
       throw e;
     }
     int streamErrors = requests.stream().mapToInt(RequestRecord::streamErrors).sum();
-    return new Result(completed.size(), badRequests.get(), badTokens.get(), streamErrors, List.copyOf(examples), (System.nanoTime() - t0) / 1e9);
+    return new Result(
+        completed.size(),
+        badRequests.get(),
+        badTokens.get(),
+        streamErrors,
+        List.copyOf(examples),
+        (System.nanoTime() - t0) / 1e9);
   }
 }

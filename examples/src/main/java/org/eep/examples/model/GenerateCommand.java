@@ -13,11 +13,14 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ./eep model generate --preset tiny|small|demo --out DIR [--seed N]}: writes a
- * deterministic Qwen3-MoE-style checkpoint ({@code config.json} + {@code model.safetensors}, Hugging
- * Face tensor names) with progress lines.
+ * deterministic Qwen3-MoE-style checkpoint ({@code config.json} + {@code model.safetensors},
+ * Hugging Face tensor names) with progress lines.
  */
-@Command(name = "generate", mixinStandardHelpOptions = true,
-    description = "Write a deterministic MoE checkpoint (config.json + model.safetensors) for a preset.")
+@Command(
+    name = "generate",
+    mixinStandardHelpOptions = true,
+    description =
+        "Write a deterministic MoE checkpoint (config.json + model.safetensors) for a preset.")
 public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--preset", required = true, description = "tiny, small or demo.")
   String preset;
@@ -25,12 +28,17 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Directory to write (created if needed).")
   Path out;
 
-  @Option(names = "--seed", defaultValue = "42", description = "Weights seed; the same preset and seed give identical bytes (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      description =
+          "Weights seed; the same preset and seed give identical bytes (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Override
   public Integer call() throws Exception {
-    // Progress lines only: DJL's engine start-up chatter (and its CUDA probe on CPU machines) is not for this command.
+    // Progress lines only: DJL's engine start-up chatter (and its CUDA probe on CPU machines) is
+    // not for this command.
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
       System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda", "error");
@@ -43,16 +51,32 @@ public final class GenerateCommand implements Callable<Integer> {
       return 2;
     }
     MoeConfig c = p.config();
-    long params = ModelLayout.all(c).values().stream().mapToLong(s -> {
-      long n = 1;
-      for (long d : s) {
-        n *= d;
-      }
-      return n;
-    }).sum();
-    System.out.printf(Locale.ROOT, "generating preset %s (seed %d): %d layers, %d experts (top-%d), hidden %d, vocab %d; %d tensors, "
-        + "%.1f M parameters, %.0f MiB -> %s%n", p.id(), seed, c.numLayers(), c.numExperts(), c.topK(), c.hiddenSize(), c.vocabSize(),
-        ModelLayout.all(c).size(), params / 1e6, params * 4 / 1048576.0, out);
+    long params =
+        ModelLayout.all(c).values().stream()
+            .mapToLong(
+                s -> {
+                  long n = 1;
+                  for (long d : s) {
+                    n *= d;
+                  }
+                  return n;
+                })
+            .sum();
+    System.out.printf(
+        Locale.ROOT,
+        "generating preset %s (seed %d): %d layers, %d experts (top-%d), hidden %d, vocab %d; %d tensors, "
+            + "%.1f M parameters, %.0f MiB -> %s%n",
+        p.id(),
+        seed,
+        c.numLayers(),
+        c.numExperts(),
+        c.topK(),
+        c.hiddenSize(),
+        c.vocabSize(),
+        ModelLayout.all(c).size(),
+        params / 1e6,
+        params * 4 / 1048576.0,
+        out);
     long t0 = System.nanoTime();
     Files.createDirectories(out);
     CheckpointGenerator.generate(c, seed, out, line -> System.out.println("  " + line));

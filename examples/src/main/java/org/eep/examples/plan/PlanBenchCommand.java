@@ -18,7 +18,6 @@ import java.util.function.Supplier;
 import org.eep.api.placement.ExpertPlacement;
 import org.eep.api.placement.LoadSnapshot;
 import org.eep.api.placement.PlacementRequest;
-import org.eep.djl.repair.HostBackup;
 import org.eep.placement.Sizing;
 import org.eep.placement.balanced.BalancedPlacementPolicy;
 import org.eep.placement.repair.RepairPlan;
@@ -33,56 +32,107 @@ import picocli.CommandLine.Option;
  * at scale (every rank computes them itself, inside the recovery pause). Writes {@code plan.json}
  * to DIR and a markdown table to {@code docs/benchmarks/plan.md}.
  */
-@Command(name = "plan", mixinStandardHelpOptions = true,
-    description = "Time the balanced placement and the repair planner at scale (up to 1024 ranks, 4096 slots).")
+@Command(
+    name = "plan",
+    mixinStandardHelpOptions = true,
+    description =
+        "Time the balanced placement and the repair planner at scale (up to 1024 ranks, 4096 slots).")
 public final class PlanBenchCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Directory for plan.json.")
   Path out;
 
-  @Option(names = "--doc", defaultValue = "docs/benchmarks/plan.md", description = "Markdown report (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--doc",
+      defaultValue = "docs/benchmarks/plan.md",
+      description = "Markdown report (default: ${DEFAULT-VALUE}).")
   Path doc;
 
-  @Option(names = "--ranks", split = ",", defaultValue = "8,64,256,1024", description = "Rank counts of the scale series (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--ranks",
+      split = ",",
+      defaultValue = "8,64,256,1024",
+      description = "Rank counts of the scale series (default: ${DEFAULT-VALUE}).")
   int[] ranks;
 
-  @Option(names = "--slots-per-rank", defaultValue = "4", description = "Slots per rank of the scale series (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--slots-per-rank",
+      defaultValue = "4",
+      description = "Slots per rank of the scale series (default: ${DEFAULT-VALUE}).")
   int slotsPerRank;
 
-  @Option(names = "--redundant-fraction", defaultValue = "0.125",
-      description = "Share of the physical slots that hold replicas in the scale series (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--redundant-fraction",
+      defaultValue = "0.125",
+      description =
+          "Share of the physical slots that hold replicas in the scale series (default: ${DEFAULT-VALUE}).")
   double redundantFraction;
 
-  @Option(names = "--reps", defaultValue = "9", description = "Timed repetitions per measurement; the median is reported (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--reps",
+      defaultValue = "9",
+      description =
+          "Timed repetitions per measurement; the median is reported (default: ${DEFAULT-VALUE}).")
   int reps;
 
-  @Option(names = "--warmup", defaultValue = "5", description = "Untimed repetitions first (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--warmup",
+      defaultValue = "5",
+      description = "Untimed repetitions first (default: ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--seed", defaultValue = "42", description = "Seed of the synthetic expert loads (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      description = "Seed of the synthetic expert loads (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--bandwidth", defaultValue = "nvlink=450,rdma=50,pcie=64,disk=7", description = "Fabric of the plans' cost model, GB/s.")
+  @Option(
+      names = "--bandwidth",
+      defaultValue = "nvlink=450,rdma=50,pcie=64,disk=7",
+      description = "Fabric of the plans' cost model, GB/s.")
   String bandwidth;
 
   private static final int RANKS_PER_NODE = 8;
 
   /** One measured configuration. */
-  record Case(String series, int ranks, int slotsPerRank, int logicalExperts, int physicalSlots, double placeMs, double placeFirstMs,
-      double recoverMs, double recoverFirstMs, int orphans, String recoverSources, double recoverMakespanS, Double nodeRecoverMs, Integer nodeOrphans,
-      Integer nodeMissing, double rejoinMs, int rejoinLoads, double rejoinMakespanS) {}
+  record Case(
+      String series,
+      int ranks,
+      int slotsPerRank,
+      int logicalExperts,
+      int physicalSlots,
+      double placeMs,
+      double placeFirstMs,
+      double recoverMs,
+      double recoverFirstMs,
+      int orphans,
+      String recoverSources,
+      double recoverMakespanS,
+      Double nodeRecoverMs,
+      Integer nodeOrphans,
+      Integer nodeMissing,
+      double rejoinMs,
+      int rejoinLoads,
+      double rejoinMakespanS) {}
 
   /** Median of the timed calls, and the very first call (before any warm-up: a cold code path). */
   record Timing(double medianMs, double firstMs) {}
 
   @Override
   public Integer call() throws IOException {
-    if (reps < 1 || warmup < 0 || slotsPerRank < 1 || !(redundantFraction >= 0 && redundantFraction < 1)) {
-      System.err.println("eep bench plan: --reps >= 1, --warmup >= 0, --slots-per-rank >= 1, 0 <= --redundant-fraction < 1");
+    if (reps < 1
+        || warmup < 0
+        || slotsPerRank < 1
+        || !(redundantFraction >= 0 && redundantFraction < 1)) {
+      System.err.println(
+          "eep bench plan: --reps >= 1, --warmup >= 0, --slots-per-rank >= 1, 0 <= --redundant-fraction < 1");
       return 2;
     }
     PlanSupport.Fabric fabric = PlanSupport.Fabric.parse(bandwidth, RANKS_PER_NODE);
-    long bytesPerExpert = PlanSupport.DSV3_MOE_LAYERS
-        * PlanSupport.expertBytesPerLayer(PlanSupport.DSV3_HIDDEN, PlanSupport.DSV3_MOE_INTERMEDIATE, 1.0);
+    long bytesPerExpert =
+        PlanSupport.DSV3_MOE_LAYERS
+            * PlanSupport.expertBytesPerLayer(
+                PlanSupport.DSV3_HIDDEN, PlanSupport.DSV3_MOE_INTERMEDIATE, 1.0);
     List<Case> cases = new ArrayList<>();
     for (int n : ranks) {
       int physical = n * slotsPerRank;
@@ -91,15 +141,22 @@ public final class PlanBenchCommand implements Callable<Integer> {
     }
     for (int n : new int[] {32, 64, 256}) {
       int spr = Sizing.slotsPerRank(PlanSupport.DSV3_ROUTED_EXPERTS, n, PlanSupport.DSV3_REDUNDANT);
-      cases.add(measure("deepseek-v3", n, spr, PlanSupport.DSV3_ROUTED_EXPERTS, fabric, bytesPerExpert));
+      cases.add(
+          measure("deepseek-v3", n, spr, PlanSupport.DSV3_ROUTED_EXPERTS, fabric, bytesPerExpert));
     }
 
-    String command = "./eep bench plan --out " + out
-        + (Arrays.equals(ranks, new int[] {8, 64, 256, 1024}) ? "" : " --ranks " + join(ranks))
-        + (slotsPerRank == 4 ? "" : " --slots-per-rank " + slotsPerRank)
-        + (redundantFraction == 0.125 ? "" : " --redundant-fraction " + redundantFraction)
-        + (reps == 9 ? "" : " --reps " + reps) + (warmup == 5 ? "" : " --warmup " + warmup) + (seed == 42 ? "" : " --seed " + seed)
-        + (bandwidth.equals("nvlink=450,rdma=50,pcie=64,disk=7") ? "" : " --bandwidth " + bandwidth);
+    String command =
+        "./eep bench plan --out "
+            + out
+            + (Arrays.equals(ranks, new int[] {8, 64, 256, 1024}) ? "" : " --ranks " + join(ranks))
+            + (slotsPerRank == 4 ? "" : " --slots-per-rank " + slotsPerRank)
+            + (redundantFraction == 0.125 ? "" : " --redundant-fraction " + redundantFraction)
+            + (reps == 9 ? "" : " --reps " + reps)
+            + (warmup == 5 ? "" : " --warmup " + warmup)
+            + (seed == 42 ? "" : " --seed " + seed)
+            + (bandwidth.equals("nvlink=450,rdma=50,pcie=64,disk=7")
+                ? ""
+                : " --bandwidth " + bandwidth);
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("benchmark", "plan");
     json.put("command", command);
@@ -113,7 +170,10 @@ public final class PlanBenchCommand implements Callable<Integer> {
     json.put("cases", cases);
     Files.createDirectories(out);
     Path jsonFile = out.resolve("plan.json");
-    Files.writeString(jsonFile, new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(json), StandardCharsets.UTF_8);
+    Files.writeString(
+        jsonFile,
+        new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(json),
+        StandardCharsets.UTF_8);
 
     String md = markdown(cases, command, fabric, bytesPerExpert);
     if (doc.getParent() != null) {
@@ -125,13 +185,23 @@ public final class PlanBenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private Case measure(String series, int n, int spr, int logical, PlanSupport.Fabric fabric, long bytesPerExpert) {
-    System.err.printf(Locale.ROOT, "eep bench plan: %s, %d ranks x %d slots, %d experts...%n", series, n, spr, logical);
+  private Case measure(
+      String series, int n, int spr, int logical, PlanSupport.Fabric fabric, long bytesPerExpert) {
+    System.err.printf(
+        Locale.ROOT,
+        "eep bench plan: %s, %d ranks x %d slots, %d experts...%n",
+        series,
+        n,
+        spr,
+        logical);
     BalancedPlacementPolicy policy = new BalancedPlacementPolicy();
-    PlacementRequest request = new PlacementRequest(logical, n, spr, PlanSupport.allRanks(n), LoadSnapshot.zipf(logical, 1.0, seed), seed);
+    PlacementRequest request =
+        new PlacementRequest(
+            logical, n, spr, PlanSupport.allRanks(n), LoadSnapshot.zipf(logical, 1.0, seed), seed);
     Timing place = time(() -> policy.place(request));
     ExpertPlacement placed = policy.place(request);
-    SourceCatalog catalog = PlanSupport.catalog(placed, RANKS_PER_NODE, PlanSupport.HostBackup.NODE);
+    SourceCatalog catalog =
+        PlanSupport.catalog(placed, RANKS_PER_NODE, PlanSupport.HostBackup.NODE);
     RepairPlanner planner = new RepairPlanner(fabric.tiers(), fabric.peers());
 
     int failed = n / 2;
@@ -147,21 +217,43 @@ public final class PlanBenchCommand implements Callable<Integer> {
       BitSet nodeDown = PlanSupport.allRanks(n);
       int firstOfNode = (failed / RANKS_PER_NODE) * RANKS_PER_NODE;
       nodeDown.clear(firstOfNode, firstOfNode + RANKS_PER_NODE);
-      nodeMs = time(() -> planner.planRecovery(placed, nodeDown, bytesPerExpert, catalog)).medianMs();
+      nodeMs =
+          time(() -> planner.planRecovery(placed, nodeDown, bytesPerExpert, catalog)).medianMs();
       RepairPlan node = planner.planRecovery(placed, nodeDown, bytesPerExpert, catalog);
       nodeOrphans = node.actions().size() + node.missingExperts().size();
       nodeMissing = node.missingExperts().size();
     }
 
     ExpertPlacement afterRecovery = recovery.after();
-    double rejoinMs = time(() -> planner.planRejoin(afterRecovery, oneDown, failed, bytesPerExpert, catalog)).medianMs();
+    double rejoinMs =
+        time(() -> planner.planRejoin(afterRecovery, oneDown, failed, bytesPerExpert, catalog))
+            .medianMs();
     RepairPlan rejoin = planner.planRejoin(afterRecovery, oneDown, failed, bytesPerExpert, catalog);
-    return new Case(series, n, spr, logical, n * spr, place.medianMs(), place.firstMs(), recover.medianMs(), recover.firstMs(),
-        recovery.actions().size() + recovery.missingExperts().size(), sources(recovery),
-        recovery.estimatedSeconds(), nodeMs, nodeOrphans, nodeMissing, rejoinMs, rejoin.actions().size(), rejoin.estimatedSeconds());
+    return new Case(
+        series,
+        n,
+        spr,
+        logical,
+        n * spr,
+        place.medianMs(),
+        place.firstMs(),
+        recover.medianMs(),
+        recover.firstMs(),
+        recovery.actions().size() + recovery.missingExperts().size(),
+        sources(recovery),
+        recovery.estimatedSeconds(),
+        nodeMs,
+        nodeOrphans,
+        nodeMissing,
+        rejoinMs,
+        rejoin.actions().size(),
+        rejoin.estimatedSeconds());
   }
 
-  /** Wall time of {@code work} in milliseconds: the first call, then the median of {@link #reps} runs after {@link #warmup}. */
+  /**
+   * Wall time of {@code work} in milliseconds: the first call, then the median of {@link #reps}
+   * runs after {@link #warmup}.
+   */
   private Timing time(Supplier<?> work) {
     long f0 = System.nanoTime();
     Object sink = work.get();
@@ -182,38 +274,81 @@ public final class PlanBenchCommand implements Callable<Integer> {
     return new Timing(reps % 2 == 1 ? ms[reps / 2] : (ms[reps / 2 - 1] + ms[reps / 2]) / 2, first);
   }
 
-  private String markdown(List<Case> cases, String command, PlanSupport.Fabric fabric, long bytesPerExpert) {
+  private String markdown(
+      List<Case> cases, String command, PlanSupport.Fabric fabric, long bytesPerExpert) {
     StringBuilder sb = new StringBuilder();
     sb.append("# Placement and repair planning at scale\n\n");
-    sb.append("Every rank computes the placement and the repair plan itself (nothing is exchanged), so their cost is part of the\n")
-        .append("recovery pause. Wall time of one call, median of ").append(reps).append(" after ").append(warmup)
-        .append(" warm-up calls (in brackets: the very first call, before any warm-up), single thread, ")
-        .append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version")).append(", ")
-        .append(Runtime.getRuntime().availableProcessors()).append(" cores (shared).\n\n");
-    sb.append("Reproduce: `").append(command).append("` (writes `plan.json` there and this file).\n\n");
-    sb.append("- *place*: `BalancedPlacementPolicy.place` for a Zipf(1.0) load (seed ").append(seed).append(").\n")
-        .append("- *recover 1*: `RepairPlanner.planRecovery` after rank N/2 fails; *orphans* = experts left without an active replica.\n")
-        .append("- *recover node*: the same after the 8 ranks of that rank's node fail (N >= 16); *missing* = orphans beyond redundancy.\n")
-        .append("- *rejoin*: `RepairPlanner.planRejoin` for the failed rank (every slot of it reloaded).\n")
-        .append("- Cost model: ").append(fabric).append(", nodes of ").append(RANKS_PER_NODE)
-        .append(" ranks, node-local host backups, ").append(PlanSupport.gb(bytesPerExpert))
-        .append(" per expert (DeepSeek-V3 expert, FP8, 58 MoE layers). *projected* = the plan's makespan.\n\n");
-    sb.append("| series | ranks | slots/rank | experts | slots | place (first) | recover 1 (first) | orphans | loads from | projected "
-        + "| recover node | orphans / missing | rejoin | loads | projected |\n");
+    sb.append(
+            "Every rank computes the placement and the repair plan itself (nothing is exchanged), so their cost is part of the\n")
+        .append("recovery pause. Wall time of one call, median of ")
+        .append(reps)
+        .append(" after ")
+        .append(warmup)
+        .append(
+            " warm-up calls (in brackets: the very first call, before any warm-up), single thread, ")
+        .append(System.getProperty("java.vm.name"))
+        .append(' ')
+        .append(System.getProperty("java.version"))
+        .append(", ")
+        .append(Runtime.getRuntime().availableProcessors())
+        .append(" cores (shared).\n\n");
+    sb.append("Reproduce: `")
+        .append(command)
+        .append("` (writes `plan.json` there and this file).\n\n");
+    sb.append("- *place*: `BalancedPlacementPolicy.place` for a Zipf(1.0) load (seed ")
+        .append(seed)
+        .append(").\n")
+        .append(
+            "- *recover 1*: `RepairPlanner.planRecovery` after rank N/2 fails; *orphans* = experts left without an active replica.\n")
+        .append(
+            "- *recover node*: the same after the 8 ranks of that rank's node fail (N >= 16); *missing* = orphans beyond redundancy.\n")
+        .append(
+            "- *rejoin*: `RepairPlanner.planRejoin` for the failed rank (every slot of it reloaded).\n")
+        .append("- Cost model: ")
+        .append(fabric)
+        .append(", nodes of ")
+        .append(RANKS_PER_NODE)
+        .append(" ranks, node-local host backups, ")
+        .append(PlanSupport.gb(bytesPerExpert))
+        .append(
+            " per expert (DeepSeek-V3 expert, FP8, 58 MoE layers). *projected* = the plan's makespan.\n\n");
+    sb.append(
+        "| series | ranks | slots/rank | experts | slots | place (first) | recover 1 (first) | orphans | loads from | projected "
+            + "| recover node | orphans / missing | rejoin | loads | projected |\n");
     sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
     for (Case c : cases) {
-      sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %d | %s (%s) | %s (%s) | %d | %s | %s | %s | %s | %s | %d | %s |%n",
-          c.series(), c.ranks(), c.slotsPerRank(), c.logicalExperts(), c.physicalSlots(), ms(c.placeMs()), ms(c.placeFirstMs()),
-          ms(c.recoverMs()), ms(c.recoverFirstMs()), c.orphans(), c.recoverSources(), PlanSupport.seconds(c.recoverMakespanS()),
-          c.nodeRecoverMs() == null ? "—" : ms(c.nodeRecoverMs()),
-          c.nodeOrphans() == null ? "—" : c.nodeOrphans() + " / " + c.nodeMissing(), ms(c.rejoinMs()), c.rejoinLoads(),
-          PlanSupport.seconds(c.rejoinMakespanS())));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %d | %d | %d | %d | %s (%s) | %s (%s) | %d | %s | %s | %s | %s | %s | %d | %s |%n",
+              c.series(),
+              c.ranks(),
+              c.slotsPerRank(),
+              c.logicalExperts(),
+              c.physicalSlots(),
+              ms(c.placeMs()),
+              ms(c.placeFirstMs()),
+              ms(c.recoverMs()),
+              ms(c.recoverFirstMs()),
+              c.orphans(),
+              c.recoverSources(),
+              PlanSupport.seconds(c.recoverMakespanS()),
+              c.nodeRecoverMs() == null ? "—" : ms(c.nodeRecoverMs()),
+              c.nodeOrphans() == null ? "—" : c.nodeOrphans() + " / " + c.nodeMissing(),
+              ms(c.rejoinMs()),
+              c.rejoinLoads(),
+              PlanSupport.seconds(c.rejoinMakespanS())));
     }
-    sb.append("\nReading the table: host backups are node-local, so an orphan loads from host memory only on a survivor in the failed\n")
-        .append("rank's node, and only into a slot whose expert keeps another active replica; when that node runs out of such slots the\n")
-        .append("planner falls back to a disk load elsewhere (*loads from* shows the mix). *missing* > 0 after a node failure means the\n")
-        .append("survivors' slots cannot hold every expert (beyond redundancy); the plan names those experts. The timings are of pure Java\n")
-        .append("code on a shared 2-core machine: compare rows, not absolute numbers across machines.\n");
+    sb.append(
+            "\nReading the table: host backups are node-local, so an orphan loads from host memory only on a survivor in the failed\n")
+        .append(
+            "rank's node, and only into a slot whose expert keeps another active replica; when that node runs out of such slots the\n")
+        .append(
+            "planner falls back to a disk load elsewhere (*loads from* shows the mix). *missing* > 0 after a node failure means the\n")
+        .append(
+            "survivors' slots cannot hold every expert (beyond redundancy); the plan names those experts. The timings are of pure Java\n")
+        .append(
+            "code on a shared 2-core machine: compare rows, not absolute numbers across machines.\n");
     return sb.toString();
   }
 
@@ -232,8 +367,11 @@ public final class PlanBenchCommand implements Callable<Integer> {
   }
 
   private static String ms(double ms) {
-    return ms >= 100 ? String.format(Locale.ROOT, "%.0f ms", ms) : ms >= 1 ? String.format(Locale.ROOT, "%.2f ms", ms)
-        : String.format(Locale.ROOT, "%.0f µs", ms * 1000);
+    return ms >= 100
+        ? String.format(Locale.ROOT, "%.0f ms", ms)
+        : ms >= 1
+            ? String.format(Locale.ROOT, "%.2f ms", ms)
+            : String.format(Locale.ROOT, "%.0f µs", ms * 1000);
   }
 
   private static String join(int[] v) {

@@ -9,12 +9,15 @@ import org.eep.placement.repair.PeerBandwidth;
 import org.eep.placement.repair.SourceCatalog;
 import org.eep.placement.repair.TierBandwidths;
 
-/** Shared pieces of {@code eep bench plan} and {@code eep simulate}: loads, fabrics, host backups. */
+/**
+ * Shared pieces of {@code eep bench plan} and {@code eep simulate}: loads, fabrics, host backups.
+ */
 final class PlanSupport {
   private PlanSupport() {}
 
   /** DeepSeek-V3 MoE shape. */
   static final int DSV3_HIDDEN = 7168;
+
   static final int DSV3_MOE_INTERMEDIATE = 2048;
   static final int DSV3_ROUTED_EXPERTS = 256;
   static final int DSV3_MOE_LAYERS = 58;
@@ -31,32 +34,44 @@ final class PlanSupport {
     return b;
   }
 
-  /** A fabric: NVLink (or another scale-up link) inside a node, RDMA across nodes, PCIe to host memory, disk; GB/s, 0 = absent. */
+  /**
+   * A fabric: NVLink (or another scale-up link) inside a node, RDMA across nodes, PCIe to host
+   * memory, disk; GB/s, 0 = absent.
+   */
   record Fabric(double nvlink, double rdma, double pcie, double disk, int ranksPerNode) {
     static Fabric parse(String spec, int ranksPerNode) {
       Map<String, Double> v = new LinkedHashMap<>();
       for (String part : spec.split(",")) {
         String[] kv = part.split("=", 2);
         if (kv.length != 2) {
-          throw new IllegalArgumentException("bandwidth entry '" + part.trim() + "' is not name=GB/s (names: nvlink, rdma, pcie, disk)");
+          throw new IllegalArgumentException(
+              "bandwidth entry '"
+                  + part.trim()
+                  + "' is not name=GB/s (names: nvlink, rdma, pcie, disk)");
         }
         String name = kv[0].trim().toLowerCase(Locale.ROOT);
         if (!Map.of("nvlink", 0, "rdma", 0, "pcie", 0, "disk", 0).containsKey(name)) {
-          throw new IllegalArgumentException("unknown link '" + name + "' (names: nvlink, rdma, pcie, disk)");
+          throw new IllegalArgumentException(
+              "unknown link '" + name + "' (names: nvlink, rdma, pcie, disk)");
         }
         double gb;
         try {
           gb = Double.parseDouble(kv[1].trim());
         } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("bandwidth of " + name + " is not a number: '" + kv[1].trim() + "'", e);
+          throw new IllegalArgumentException(
+              "bandwidth of " + name + " is not a number: '" + kv[1].trim() + "'", e);
         }
         if (!(gb >= 0) || Double.isInfinite(gb)) {
           throw new IllegalArgumentException("bandwidth of " + name + " must be >= 0");
         }
         v.put(name, gb);
       }
-      return new Fabric(v.getOrDefault("nvlink", 0.0), v.getOrDefault("rdma", 0.0), v.getOrDefault("pcie", 0.0),
-          v.getOrDefault("disk", 0.0), ranksPerNode);
+      return new Fabric(
+          v.getOrDefault("nvlink", 0.0),
+          v.getOrDefault("rdma", 0.0),
+          v.getOrDefault("pcie", 0.0),
+          v.getOrDefault("disk", 0.0),
+          ranksPerNode);
     }
 
     /** PEER = the faster of NVLink/RDMA available for a pair, HOST = PCIe, DISK = disk. */
@@ -65,12 +80,19 @@ final class PlanSupport {
     }
 
     PeerBandwidth peers() {
-      return PeerBandwidth.nodes(ranksPerNode, nvlink * TierBandwidths.GB, rdma * TierBandwidths.GB);
+      return PeerBandwidth.nodes(
+          ranksPerNode, nvlink * TierBandwidths.GB, rdma * TierBandwidths.GB);
     }
 
     @Override
     public String toString() {
-      return String.format(Locale.ROOT, "nvlink=%s,rdma=%s,pcie=%s,disk=%s GB/s", fmt(nvlink), fmt(rdma), fmt(pcie), fmt(disk));
+      return String.format(
+          Locale.ROOT,
+          "nvlink=%s,rdma=%s,pcie=%s,disk=%s GB/s",
+          fmt(nvlink),
+          fmt(rdma),
+          fmt(pcie),
+          fmt(disk));
     }
   }
 
@@ -84,7 +106,10 @@ final class PlanSupport {
     NONE
   }
 
-  /** Host backups as {@code backup} says (from {@code placed}), the checkpoint readable by every rank. */
+  /**
+   * Host backups as {@code backup} says (from {@code placed}), the checkpoint readable by every
+   * rank.
+   */
   static SourceCatalog catalog(ExpertPlacement placed, int ranksPerNode, HostBackup backup) {
     int nodes = (placed.maxRanks() + ranksPerNode - 1) / ranksPerNode;
     BitSet[] nodeHas = new BitSet[nodes];
@@ -123,7 +148,10 @@ final class PlanSupport {
   }
 
   static String seconds(double s) {
-    return s >= 10 ? String.format(Locale.ROOT, "%.1f s", s) : s >= 0.1 ? String.format(Locale.ROOT, "%.2f s", s)
-        : String.format(Locale.ROOT, "%.1f ms", s * 1000);
+    return s >= 10
+        ? String.format(Locale.ROOT, "%.1f s", s)
+        : s >= 0.1
+            ? String.format(Locale.ROOT, "%.2f s", s)
+            : String.format(Locale.ROOT, "%.1f ms", s * 1000);
   }
 }

@@ -15,8 +15,13 @@ class BenchmarksDocTest {
     BenchmarksDoc.update(doc, "recovery", "## Recovery\nr1");
     BenchmarksDoc.update(doc, "overhead", "## Overhead\nsecond");
     String text = Files.readString(doc);
-    assertThat(text).startsWith("# Benchmarks").contains("second").doesNotContain("first").contains("r1");
-    assertThat(text.indexOf("<!-- bench:overhead -->")).isLessThan(text.indexOf("<!-- bench:recovery -->"));
+    assertThat(text)
+        .startsWith("# Benchmarks")
+        .contains("second")
+        .doesNotContain("first")
+        .contains("r1");
+    assertThat(text.indexOf("<!-- bench:overhead -->"))
+        .isLessThan(text.indexOf("<!-- bench:recovery -->"));
     assertThat(text.split("<!-- bench:overhead -->", -1)).hasSize(2);
   }
 }

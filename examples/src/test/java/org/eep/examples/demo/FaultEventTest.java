@@ -11,29 +11,84 @@ import org.junit.jupiter.api.Test;
 class FaultEventTest {
   @Test
   void parsesRankAtSeconds() {
-    assertThat(FaultEvent.parse(FaultEvent.Kind.KILL, "1@10")).isEqualTo(new FaultEvent(FaultEvent.Kind.KILL, 1, 10));
-    assertThat(FaultEvent.parse(FaultEvent.Kind.STOP, " 2 @ 7.5 ")).isEqualTo(new FaultEvent(FaultEvent.Kind.STOP, 2, 7.5));
-    assertThatThrownBy(() -> FaultEvent.parse(FaultEvent.Kind.REJOIN, "1")).hasMessageContaining("--rejoin expects RANK@SECONDS");
-    assertThatThrownBy(() -> FaultEvent.parse(FaultEvent.Kind.KILL, "a@b")).hasMessageContaining("--kill expects RANK@SECONDS");
+    assertThat(FaultEvent.parse(FaultEvent.Kind.KILL, "1@10"))
+        .isEqualTo(new FaultEvent(FaultEvent.Kind.KILL, 1, 10));
+    assertThat(FaultEvent.parse(FaultEvent.Kind.STOP, " 2 @ 7.5 "))
+        .isEqualTo(new FaultEvent(FaultEvent.Kind.STOP, 2, 7.5));
+    assertThatThrownBy(() -> FaultEvent.parse(FaultEvent.Kind.REJOIN, "1"))
+        .hasMessageContaining("--rejoin expects RANK@SECONDS");
+    assertThatThrownBy(() -> FaultEvent.parse(FaultEvent.Kind.KILL, "a@b"))
+        .hasMessageContaining("--kill expects RANK@SECONDS");
   }
 
   @Test
   void theDemoNamesWhatItCannotRun() {
-    Scenario s = new Scenario(4, "ucx", "local", Preset.TINY, 1, 10, 5, 0, List.of(new FaultEvent(FaultEvent.Kind.KILL, 7, 3)),
-        RequestShape.MIXED, Map.of(), false, 10);
+    Scenario s =
+        new Scenario(
+            4,
+            "ucx",
+            "local",
+            Preset.TINY,
+            1,
+            10,
+            5,
+            0,
+            List.of(new FaultEvent(FaultEvent.Kind.KILL, 7, 3)),
+            RequestShape.MIXED,
+            Map.of(),
+            false,
+            10);
     assertThat(s.multiProcess()).isFalse();
-    assertThat(s.problems()).hasSize(2)
-        .anySatisfy(p -> assertThat(p).contains("--transport ucx").contains("local or tcp").contains("--membership zookeeper"))
+    assertThat(s.problems())
+        .hasSize(2)
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .contains("--transport ucx")
+                    .contains("local or tcp")
+                    .contains("--membership zookeeper"))
         .anySatisfy(p -> assertThat(p).contains("rank 7 does not exist"));
-    Scenario zk = new Scenario(4, "local", "zookeeper", Preset.TINY, 1, 10, 5, 0, List.of(), RequestShape.MIXED, Map.of(), false, 10);
-    assertThat(zk.problems()).singleElement().satisfies(p -> assertThat(p).contains("--membership zookeeper").contains("tcp or ucx"));
+    Scenario zk =
+        new Scenario(
+            4,
+            "local",
+            "zookeeper",
+            Preset.TINY,
+            1,
+            10,
+            5,
+            0,
+            List.of(),
+            RequestShape.MIXED,
+            Map.of(),
+            false,
+            10);
+    assertThat(zk.problems())
+        .singleElement()
+        .satisfies(p -> assertThat(p).contains("--membership zookeeper").contains("tcp or ucx"));
     for (String transport : List.of("ucx", "tcp")) {
-      Scenario processes = new Scenario(4, transport, "zookeeper", Preset.TINY, 1, 10, 5, 0, List.of(), RequestShape.MIXED, Map.of(), false, 10);
+      Scenario processes =
+          new Scenario(
+              4,
+              transport,
+              "zookeeper",
+              Preset.TINY,
+              1,
+              10,
+              5,
+              0,
+              List.of(),
+              RequestShape.MIXED,
+              Map.of(),
+              false,
+              10);
       assertThat(processes.multiProcess()).isTrue();
       assertThat(processes.problems()).isEmpty();
     }
     assertThat(Scenario.defaults(Preset.DEMO).problems()).isEmpty();
-    assertThat(Scenario.defaultFaults(4, 30)).containsExactly(new FaultEvent(FaultEvent.Kind.KILL, 1, 10),
-        new FaultEvent(FaultEvent.Kind.REJOIN, 1, 20));
+    assertThat(Scenario.defaultFaults(4, 30))
+        .containsExactly(
+            new FaultEvent(FaultEvent.Kind.KILL, 1, 10),
+            new FaultEvent(FaultEvent.Kind.REJOIN, 1, 20));
   }
 }

@@ -12,17 +12,17 @@ import java.util.concurrent.TimeUnit;
 import org.eep.api.membership.Evidence;
 import org.eep.api.membership.MembershipException;
 import org.eep.api.membership.MembershipRequest;
+import org.eep.api.membership.MembershipRules;
 import org.eep.api.membership.MembershipRules.Answer;
 import org.eep.api.membership.MembershipRules.Decision;
-import org.eep.api.membership.MembershipRules;
 import org.eep.api.membership.MembershipView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The in-process coordinator of one instance: turns joins, activations, leaves, evidence and
- * missed heartbeats into the next view with {@link MembershipRules} ({@link MembershipRules#fixed()}
- * for the {@code static} baseline) and pushes it to every handle. All state changes are under this
+ * The in-process coordinator of one instance: turns joins, activations, leaves, evidence and missed
+ * heartbeats into the next view with {@link MembershipRules} ({@link MembershipRules#fixed()} for
+ * the {@code static} baseline) and pushes it to every handle. All state changes are under this
  * object's monitor; a heartbeat monitor thread fails members that fall silent.
  */
 final class LocalCoordinator {
@@ -40,27 +40,41 @@ final class LocalCoordinator {
   private MembershipView view;
   private int refs;
 
-  private LocalCoordinator(String key, int maxRanks, MembershipRules rules, Duration heartbeat, int misses) {
+  private LocalCoordinator(
+      String key, int maxRanks, MembershipRules rules, Duration heartbeat, int misses) {
     this.key = key;
     this.rules = rules;
     this.heartbeatNanos = heartbeat.toNanos();
     this.heartbeatMisses = misses;
     this.view = MembershipView.initial(maxRanks);
     this.lastHeartbeat = new long[maxRanks];
-    this.monitor = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "eep-local-coordinator-" + key);
-      t.setDaemon(true);
-      return t;
-    });
-    monitor.scheduleWithFixedDelay(this::checkHeartbeats, heartbeatNanos, heartbeatNanos, TimeUnit.NANOSECONDS);
+    this.monitor =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "eep-local-coordinator-" + key);
+              t.setDaemon(true);
+              return t;
+            });
+    monitor.scheduleWithFixedDelay(
+        this::checkHeartbeats, heartbeatNanos, heartbeatNanos, TimeUnit.NANOSECONDS);
   }
 
-  static LocalCoordinator acquire(String instance, int maxRanks, MembershipRules rules, Duration heartbeat, int misses) {
+  static LocalCoordinator acquire(
+      String instance, int maxRanks, MembershipRules rules, Duration heartbeat, int misses) {
     String key = (rules.isElastic() ? "local/" : "static/") + instance;
     synchronized (INSTANCES) {
-      LocalCoordinator c = INSTANCES.computeIfAbsent(key, k -> new LocalCoordinator(k, maxRanks, rules, heartbeat, misses));
+      LocalCoordinator c =
+          INSTANCES.computeIfAbsent(
+              key, k -> new LocalCoordinator(k, maxRanks, rules, heartbeat, misses));
       if (c.view.maxRanks() != maxRanks) {
-        throw new MembershipException("Instance " + instance + " has " + c.view.maxRanks() + " slots; eep_max_ranks=" + maxRanks + " does not match");
+        throw new MembershipException(
+            "Instance "
+                + instance
+                + " has "
+                + c.view.maxRanks()
+                + " slots; eep_max_ranks="
+                + maxRanks
+                + " does not match");
       }
       c.refs++;
       return c;
@@ -122,7 +136,11 @@ final class LocalCoordinator {
   private Decision decide(MembershipRequest request) {
     Decision d;
     try {
-      d = rules.decide(view, request, (rank, incarnation) -> System.nanoTime() - lastHeartbeat[rank] < 2 * heartbeatNanos);
+      d =
+          rules.decide(
+              view,
+              request,
+              (rank, incarnation) -> System.nanoTime() - lastHeartbeat[rank] < 2 * heartbeatNanos);
     } catch (Exception e) {
       throw new IllegalStateException("the local liveness check does not fail", e);
     }
@@ -144,25 +162,30 @@ final class LocalCoordinator {
     lastCheck = now;
     synchronized (this) {
       if (late > heartbeatNanos) {
-        // This monitor itself was paused (a GC pause, a starved machine): so were the heartbeat senders.
+        // This monitor itself was paused (a GC pause, a starved machine): so were the heartbeat
+        // senders.
         // Judge nobody on a gap the coordinator caused; count from now.
         for (int r = 0; r < lastHeartbeat.length; r++) {
           lastHeartbeat[r] = Math.max(lastHeartbeat[r], now - heartbeatNanos);
         }
         return;
       }
-      for (Optional<MembershipView> next = rules.sweep(view, s -> silence(s.rank(), now)); next.isPresent();
+      for (Optional<MembershipView> next = rules.sweep(view, s -> silence(s.rank(), now));
+          next.isPresent();
           next = rules.sweep(view, s -> silence(s.rank(), now))) {
         commit(next.get());
       }
     }
   }
 
-  /** Why {@code rank} counts as dead at {@code now}: its heartbeats stopped (empty while they come). */
+  /**
+   * Why {@code rank} counts as dead at {@code now}: its heartbeats stopped (empty while they come).
+   */
   private Optional<String> silence(int rank, long now) {
     long silent = now - lastHeartbeat[rank];
     return silent > heartbeatMisses * heartbeatNanos
-        ? Optional.of("MissedHeartbeats from coordinator (no heartbeat for " + silent / 1_000_000 + " ms)")
+        ? Optional.of(
+            "MissedHeartbeats from coordinator (no heartbeat for " + silent / 1_000_000 + " ms)")
         : Optional.empty();
   }
 

@@ -5,7 +5,9 @@ import org.eep.api.membership.MembershipProvider;
 import org.eep.api.membership.MembershipRules;
 import org.eep.api.membership.MembershipService;
 
-/** Membership {@code local}: an in-process coordinator per instance that turns evidence into views. */
+/**
+ * Membership {@code local}: an in-process coordinator per instance that turns evidence into views.
+ */
 public final class LocalMembershipProvider implements MembershipProvider {
   @Override
   public String name() {

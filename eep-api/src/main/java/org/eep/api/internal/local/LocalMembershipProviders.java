@@ -8,8 +8,13 @@ final class LocalMembershipProviders {
   private LocalMembershipProviders() {}
 
   static LocalMembershipService create(EepConfig config, MembershipRules rules) {
-    LocalCoordinator c = LocalCoordinator.acquire(config.getString(EepKeys.INSTANCE), config.getInt(EepKeys.MAX_RANKS),
-        rules, config.getMillis(EepKeys.HEARTBEAT_MS), config.getInt(EepKeys.HEARTBEAT_MISSES));
+    LocalCoordinator c =
+        LocalCoordinator.acquire(
+            config.getString(EepKeys.INSTANCE),
+            config.getInt(EepKeys.MAX_RANKS),
+            rules,
+            config.getMillis(EepKeys.HEARTBEAT_MS),
+            config.getInt(EepKeys.HEARTBEAT_MISSES));
     return new LocalMembershipService(c, config.getMillis(EepKeys.HEARTBEAT_MS));
   }
 }

@@ -72,11 +72,16 @@ public final class LocalMembershipService implements MembershipService {
       if (heartbeatTask != null) {
         heartbeatTask.cancel(false);
       }
-      heartbeatTask = heartbeats.scheduleAtFixedRate(() -> {
-        if (!heartbeatsPaused) {
-          coordinator.heartbeat(rank, incarnation);
-        }
-      }, 0, heartbeat.toNanos(), TimeUnit.NANOSECONDS);
+      heartbeatTask =
+          heartbeats.scheduleAtFixedRate(
+              () -> {
+                if (!heartbeatsPaused) {
+                  coordinator.heartbeat(rank, incarnation);
+                }
+              },
+              0,
+              heartbeat.toNanos(),
+              TimeUnit.NANOSECONDS);
     }
     return incarnation;
   }

@@ -17,6 +17,7 @@ import org.eep.api.comm.TransportException;
 final class LocalTransport extends AbstractTransport {
   private final String address;
   private final Map<Integer, LocalTransport> peers = new ConcurrentHashMap<>();
+
   /** Endpoints that connected to this one, told when it closes. */
   private final Map<LocalTransport, Integer> connectedFrom = new ConcurrentHashMap<>();
 
@@ -44,7 +45,8 @@ final class LocalTransport extends AbstractTransport {
   public void reconnect(int peer, String peerAddress) {
     LocalTransport target = LocalFabric.lookup(peerAddress);
     if (target == null || target.isClosed()) {
-      throw new PeerFailedException(peer, "No local endpoint at " + peerAddress + " for rank " + peer, null);
+      throw new PeerFailedException(
+          peer, "No local endpoint at " + peerAddress + " for rank " + peer, null);
     }
     LocalTransport old = peers.put(peer, target);
     if (old != null && old != target) {
@@ -69,7 +71,9 @@ final class LocalTransport extends AbstractTransport {
       throw new TransportException(peer, "Rank " + rank() + " has no connection to rank " + peer);
     }
     if (target.isClosed()) {
-      PeerFailedException e = new PeerFailedException(peer, "Rank " + peer + " at " + target.address + " is gone", null);
+      PeerFailedException e =
+          new PeerFailedException(
+              peer, "Rank " + peer + " at " + target.address + " is gone", null);
       peerFailed(peer, e);
       throw e;
     }
@@ -81,12 +85,14 @@ final class LocalTransport extends AbstractTransport {
   @Override
   protected void doClose() {
     LocalFabric.unregister(address);
-    PeerFailedException gone = new PeerFailedException(rank(), "Rank " + rank() + " closed its endpoint " + address, null);
-    connectedFrom.forEach((peer, ignored) -> {
-      if (peer.peers.get(rank()) == this) {
-        peer.peerFailed(rank(), gone);
-      }
-    });
+    PeerFailedException gone =
+        new PeerFailedException(rank(), "Rank " + rank() + " closed its endpoint " + address, null);
+    connectedFrom.forEach(
+        (peer, ignored) -> {
+          if (peer.peers.get(rank()) == this) {
+            peer.peerFailed(rank(), gone);
+          }
+        });
     connectedFrom.clear();
     peers.values().forEach(p -> p.connectedFrom.remove(this));
     peers.clear();

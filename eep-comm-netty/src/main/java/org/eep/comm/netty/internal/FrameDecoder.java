@@ -26,8 +26,8 @@ import org.eep.api.comm.UnauthenticatedFrameException;
  * authentication on, the tag that follows the payload is checked ({@link FrameAuth#verify}) before
  * the message is emitted: nothing from an unauthenticated frame reaches the inbox. Since the tag
  * comes last, with authentication on the payload buffer starts at {@value #FIRST_CHUNK} bytes and
- * doubles as bytes arrive (up to the announced length): a sender that is not a member holds
- * memory in proportion to what it actually sent, not to the length it announced.
+ * doubles as bytes arrive (up to the announced length): a sender that is not a member holds memory
+ * in proportion to what it actually sent, not to the length it announced.
  *
  * <p>A malformed header or a missing or wrong tag ({@link UnauthenticatedFrameException}) is
  * reported to {@code onMalformed}, the rest of the stream is discarded and the channel closed:
@@ -73,10 +73,17 @@ final class FrameDecoder extends ByteToMessageDecoder {
       return;
     }
     payload.flip();
-    if (tag != null && !auth.verify(header.sender(), header.incarnation(), head, payload, tag.flip())) {
-      reject(ctx, in, new UnauthenticatedFrameException("bad authentication tag on a frame claiming rank "
-          + header.sender() + " incarnation " + header.incarnation()
-          + ": not signed with this instance's eep_secret for that identity"));
+    if (tag != null
+        && !auth.verify(header.sender(), header.incarnation(), head, payload, tag.flip())) {
+      reject(
+          ctx,
+          in,
+          new UnauthenticatedFrameException(
+              "bad authentication tag on a frame claiming rank "
+                  + header.sender()
+                  + " incarnation "
+                  + header.incarnation()
+                  + ": not signed with this instance's eep_secret for that identity"));
       return;
     }
     out.add(new Message(header, payload));
@@ -86,7 +93,10 @@ final class FrameDecoder extends ByteToMessageDecoder {
     tag = null;
   }
 
-  /** Copies what is available into the payload, growing it up to the announced length; true once complete. */
+  /**
+   * Copies what is available into the payload, growing it up to the announced length; true once
+   * complete.
+   */
   private boolean fillPayload(ByteBuf in) {
     while (in.isReadable() && !payload.hasRemaining() && payload.capacity() < length) {
       ByteBuffer larger = ByteBuffer.allocate((int) Math.min(length, 2L * payload.capacity()));
@@ -103,7 +113,9 @@ final class FrameDecoder extends ByteToMessageDecoder {
     return !to.hasRemaining();
   }
 
-  /** True once a valid header is read; false if more bytes are needed or the frame was malformed. */
+  /**
+   * True once a valid header is read; false if more bytes are needed or the frame was malformed.
+   */
   private boolean readHeader(ChannelHandlerContext ctx, ByteBuf in) {
     if (in.readableBytes() < FrameCodec.HEADER_BYTES) {
       return false;

@@ -12,8 +12,8 @@ import org.eep.api.comm.MessageHeader;
 
 /**
  * Turns one message into one {@link FrameCodec} frame in a pooled direct buffer. Runs on the
- * sending thread: {@link org.eep.api.comm.Transport#send} may not keep the caller's payload after it
- * returns, so the payload is copied once, straight from the caller's buffer into the buffer the
+ * sending thread: {@link org.eep.api.comm.Transport#send} may not keep the caller's payload after
+ * it returns, so the payload is copied once, straight from the caller's buffer into the buffer the
  * socket writes from (no intermediate heap frame, unlike {@link FrameCodec#encode}). With
  * authentication on, the tag is computed over the header and the caller's payload on the same
  * thread and written after the payload. Stateless.
@@ -21,7 +21,9 @@ import org.eep.api.comm.MessageHeader;
 final class FrameEncoder {
   private FrameEncoder() {}
 
-  /** {@link #encode(ByteBufAllocator, MessageHeader, ByteBuffer, FrameAuth)} without authentication. */
+  /**
+   * {@link #encode(ByteBufAllocator, MessageHeader, ByteBuffer, FrameAuth)} without authentication.
+   */
   static ByteBuf encode(ByteBufAllocator alloc, MessageHeader header, ByteBuffer payload) {
     return encode(alloc, header, payload, FrameAuth.none());
   }
@@ -35,7 +37,8 @@ final class FrameEncoder {
    *     incarnation, payload over {@link FrameCodec#MAX_PAYLOAD}): a sender bug must not cost the
    *     connection
    */
-  static ByteBuf encode(ByteBufAllocator alloc, MessageHeader header, ByteBuffer payload, FrameAuth auth) {
+  static ByteBuf encode(
+      ByteBufAllocator alloc, MessageHeader header, ByteBuffer payload, FrameAuth auth) {
     requireNonNull(auth, "auth is null");
     int length = payload.remaining();
     ByteBuffer head = ByteBuffer.allocate(FrameCodec.HEADER_BYTES);
@@ -44,9 +47,11 @@ final class FrameEncoder {
     try {
       FrameCodec.readHeader(head.duplicate(), auth);
     } catch (MalformedFrameException e) {
-      throw new IllegalArgumentException("Header cannot be sent, the receiver would reject it: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Header cannot be sent, the receiver would reject it: " + e.getMessage(), e);
     }
-    byte[] tag = auth.enabled() ? auth.tag(header.sender(), header.incarnation(), head, payload) : null;
+    byte[] tag =
+        auth.enabled() ? auth.tag(header.sender(), header.incarnation(), head, payload) : null;
     ByteBuf frame = alloc.directBuffer(FrameCodec.frameSize(length, auth));
     try {
       frame.writeBytes(head).writeBytes(payload.duplicate());

@@ -32,7 +32,8 @@ final class InboxHandler extends SimpleChannelInboundHandler<Message> {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    LOG.debug("Closing incoming connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+    LOG.debug(
+        "Closing incoming connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
     ctx.close();
   }
 }

@@ -20,8 +20,11 @@ final class IncomingChannelInitializer extends ChannelInitializer<Channel> {
   private final BiConsumer<Channel, MalformedFrameException> onMalformed;
   private final InboxHandler toInbox;
 
-  IncomingChannelInitializer(ChannelGroup accepted, FrameAuth auth,
-      BiConsumer<Channel, MalformedFrameException> onMalformed, InboxHandler toInbox) {
+  IncomingChannelInitializer(
+      ChannelGroup accepted,
+      FrameAuth auth,
+      BiConsumer<Channel, MalformedFrameException> onMalformed,
+      InboxHandler toInbox) {
     this.accepted = requireNonNull(accepted, "accepted is null");
     this.auth = requireNonNull(auth, "auth is null");
     this.onMalformed = requireNonNull(onMalformed, "onMalformed is null");
@@ -31,6 +34,8 @@ final class IncomingChannelInitializer extends ChannelInitializer<Channel> {
   @Override
   protected void initChannel(Channel ch) {
     accepted.add(ch);
-    ch.pipeline().addLast("frames", new FrameDecoder(auth, e -> onMalformed.accept(ch, e))).addLast("inbox", toInbox);
+    ch.pipeline()
+        .addLast("frames", new FrameDecoder(auth, e -> onMalformed.accept(ch, e)))
+        .addLast("inbox", toInbox);
   }
 }

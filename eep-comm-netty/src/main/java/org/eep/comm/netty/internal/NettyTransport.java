@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  * closed. With a {@link FrameAuth} (an {@code eep_secret}), outgoing frames are tagged for their
  * destination ({@link FrameAuth#toReceiver}) and incoming ones verified as addressed to this rank;
  * a frame with a missing or wrong tag is counted ({@link Inbox#countUnauthenticated()}) and its
- * connection closed the same way. A peer failure is seen on the outgoing connection: its close or
- * a failed write fails the link ({@link Inbox#peerFailed} and every {@link PeerErrorListener}); a
+ * connection closed the same way. A peer failure is seen on the outgoing connection: its close or a
+ * failed write fails the link ({@link Inbox#peerFailed} and every {@link PeerErrorListener}); a
  * later {@link #send} to it throws {@link org.eep.api.comm.PeerFailedException}. {@link #reconnect}
  * replaces one link alone.
  *
@@ -73,11 +73,16 @@ public final class NettyTransport extends AbstractTransport {
     this.auth = auth;
     this.group = group;
     this.accepted = new DefaultChannelGroup("eep-tcp-r" + rank, ImmediateEventExecutor.INSTANCE);
-    this.bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.SO_KEEPALIVE, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()))
-        .handler(PeerChannelHandler.INSTANCE);
+    this.bootstrap =
+        new Bootstrap()
+            .group(group)
+            .channel(NioSocketChannel.class)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.SO_KEEPALIVE, true)
+            .option(
+                ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()))
+            .handler(PeerChannelHandler.INSTANCE);
     this.server = listen(settings.host());
     this.address = TcpAddress.of((InetSocketAddress) server.localAddress());
   }
@@ -114,10 +119,10 @@ public final class NettyTransport extends AbstractTransport {
 
   /**
    * NIO event loops on daemon threads named {@code eep-tcp-r<rank>-…}. {@link NioEventLoopGroup} is
-   * deprecated in Netty 4.2 in favour of {@code MultiThreadIoEventLoopGroup} + {@code NioIoHandler},
-   * which Netty 4.1 lacks. DJL Serving (0.36) puts its own Netty 4.1 on the parent class path, where
-   * it wins over jars in {@code deps/}; using only API common to 4.1 and 4.2 keeps this provider
-   * working there.
+   * deprecated in Netty 4.2 in favour of {@code MultiThreadIoEventLoopGroup} + {@code
+   * NioIoHandler}, which Netty 4.1 lacks. DJL Serving (0.36) puts its own Netty 4.1 on the parent
+   * class path, where it wins over jars in {@code deps/}; using only API common to 4.1 and 4.2
+   * keeps this provider working there.
    */
   @SuppressWarnings("deprecation")
   private static EventLoopGroup newEventLoopGroup(int threads, int rank) {
@@ -126,21 +131,30 @@ public final class NettyTransport extends AbstractTransport {
 
   private Channel listen(String host) {
     InboxHandler toInbox = new InboxHandler(inbox());
-    ChannelFuture bound = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new IncomingChannelInitializer(accepted, auth.toReceiver(rank()), this::malformed, toInbox))
-        .bind(host, 0)
-        .awaitUninterruptibly();
+    ChannelFuture bound =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new IncomingChannelInitializer(
+                    accepted, auth.toReceiver(rank()), this::malformed, toInbox))
+            .bind(host, 0)
+            .awaitUninterruptibly();
     if (!bound.isSuccess()) {
-      throw new TransportException(-1, "Rank " + rank() + " cannot listen on " + host + " (eep_host)", bound.cause());
+      throw new TransportException(
+          -1, "Rank " + rank() + " cannot listen on " + host + " (eep_host)", bound.cause());
     }
     return bound.channel();
   }
 
   private void malformed(Channel channel, MalformedFrameException e) {
     inbox().countRejected(e);
-    LOG.warn("Rank {} dropped {} frame from {} and closed that connection: {}", rank(),
-        e instanceof UnauthenticatedFrameException ? "an unauthenticated" : "a malformed", channel.remoteAddress(),
+    LOG.warn(
+        "Rank {} dropped {} frame from {} and closed that connection: {}",
+        rank(),
+        e instanceof UnauthenticatedFrameException ? "an unauthenticated" : "a malformed",
+        channel.remoteAddress(),
         e.getMessage());
   }
 
@@ -179,17 +193,23 @@ public final class NettyTransport extends AbstractTransport {
     }
   }
 
-  /** Retires the link to {@code peer} (if any) and opens a new one; the caller holds the peer's lock. */
+  /**
+   * Retires the link to {@code peer} (if any) and opens a new one; the caller holds the peer's
+   * lock.
+   */
   private void replace(int peer, TcpAddress target) {
     ensureOpen(peer);
     if (inEventLoop()) {
-      throw new IllegalStateException("connect/reconnect must not be called on a transport I/O thread");
+      throw new IllegalStateException(
+          "connect/reconnect must not be called on a transport I/O thread");
     }
     PeerLink old = links.remove(peer);
     if (old != null) {
       old.retire();
     }
-    PeerLink link = PeerLink.open(bootstrap, peer, target, inbox(), this::notifyPeerError, auth.toReceiver(peer));
+    PeerLink link =
+        PeerLink.open(
+            bootstrap, peer, target, inbox(), this::notifyPeerError, auth.toReceiver(peer));
     links.put(peer, link);
     if (isClosed()) {
       links.remove(peer, link);
@@ -246,7 +266,10 @@ public final class NettyTransport extends AbstractTransport {
     try {
       return TcpAddress.parse(peerAddress);
     } catch (IllegalArgumentException e) {
-      throw new TransportException(peer, "Rank " + peer + " has an address the tcp transport cannot use: " + e.getMessage(), e);
+      throw new TransportException(
+          peer,
+          "Rank " + peer + " has an address the tcp transport cannot use: " + e.getMessage(),
+          e);
     }
   }
 }

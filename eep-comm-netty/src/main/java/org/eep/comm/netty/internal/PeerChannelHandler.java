@@ -15,7 +15,9 @@ import io.netty.util.ReferenceCountUtil;
 @Sharable
 final class PeerChannelHandler extends ChannelInboundHandlerAdapter {
   /** The error that closed the channel, if it was not a clean end of stream. */
-  static final AttributeKey<Throwable> FAILURE = AttributeKey.valueOf(PeerChannelHandler.class, "failure");
+  static final AttributeKey<Throwable> FAILURE =
+      AttributeKey.valueOf(PeerChannelHandler.class, "failure");
+
   static final PeerChannelHandler INSTANCE = new PeerChannelHandler();
 
   private PeerChannelHandler() {}

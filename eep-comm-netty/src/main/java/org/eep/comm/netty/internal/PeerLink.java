@@ -17,9 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one outgoing connection to one peer. Sends are fire-and-forget writes; the first sign that
- * the connection broke (the channel closed, or a write failed) fails it for good: the
- * {@link Inbox} ends waits on the peer and every {@link PeerErrorListener} is told, once. A link
- * that the transport {@link #retire retires} (disconnect, reconnect, close) reports nothing.
+ * the connection broke (the channel closed, or a write failed) fails it for good: the {@link Inbox}
+ * ends waits on the peer and every {@link PeerErrorListener} is told, once. A link that the
+ * transport {@link #retire retires} (disconnect, reconnect, close) reports nothing.
  *
  * <p>Threading: thread-safe. {@link #send} runs on callers' threads; failures are detected on the
  * channel's event loop or on a sending thread. Failing and retiring are mutually exclusive, so a
@@ -38,7 +38,13 @@ final class PeerLink {
   private PeerFailedException failure; // guarded by this
   private boolean retired; // guarded by this
 
-  private PeerLink(int peer, TcpAddress address, Channel channel, Inbox inbox, PeerErrorListener evidence, FrameAuth auth) {
+  private PeerLink(
+      int peer,
+      TcpAddress address,
+      Channel channel,
+      Inbox inbox,
+      PeerErrorListener evidence,
+      FrameAuth auth) {
     this.peer = peer;
     this.address = requireNonNull(address, "address is null");
     this.channel = requireNonNull(channel, "channel is null");
@@ -54,17 +60,25 @@ final class PeerLink {
    *
    * @throws PeerFailedException if the peer does not accept the connection
    */
-  static PeerLink open(Bootstrap bootstrap, int peer, TcpAddress address, Inbox inbox, PeerErrorListener evidence,
+  static PeerLink open(
+      Bootstrap bootstrap,
+      int peer,
+      TcpAddress address,
+      Inbox inbox,
+      PeerErrorListener evidence,
       FrameAuth auth) {
     ChannelFuture connected = bootstrap.connect(address.toSocketAddress()).awaitUninterruptibly();
     if (!connected.isSuccess()) {
       connected.channel().close();
-      throw new PeerFailedException(peer, "Cannot connect to rank " + peer + " at " + address, connected.cause());
+      throw new PeerFailedException(
+          peer, "Cannot connect to rank " + peer + " at " + address, connected.cause());
     }
     PeerLink link = new PeerLink(peer, address, connected.channel(), inbox, evidence, auth);
     // Restore before watching: a close seen from here on fails the peer again and stays failed.
     inbox.peerRestored(peer);
-    link.channel.closeFuture().addListener(f -> link.fail("Connection to rank " + peer + " at " + address + " closed"));
+    link.channel
+        .closeFuture()
+        .addListener(f -> link.fail("Connection to rank " + peer + " at " + address + " closed"));
     return link;
   }
 
@@ -89,10 +103,13 @@ final class PeerLink {
    */
   void send(MessageHeader header, ByteBuffer payload) {
     if (!isUsable()) {
-      PeerFailedException known = fail("Connection to rank " + peer + " at " + address + " is closed");
+      PeerFailedException known =
+          fail("Connection to rank " + peer + " at " + address + " is closed");
       throw new PeerFailedException(peer, known.getMessage(), known);
     }
-    channel.writeAndFlush(FrameEncoder.encode(channel.alloc(), header, payload, auth)).addListener(onWritten);
+    channel
+        .writeAndFlush(FrameEncoder.encode(channel.alloc(), header, payload, auth))
+        .addListener(onWritten);
   }
 
   /** Closes the connection without reporting it: it is being replaced or dropped on purpose. */
@@ -114,8 +131,8 @@ final class PeerLink {
   }
 
   /**
-   * Fails the link (once): ends waits on the peer, closes the channel, tells the listeners.
-   * Returns the failure; a retired link is not reported.
+   * Fails the link (once): ends waits on the peer, closes the channel, tells the listeners. Returns
+   * the failure; a retired link is not reported.
    */
   private PeerFailedException fail(String message, Throwable cause) {
     PeerFailedException e;

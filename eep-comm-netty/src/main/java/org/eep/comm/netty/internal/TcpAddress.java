@@ -8,8 +8,8 @@ import java.net.URISyntaxException;
 
 /**
  * A {@code tcp} endpoint address, {@code tcp://HOST:PORT} ({@code tcp://[v6]:PORT} for IPv6
- * literals). This is the string {@link org.eep.api.comm.Transport#address()} publishes and
- * {@link org.eep.api.comm.Transport#connect} takes back. Immutable.
+ * literals). This is the string {@link org.eep.api.comm.Transport#address()} publishes and {@link
+ * org.eep.api.comm.Transport#connect} takes back. Immutable.
  */
 public record TcpAddress(String host, int port) {
   /** The URI scheme of every {@code tcp} address. */
@@ -28,7 +28,8 @@ public record TcpAddress(String host, int port) {
   /** The address of a bound or connected socket (numeric host). */
   public static TcpAddress of(InetSocketAddress socket) {
     requireNonNull(socket, "socket is null");
-    String host = socket.getAddress() != null ? socket.getAddress().getHostAddress() : socket.getHostString();
+    String host =
+        socket.getAddress() != null ? socket.getAddress().getHostAddress() : socket.getHostString();
     return new TcpAddress(host, socket.getPort());
   }
 
@@ -43,12 +44,18 @@ public record TcpAddress(String host, int port) {
     try {
       uri = new URI(address);
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("Not a tcp address (expected tcp://HOST:PORT): " + address, e);
+      throw new IllegalArgumentException(
+          "Not a tcp address (expected tcp://HOST:PORT): " + address, e);
     }
-    if (!SCHEME.equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0
-        || !(uri.getRawPath() == null || uri.getRawPath().isEmpty()) || uri.getRawQuery() != null
-        || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
-      throw new IllegalArgumentException("Not a tcp address (expected tcp://HOST:PORT): " + address);
+    if (!SCHEME.equals(uri.getScheme())
+        || uri.getHost() == null
+        || uri.getPort() < 0
+        || !(uri.getRawPath() == null || uri.getRawPath().isEmpty())
+        || uri.getRawQuery() != null
+        || uri.getRawFragment() != null
+        || uri.getRawUserInfo() != null) {
+      throw new IllegalArgumentException(
+          "Not a tcp address (expected tcp://HOST:PORT): " + address);
     }
     String host = uri.getHost();
     if (host.startsWith("[") && host.endsWith("]")) {

@@ -5,8 +5,8 @@ import static java.util.Objects.requireNonNull;
 import java.time.Duration;
 
 /**
- * What one {@code tcp} endpoint needs from the configuration, already typed and checked.
- * Built by {@link org.eep.comm.netty.NettyTransportProvider}; immutable.
+ * What one {@code tcp} endpoint needs from the configuration, already typed and checked. Built by
+ * {@link org.eep.comm.netty.NettyTransportProvider}; immutable.
  *
  * @param host address the listener binds to ({@code eep_host}); peers must be able to reach it
  * @param ioThreads Netty I/O threads of the endpoint

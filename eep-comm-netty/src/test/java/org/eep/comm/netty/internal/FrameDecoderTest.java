@@ -28,7 +28,10 @@ class FrameDecoderTest {
     MessageHeader h = new MessageHeader(3, 2, 5, 11, 4, Phase.COMBINE, 7);
     byte[] payload = new byte[300];
     new Random(1).nextBytes(payload);
-    ByteBuffer frames = concat(FrameCodec.encode(h, ByteBuffer.wrap(payload)), FrameCodec.encode(h, ByteBuffer.allocate(0)));
+    ByteBuffer frames =
+        concat(
+            FrameCodec.encode(h, ByteBuffer.wrap(payload)),
+            FrameCodec.encode(h, ByteBuffer.allocate(0)));
     while (frames.hasRemaining()) {
       channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {frames.get()}));
     }
@@ -46,7 +49,12 @@ class FrameDecoderTest {
   void severalFramesInOneReadComeOutInOrder() {
     ByteBuffer all = ByteBuffer.allocate(0);
     for (int step = 0; step < 5; step++) {
-      all = concat(all, FrameCodec.encode(new MessageHeader(1, 0, 0, step, 0, Phase.DISPATCH, 0), ByteBuffer.wrap(new byte[step])));
+      all =
+          concat(
+              all,
+              FrameCodec.encode(
+                  new MessageHeader(1, 0, 0, step, 0, Phase.DISPATCH, 0),
+                  ByteBuffer.wrap(new byte[step])));
     }
     channel.writeInbound(Unpooled.wrappedBuffer(all));
     for (int step = 0; step < 5; step++) {
@@ -58,19 +66,31 @@ class FrameDecoderTest {
 
   @Test
   void aBadHeaderIsReportedOnceTheRestDiscardedAndTheChannelClosed() {
-    ByteBuffer bad = FrameCodec.encode(new MessageHeader(1, 0, 0, 0, 0, Phase.DISPATCH, 0), ByteBuffer.allocate(4));
+    ByteBuffer bad =
+        FrameCodec.encode(
+            new MessageHeader(1, 0, 0, 0, 0, Phase.DISPATCH, 0), ByteBuffer.allocate(4));
     bad.put(0, (byte) 0);
-    ByteBuf in = Unpooled.wrappedBuffer(concat(bad, FrameCodec.encode(new MessageHeader(1, 0, 0, 1, 0, Phase.DISPATCH, 0), ByteBuffer.allocate(0))));
+    ByteBuf in =
+        Unpooled.wrappedBuffer(
+            concat(
+                bad,
+                FrameCodec.encode(
+                    new MessageHeader(1, 0, 0, 1, 0, Phase.DISPATCH, 0), ByteBuffer.allocate(0))));
     channel.writeInbound(in);
     Message none = channel.readInbound();
     assertThat(none).isNull();
-    assertThat(malformed).singleElement().satisfies(e -> assertThat(e).hasMessageContaining("magic"));
+    assertThat(malformed)
+        .singleElement()
+        .satisfies(e -> assertThat(e).hasMessageContaining("magic"));
     assertThat(channel.isOpen()).isFalse();
     assertThat(in.refCnt()).isZero();
   }
 
   private static ByteBuffer concat(ByteBuffer a, ByteBuffer b) {
-    return ByteBuffer.allocate(a.remaining() + b.remaining()).put(a.duplicate()).put(b.duplicate()).flip();
+    return ByteBuffer.allocate(a.remaining() + b.remaining())
+        .put(a.duplicate())
+        .put(b.duplicate())
+        .flip();
   }
 
   @Test
@@ -80,7 +100,10 @@ class FrameDecoderTest {
     MessageHeader h = new MessageHeader(3, 2, 5, 11, 4, Phase.COMBINE, 7);
     byte[] payload = new byte[300];
     new Random(2).nextBytes(payload);
-    ByteBuffer frames = concat(FrameCodec.encode(h, ByteBuffer.wrap(payload), auth), FrameCodec.encode(h, ByteBuffer.allocate(0), auth));
+    ByteBuffer frames =
+        concat(
+            FrameCodec.encode(h, ByteBuffer.wrap(payload), auth),
+            FrameCodec.encode(h, ByteBuffer.allocate(0), auth));
     while (frames.hasRemaining()) {
       ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {frames.get()}));
     }
@@ -97,7 +120,9 @@ class FrameDecoderTest {
     EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(auth, malformed::add));
     byte[] payload = new byte[FrameDecoder.FIRST_CHUNK * 3 + 17];
     new Random(3).nextBytes(payload);
-    ByteBuffer frame = FrameCodec.encode(new MessageHeader(1, 1, 1, 1, 0, Phase.WEIGHTS, 2), ByteBuffer.wrap(payload), auth);
+    ByteBuffer frame =
+        FrameCodec.encode(
+            new MessageHeader(1, 1, 1, 1, 0, Phase.WEIGHTS, 2), ByteBuffer.wrap(payload), auth);
     while (frame.hasRemaining()) {
       ByteBuffer chunk = frame.slice(frame.position(), Math.min(frame.remaining(), 100_000));
       frame.position(frame.position() + chunk.remaining());
@@ -112,11 +137,14 @@ class FrameDecoderTest {
   void aFrameWithABadOrMissingTagIsReportedAsUnauthenticatedAndTheChannelClosed() {
     FrameAuth auth = FrameAuth.hmac("inst", "s3cret");
     MessageHeader h = new MessageHeader(1, 0, 0, 0, 0, Phase.DISPATCH, 0);
-    for (ByteBuffer bad : List.of(FrameCodec.encode(h, ByteBuffer.allocate(4)),
-        FrameCodec.encode(h, ByteBuffer.allocate(4), FrameAuth.hmac("inst", "guess")))) {
+    for (ByteBuffer bad :
+        List.of(
+            FrameCodec.encode(h, ByteBuffer.allocate(4)),
+            FrameCodec.encode(h, ByteBuffer.allocate(4), FrameAuth.hmac("inst", "guess")))) {
       List<MalformedFrameException> refused = new ArrayList<>();
       EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(auth, refused::add));
-      ch.writeInbound(Unpooled.wrappedBuffer(concat(bad, FrameCodec.encode(h, ByteBuffer.allocate(0), auth))));
+      ch.writeInbound(
+          Unpooled.wrappedBuffer(concat(bad, FrameCodec.encode(h, ByteBuffer.allocate(0), auth))));
       Message none = ch.readInbound();
       assertThat(none).isNull();
       assertThat(refused).singleElement().isInstanceOf(UnauthenticatedFrameException.class);

@@ -37,8 +37,14 @@ final class AddressServer implements AutoCloseable {
 
   private AddressServer(ServerSocketChannel channel, WorkerAddress served) throws IOException {
     this.channel = channel;
-    this.answer = ByteBuffer.allocate(13 + served.length())
-        .putInt(MAGIC).put(VERSION).putInt(served.rank()).putInt(served.length()).put(served.bytes()).flip();
+    this.answer =
+        ByteBuffer.allocate(13 + served.length())
+            .putInt(MAGIC)
+            .put(VERSION)
+            .putInt(served.rank())
+            .putInt(served.length())
+            .put(served.bytes())
+            .flip();
     this.address = UcxAddress.of((InetSocketAddress) channel.getLocalAddress());
     this.thread = new Thread(this::serve, "eep-ucx-address-r" + served.rank());
     thread.setDaemon(true);
@@ -78,7 +84,8 @@ final class AddressServer implements AutoCloseable {
       }
       byte version = in.readByte();
       if (version != VERSION) {
-        throw new IOException(target + " speaks address protocol version " + version + ", expected " + VERSION);
+        throw new IOException(
+            target + " speaks address protocol version " + version + ", expected " + VERSION);
       }
       int rank = in.readInt();
       int length = in.readInt();

@@ -6,14 +6,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Direct buffers that UCX sends from and receives into. Reusing them matters beyond allocation
- * cost: a fresh buffer is fresh memory to UCX too (its memory-type cache and registration cache
- * see new address ranges; rendezvous receives into fresh buffers ran 5 to 10 times slower than into
+ * cost: a fresh buffer is fresh memory to UCX too (its memory-type cache and registration cache see
+ * new address ranges; rendezvous receives into fresh buffers ran 5 to 10 times slower than into
  * reused ones here).
  *
  * <p>Capacities are a power of two between {@value #MIN_CLASS_BYTES} and {@value #MAX_CLASS_BYTES}
  * bytes plus {@value #SLACK} bytes, so that a frame (header, a power-of-two payload and, with
- * {@code eep_secret}, its authentication tag) fits its class. Each class keeps about {@value #IDLE_BYTES_PER_CLASS} bytes of idle buffers (at least two,
- * at most {@value #MAX_IDLE_PER_CLASS}); larger requests get an unpooled buffer. Thread-safe.
+ * {@code eep_secret}, its authentication tag) fits its class. Each class keeps about {@value
+ * #IDLE_BYTES_PER_CLASS} bytes of idle buffers (at least two, at most {@value
+ * #MAX_IDLE_PER_CLASS}); larger requests get an unpooled buffer. Thread-safe.
  */
 final class DirectBufferPool {
   static final int MIN_CLASS_BYTES = 1 << 10;
@@ -46,7 +47,9 @@ final class DirectBufferPool {
   /** Returns a buffer from {@link #acquire} once nothing reads or writes it any more. */
   void release(ByteBuffer buffer) {
     int payloadCapacity = buffer.capacity() - SLACK;
-    if (payloadCapacity < MIN_CLASS_BYTES || payloadCapacity > MAX_CLASS_BYTES || Integer.bitCount(payloadCapacity) != 1) {
+    if (payloadCapacity < MIN_CLASS_BYTES
+        || payloadCapacity > MAX_CLASS_BYTES
+        || Integer.bitCount(payloadCapacity) != 1) {
       return;
     }
     classes[Integer.numberOfTrailingZeros(payloadCapacity) - MIN_SHIFT].give(buffer);

@@ -21,19 +21,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The receive path: the worker's handler for EEP's active message. Each frame arrives as one
- * active message whose data is the whole frame ({@link FrameCodec} header and payload). Eager data
- * is valid inside the callback: it is decoded in place and the payload copied once, into a heap
- * buffer the {@link Inbox} then owns. Rendezvous data is first received, without a copy, into a
- * pooled direct buffer (see {@link DirectBufferPool} for why reuse matters) and copied out the same
- * way. A frame that does not decode, or is longer than any frame can be, is counted as malformed;
- * with a {@link FrameAuth} on, one without a valid tag is counted as unauthenticated
- * ({@link Inbox#countRejected}); neither reaches the inbox.
- * Runs on the progress thread (UCX calls the handler from inside progress).
+ * The receive path: the worker's handler for EEP's active message. Each frame arrives as one active
+ * message whose data is the whole frame ({@link FrameCodec} header and payload). Eager data is
+ * valid inside the callback: it is decoded in place and the payload copied once, into a heap buffer
+ * the {@link Inbox} then owns. Rendezvous data is first received, without a copy, into a pooled
+ * direct buffer (see {@link DirectBufferPool} for why reuse matters) and copied out the same way. A
+ * frame that does not decode, or is longer than any frame can be, is counted as malformed; with a
+ * {@link FrameAuth} on, one without a valid tag is counted as unauthenticated ({@link
+ * Inbox#countRejected}); neither reaches the inbox. Runs on the progress thread (UCX calls the
+ * handler from inside progress).
  */
 final class FrameReceiver {
   /** The active message id of EEP frames. */
   static final int AM_ID = 0xE;
+
   private static final Logger LOG = LoggerFactory.getLogger(FrameReceiver.class);
 
   private final Inbox inbox;
@@ -59,8 +60,11 @@ final class FrameReceiver {
     worker.setAmRecvHandler(AM_ID, receiver::onMessage, UcpConstants.UCP_AM_FLAG_WHOLE_MSG);
   }
 
-  /** UCX's callback; must not throw into JNI. Returning OK tells UCX the data is no longer needed. */
-  private int onMessage(long headerAddress, long headerLength, UcpAmData data, UcpEndpoint replyEp) {
+  /**
+   * UCX's callback; must not throw into JNI. Returning OK tells UCX the data is no longer needed.
+   */
+  private int onMessage(
+      long headerAddress, long headerLength, UcpAmData data, UcpEndpoint replyEp) {
     try {
       long length = data.getLength();
       if (length > maxFrame) {
@@ -83,7 +87,9 @@ final class FrameReceiver {
     try {
       m = FrameCodec.decode(frame, auth);
     } catch (MalformedFrameException e) {
-      LOG.debug("Dropped {} frame: {}", e instanceof UnauthenticatedFrameException ? "an unauthenticated" : "a malformed",
+      LOG.debug(
+          "Dropped {} frame: {}",
+          e instanceof UnauthenticatedFrameException ? "an unauthenticated" : "a malformed",
           e.getMessage());
       inbox.countRejected(e);
       return;

@@ -8,7 +8,10 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 
-/** Where a UCX listener is reached: {@code ucx://host:port}, the form {@code Transport.address()} publishes. */
+/**
+ * Where a UCX listener is reached: {@code ucx://host:port}, the form {@code Transport.address()}
+ * publishes.
+ */
 record UcxAddress(String host, int port) {
   public static final String SCHEME = "ucx";
 
@@ -31,12 +34,18 @@ record UcxAddress(String host, int port) {
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("Not a ucx address: '" + address + "'", e);
     }
-    if (!SCHEME.equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0
-        || !(uri.getPath() == null || uri.getPath().isEmpty()) || uri.getQuery() != null || uri.getFragment() != null) {
-      throw new IllegalArgumentException("Not a ucx address: '" + address + "' (expected ucx://host:port)");
+    if (!SCHEME.equals(uri.getScheme())
+        || uri.getHost() == null
+        || uri.getPort() < 0
+        || !(uri.getPath() == null || uri.getPath().isEmpty())
+        || uri.getQuery() != null
+        || uri.getFragment() != null) {
+      throw new IllegalArgumentException(
+          "Not a ucx address: '" + address + "' (expected ucx://host:port)");
     }
     String host = uri.getHost();
-    return new UcxAddress(host.startsWith("[") ? host.substring(1, host.length() - 1) : host, uri.getPort());
+    return new UcxAddress(
+        host.startsWith("[") ? host.substring(1, host.length() - 1) : host, uri.getPort());
   }
 
   /** The address of a bound listener. */

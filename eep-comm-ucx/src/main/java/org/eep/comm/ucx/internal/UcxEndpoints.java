@@ -40,10 +40,13 @@ final class UcxEndpoints implements WorkerLoop.Hooks {
   private final PeerErrorListener onPeerFailure;
   private final FrameAuth auth;
   private final Map<Integer, PeerLink> links = new ConcurrentHashMap<>();
+
   /** Links to close on the next poll rather than inside a UCX callback. */
   private final List<PeerLink> toClose = new ArrayList<>();
+
   /** Retired links whose sends are being flushed before they close. */
   private final Set<PeerLink> draining = new HashSet<>();
+
   private final List<Closing> closing = new ArrayList<>();
   private UcpWorker worker;
   private volatile WorkerAddress workerAddress;
@@ -54,7 +57,12 @@ final class UcxEndpoints implements WorkerLoop.Hooks {
   }
 
   /** Endpoints whose receive path verifies frames with {@code auth}. */
-  UcxEndpoints(int rank, Inbox inbox, DirectBufferPool pool, PeerErrorListener onPeerFailure, FrameAuth auth) {
+  UcxEndpoints(
+      int rank,
+      Inbox inbox,
+      DirectBufferPool pool,
+      PeerErrorListener onPeerFailure,
+      FrameAuth auth) {
     this.auth = requireNonNull(auth, "auth is null");
     this.rank = rank;
     this.inbox = requireNonNull(inbox, "inbox is null");
@@ -85,23 +93,40 @@ final class UcxEndpoints implements WorkerLoop.Hooks {
   }
 
   /**
-   * Opens a link to {@code peer} at {@code remote} unless the current one goes to {@code target} and
-   * works ({@code replace} forces a new one). The replaced link is closed; no other link is touched.
+   * Opens a link to {@code peer} at {@code remote} unless the current one goes to {@code target}
+   * and works ({@code replace} forces a new one). The replaced link is closed; no other link is
+   * touched.
    */
   void connect(int peer, UcxAddress target, WorkerAddress remote, boolean replace) {
     PeerLink current = links.get(peer);
-    if (!replace && current != null && current.address().equals(target) && current.failure() == null) {
+    if (!replace
+        && current != null
+        && current.address().equals(target)
+        && current.failure() == null) {
       return;
     }
     PeerLink link = new PeerLink(peer, target);
     try {
-      link.attach(worker.newEndpoint(new UcpEndpointParams()
-          .setUcpAddress(remote.direct())
-          .setPeerErrorHandlingMode()
-          .setErrorHandler((ep, status, message) -> linkFailed(link, message + " (status " + status + ")"))));
+      link.attach(
+          worker.newEndpoint(
+              new UcpEndpointParams()
+                  .setUcpAddress(remote.direct())
+                  .setPeerErrorHandlingMode()
+                  .setErrorHandler(
+                      (ep, status, message) ->
+                          linkFailed(link, message + " (status " + status + ")"))));
     } catch (UcxException e) {
-      throw new PeerFailedException(peer, "Rank " + rank + " cannot open a UCX endpoint to rank " + peer
-          + " at " + target + ": " + e.getMessage(), e);
+      throw new PeerFailedException(
+          peer,
+          "Rank "
+              + rank
+              + " cannot open a UCX endpoint to rank "
+              + peer
+              + " at "
+              + target
+              + ": "
+              + e.getMessage(),
+          e);
     }
     links.put(peer, link);
     if (current != null) {
@@ -125,7 +150,9 @@ final class UcxEndpoints implements WorkerLoop.Hooks {
     }
     Sent sent = new Sent(link, frame);
     try {
-      link.endpoint().sendAmNonBlocking(FrameReceiver.AM_ID, 0, 0, UcxUtils.getAddress(frame), frame.remaining(), 0, sent);
+      link.endpoint()
+          .sendAmNonBlocking(
+              FrameReceiver.AM_ID, 0, 0, UcxUtils.getAddress(frame), frame.remaining(), 0, sent);
     } catch (UcxException e) {
       sent.finish();
       linkFailed(link, e.getMessage());
@@ -168,8 +195,18 @@ final class UcxEndpoints implements WorkerLoop.Hooks {
   }
 
   private void linkFailed(PeerLink link, String why) {
-    PeerFailedException failure = new PeerFailedException(link.peer(), "UCX endpoint of rank " + rank + " to rank "
-        + link.peer() + " at " + link.address() + " failed: " + why, null);
+    PeerFailedException failure =
+        new PeerFailedException(
+            link.peer(),
+            "UCX endpoint of rank "
+                + rank
+                + " to rank "
+                + link.peer()
+                + " at "
+                + link.address()
+                + " failed: "
+                + why,
+            null);
     if (!link.fail(failure)) {
       return;
     }
@@ -180,7 +217,9 @@ final class UcxEndpoints implements WorkerLoop.Hooks {
     }
   }
 
-  /** Retires a link that is no longer wanted: a failed one is closed, a working one flushed first. */
+  /**
+   * Retires a link that is no longer wanted: a failed one is closed, a working one flushed first.
+   */
   private void retire(PeerLink link) {
     if (link.failure() != null) {
       toClose.add(link);
@@ -191,17 +230,19 @@ final class UcxEndpoints implements WorkerLoop.Hooks {
     }
     draining.add(link);
     try {
-      link.endpoint().flushNonBlocking(new UcxCallback() {
-        @Override
-        public void onSuccess(UcpRequest request) {
-          flushDone(link);
-        }
+      link.endpoint()
+          .flushNonBlocking(
+              new UcxCallback() {
+                @Override
+                public void onSuccess(UcpRequest request) {
+                  flushDone(link);
+                }
 
-        @Override
-        public void onError(int status, String message) {
-          flushDone(link);
-        }
-      });
+                @Override
+                public void onError(int status, String message) {
+                  flushDone(link);
+                }
+              });
     } catch (UcxException e) {
       flushDone(link);
     }
@@ -213,7 +254,10 @@ final class UcxEndpoints implements WorkerLoop.Hooks {
     }
   }
 
-  /** Closes the link's endpoint once, forcibly: completes without the peer and cancels what is still queued. */
+  /**
+   * Closes the link's endpoint once, forcibly: completes without the peer and cancels what is still
+   * queued.
+   */
   private void forceClose(PeerLink link) {
     if (!link.markClosed()) {
       return;
@@ -229,10 +273,15 @@ final class UcxEndpoints implements WorkerLoop.Hooks {
     }
   }
 
-  /** A close in progress; holding the endpoint keeps JUCX's weakly referenced error handler alive. */
+  /**
+   * A close in progress; holding the endpoint keeps JUCX's weakly referenced error handler alive.
+   */
   private record Closing(UcpEndpoint endpoint, UcpRequest request) {}
 
-  /** Completion of one send; returns the frame to the pool exactly once (JUCX may report an error twice). */
+  /**
+   * Completion of one send; returns the frame to the pool exactly once (JUCX may report an error
+   * twice).
+   */
   private final class Sent extends UcxCallback {
     private final PeerLink link;
     private final ByteBuffer frame;

@@ -24,14 +24,23 @@ final class UcxNative {
     } catch (LinkageError e) {
       throw unavailable(e);
     } catch (UcxException e) {
-      throw new TransportException(-1, "UCX could not create a context: " + e.getMessage()
-          + " (check UCX_TLS and UCX_NET_DEVICES)", e);
+      throw new TransportException(
+          -1,
+          "UCX could not create a context: "
+              + e.getMessage()
+              + " (check UCX_TLS and UCX_NET_DEVICES)",
+          e);
     }
   }
 
   static TransportException unavailable(Throwable cause) {
-    return new TransportException(-1, "The ucx transport cannot load the native UCX library libucp.so.0 ("
-        + cause + "). Install UCX on Debian or Ubuntu with: " + INSTALL_HINT
-        + " (or select another transport, e.g. eep_transport=tcp)", cause);
+    return new TransportException(
+        -1,
+        "The ucx transport cannot load the native UCX library libucp.so.0 ("
+            + cause
+            + "). Install UCX on Debian or Ubuntu with: "
+            + INSTALL_HINT
+            + " (or select another transport, e.g. eep_transport=tcp)",
+        cause);
   }
 }

@@ -20,18 +20,19 @@ import org.slf4j.LoggerFactory;
  * The {@code ucx} {@link Transport}: a thin, thread-safe front over one {@link WorkerLoop} (the
  * progress thread that owns every UCX object) and one {@link Inbox}.
  *
- * <p>Callers: the runtime, from any thread. {@link #send} copies the frame (header and payload) into
- * a pooled direct buffer, which UCX then sends from without another copy, and queues it for the
- * progress thread: it returns without waiting for the network or the receiver, and the caller's
+ * <p>Callers: the runtime, from any thread. {@link #send} copies the frame (header and payload)
+ * into a pooled direct buffer, which UCX then sends from without another copy, and queues it for
+ * the progress thread: it returns without waiting for the network or the receiver, and the caller's
  * buffer is free again at once. {@link #connect} and {@link #reconnect} ask the peer's address
- * server for its worker address on the calling thread (a local TCP exchange, bounded by a
- * timeout), then open the endpoint on the progress thread; {@link #disconnect} runs there too.
- * Peer error listeners are called on the progress thread. With a {@link FrameAuth} (an
- * {@code eep_secret}), {@link #send} tags each frame on the calling thread and the receive path
- * ({@link FrameReceiver}) refuses and counts frames without a valid tag.
+ * server for its worker address on the calling thread (a local TCP exchange, bounded by a timeout),
+ * then open the endpoint on the progress thread; {@link #disconnect} runs there too. Peer error
+ * listeners are called on the progress thread. With a {@link FrameAuth} (an {@code eep_secret}),
+ * {@link #send} tags each frame on the calling thread and the receive path ({@link FrameReceiver})
+ * refuses and counts frames without a valid tag.
  */
 public final class UcxTransport extends AbstractTransport {
   private static final Logger LOG = LoggerFactory.getLogger(UcxTransport.class);
+
   /** How long {@link #connect} waits for the peer to hand over its worker address. */
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
@@ -46,12 +47,16 @@ public final class UcxTransport extends AbstractTransport {
     super(options.rank(), options.maxRanks());
     this.auth = auth;
     this.endpoints = new UcxEndpoints(options.rank(), inbox(), pool, this::peerFailed, auth);
-    this.loop = WorkerLoop.start("eep-ucx-progress-r" + options.rank(), options.spinNanos(), endpoints);
+    this.loop =
+        WorkerLoop.start("eep-ucx-progress-r" + options.rank(), options.spinNanos(), endpoints);
     try {
       this.addressServer = AddressServer.start(options.host(), endpoints.workerAddress());
     } catch (IOException | RuntimeException e) {
       loop.stop();
-      throw new TransportException(-1, "Rank " + options.rank() + " cannot listen on " + options.host() + ": " + e.getMessage(), e);
+      throw new TransportException(
+          -1,
+          "Rank " + options.rank() + " cannot listen on " + options.host() + ": " + e.getMessage(),
+          e);
     }
     this.address = addressServer.address().toString();
   }
@@ -66,12 +71,14 @@ public final class UcxTransport extends AbstractTransport {
   }
 
   /**
-   * A listening transport for {@code options.rank()} that tags and verifies frames with {@code auth}.
+   * A listening transport for {@code options.rank()} that tags and verifies frames with {@code
+   * auth}.
    *
    * @throws TransportException if libucp cannot be loaded or UCX cannot listen
    */
   public static UcxTransport open(UcxTransportOptions options, FrameAuth auth) {
-    return new UcxTransport(requireNonNull(options, "options is null"), requireNonNull(auth, "auth is null"));
+    return new UcxTransport(
+        requireNonNull(options, "options is null"), requireNonNull(auth, "auth is null"));
   }
 
   @Override
@@ -96,10 +103,11 @@ public final class UcxTransport extends AbstractTransport {
 
   @Override
   public void disconnect(int peer) {
-    loop.call(() -> {
-      endpoints.disconnect(peer);
-      return null;
-    });
+    loop.call(
+        () -> {
+          endpoints.disconnect(peer);
+          return null;
+        });
   }
 
   @Override
@@ -114,7 +122,8 @@ public final class UcxTransport extends AbstractTransport {
     }
     int length = payload.remaining();
     if (length > FrameCodec.MAX_PAYLOAD) {
-      throw new IllegalArgumentException("payload of " + length + " bytes exceeds " + FrameCodec.MAX_PAYLOAD);
+      throw new IllegalArgumentException(
+          "payload of " + length + " bytes exceeds " + FrameCodec.MAX_PAYLOAD);
     }
     FrameAuth toPeer = auth.toReceiver(peer);
     ByteBuffer frame = pool.acquire(FrameCodec.frameSize(length, toPeer));
@@ -122,17 +131,18 @@ public final class UcxTransport extends AbstractTransport {
     frame.put(payload.duplicate());
     FrameCodec.appendTag(frame, 0, header, toPeer);
     frame.flip();
-    loop.execute(new WorkerLoop.Command() {
-      @Override
-      public void run() {
-        endpoints.send(link, frame);
-      }
+    loop.execute(
+        new WorkerLoop.Command() {
+          @Override
+          public void run() {
+            endpoints.send(link, frame);
+          }
 
-      @Override
-      public void reject() {
-        pool.release(frame);
-      }
-    });
+          @Override
+          public void reject() {
+            pool.release(frame);
+          }
+        });
   }
 
   @Override
@@ -140,6 +150,7 @@ public final class UcxTransport extends AbstractTransport {
     addressServer.close();
     loop.stop();
   }
+
   @Override
   public String toString() {
     return "UcxTransport[rank=" + rank() + ", address=" + address + "]";
@@ -151,15 +162,20 @@ public final class UcxTransport extends AbstractTransport {
     try {
       remote = AddressServer.fetch(target, CONNECT_TIMEOUT);
     } catch (IOException e) {
-      throw new PeerFailedException(peer, "Rank " + rank() + " cannot reach rank " + peer + " at " + target + ": " + e.getMessage(), e);
+      throw new PeerFailedException(
+          peer,
+          "Rank " + rank() + " cannot reach rank " + peer + " at " + target + ": " + e.getMessage(),
+          e);
     }
     if (remote.rank() != peer) {
-      throw new TransportException(peer, target + " is the address of rank " + remote.rank() + ", not of rank " + peer);
+      throw new TransportException(
+          peer, target + " is the address of rank " + remote.rank() + ", not of rank " + peer);
     }
-    loop.call(() -> {
-      endpoints.connect(peer, target, remote, replace);
-      return null;
-    });
+    loop.call(
+        () -> {
+          endpoints.connect(peer, target, remote, replace);
+          return null;
+        });
   }
 
   private static UcxAddress parse(int peer, String peerAddress) {

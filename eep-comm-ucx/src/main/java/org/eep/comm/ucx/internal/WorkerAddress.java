@@ -5,7 +5,10 @@ import static java.util.Objects.requireNonNull;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
-/** A rank's packed UCP worker address ({@code ucp_worker_get_address}), as peers need it to open an endpoint. */
+/**
+ * A rank's packed UCP worker address ({@code ucp_worker_get_address}), as peers need it to open an
+ * endpoint.
+ */
 record WorkerAddress(int rank, byte[] bytes) {
   WorkerAddress {
     requireNonNull(bytes, "bytes is null");
@@ -26,7 +29,10 @@ record WorkerAddress(int rank, byte[] bytes) {
     return bytes.clone();
   }
 
-  /** A fresh direct buffer holding the address from position 0, as JUCX passes it to {@code ucp_ep_create}. */
+  /**
+   * A fresh direct buffer holding the address from position 0, as JUCX passes it to {@code
+   * ucp_ep_create}.
+   */
   ByteBuffer direct() {
     return ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
   }

@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The progress thread of one transport: the only thread that ever calls its UCP context, worker or
- * endpoints (the worker is created in UCX's single-thread mode). Other threads hand it
- * {@link Command}s through a lock-free queue and wake it with {@code ucp_worker_signal}, the one
- * worker call UCX allows from any thread.
+ * endpoints (the worker is created in UCX's single-thread mode). Other threads hand it {@link
+ * Command}s through a lock-free queue and wake it with {@code ucp_worker_signal}, the one worker
+ * call UCX allows from any thread.
  *
  * <p>The loop runs queued commands, progresses the worker (UCX fires every callback from inside
  * progress, arriving messages included) and lets the {@link Hooks} do deferred work. An idle pass
@@ -30,10 +30,16 @@ import org.slf4j.LoggerFactory;
  */
 final class WorkerLoop {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerLoop.class);
+
   /** How long closing waits for sends in flight to reach peers before it cancels them. */
   private static final long FLUSH_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
-  /** How long forced closes may take; past it the worker is left undestroyed rather than risk UCX's assertions. */
+
+  /**
+   * How long forced closes may take; past it the worker is left undestroyed rather than risk UCX's
+   * assertions.
+   */
   private static final long CLOSE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
+
   private static final int COMMANDS_PER_PASS = 256;
   private static final long WAIT_FALLBACK_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
 
@@ -49,7 +55,9 @@ final class WorkerLoop {
     /** Sets up what needs the worker (message handlers) once it exists. */
     void open(UcpWorker worker);
 
-    /** Does work deferred out of UCX callbacks (closing failed endpoints); true if there was any. */
+    /**
+     * Does work deferred out of UCX callbacks (closing failed endpoints); true if there was any.
+     */
     boolean poll();
 
     /** Starts flushing what was sent, so that closing loses nothing the peers are still taking. */
@@ -58,7 +66,10 @@ final class WorkerLoop {
     /** True once everything {@link #flushAll} started has finished. */
     boolean flushed();
 
-    /** Force-closes every endpoint; completes without the peers and cancels whatever is still queued. */
+    /**
+     * Force-closes every endpoint; completes without the peers and cancels whatever is still
+     * queued.
+     */
     void closeAll();
 
     /** True once every close has completed: no UCX request is outstanding any more. */
@@ -74,8 +85,12 @@ final class WorkerLoop {
   private volatile boolean parked;
   private volatile boolean stopping;
   private volatile boolean terminated;
-  /** The worker while it may be signalled; cleared under {@link #signalLock} before it is destroyed. */
+
+  /**
+   * The worker while it may be signalled; cleared under {@link #signalLock} before it is destroyed.
+   */
   private UcpWorker signalTarget;
+
   private UcpContext context;
   private UcpWorker worker;
   private boolean waitFailed;
@@ -125,25 +140,29 @@ final class WorkerLoop {
       }
     }
     CompletableFuture<T> result = new CompletableFuture<>();
-    execute(new Command() {
-      @Override
-      public void run() {
-        try {
-          result.complete(work.call());
-        } catch (Throwable t) {
-          result.completeExceptionally(t);
-        }
-      }
+    execute(
+        new Command() {
+          @Override
+          public void run() {
+            try {
+              result.complete(work.call());
+            } catch (Throwable t) {
+              result.completeExceptionally(t);
+            }
+          }
 
-      @Override
-      public void reject() {
-        result.completeExceptionally(new TransportException(-1, "The UCX transport is closed"));
-      }
-    });
+          @Override
+          public void reject() {
+            result.completeExceptionally(new TransportException(-1, "The UCX transport is closed"));
+          }
+        });
     return await(result);
   }
 
-  /** Stops the loop, closes every endpoint and destroys the worker; waits unless called on the progress thread. */
+  /**
+   * Stops the loop, closes every endpoint and destroys the worker; waits unless called on the
+   * progress thread.
+   */
   void stop() {
     stopping = true;
     wake();
@@ -215,7 +234,8 @@ final class WorkerLoop {
         park();
         idleSince = -1;
       } else {
-        // A rank's threads often outnumber free cores: let the thread this pass just woke run first.
+        // A rank's threads often outnumber free cores: let the thread this pass just woke run
+        // first.
         Thread.yield();
       }
     }
@@ -275,8 +295,10 @@ final class WorkerLoop {
       if (clean) {
         destroy();
       } else {
-        // ucp_worker_destroy aborts the process (a UCX assertion) while a close request is outstanding.
-        LOG.warn("UCX endpoints of {} did not close in time; leaving its UCX worker and context undestroyed",
+        // ucp_worker_destroy aborts the process (a UCX assertion) while a close request is
+        // outstanding.
+        LOG.warn(
+            "UCX endpoints of {} did not close in time; leaving its UCX worker and context undestroyed",
             thread.getName());
         synchronized (signalLock) {
           signalTarget = null;

@@ -6,7 +6,10 @@ import org.eep.api.comm.TransportProvider;
 import org.eep.api.config.EepConfig;
 import org.eep.api.spi.Providers;
 
-/** A child JVM for tests: creates the ucx transport twice and prints each failure's class and message. */
+/**
+ * A child JVM for tests: creates the ucx transport twice and prints each failure's class and
+ * message.
+ */
 public final class NativeUnavailableProcess {
   private NativeUnavailableProcess() {}
 

@@ -18,7 +18,8 @@ public final class PeerProcess {
     try (UcxTransport t = UcxTransport.open(new UcxTransportOptions(1, 2, "127.0.0.1", 0))) {
       System.out.println("ADDRESS " + t.address());
       System.out.flush();
-      Message hello = t.receive(new MessageKey(0, 0, 0, 0, Phase.CONTROL, 0), Duration.ofMinutes(5));
+      Message hello =
+          t.receive(new MessageKey(0, 0, 0, 0, Phase.CONTROL, 0), Duration.ofMinutes(5));
       System.out.println("READY " + StandardCharsets.UTF_8.decode(hello.payload()));
       System.out.flush();
       while (System.in.read() >= 0) {

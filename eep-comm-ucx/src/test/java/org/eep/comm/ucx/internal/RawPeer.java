@@ -32,16 +32,19 @@ final class RawPeer implements AutoCloseable {
 
   RawPeer(int rank) throws Exception {
     server = AddressServer.start("127.0.0.1", WorkerAddress.of(rank, worker.getAddress()));
-    worker.setAmRecvHandler(FrameReceiver.AM_ID, (headerAddress, headerLength, data, replyEp) -> {
-      ByteBuffer frame = ByteBuffer.allocateDirect((int) data.getLength());
-      received.add(frame);
-      if (data.isDataValid()) {
-        frame.put(UcxUtils.getByteBufferView(data.getDataAddress(), data.getLength())).flip();
-      } else {
-        receiving.add(data.receive(UcxUtils.getAddress(frame), null));
-      }
-      return UcsConstants.STATUS.UCS_OK;
-    }, UcpConstants.UCP_AM_FLAG_WHOLE_MSG);
+    worker.setAmRecvHandler(
+        FrameReceiver.AM_ID,
+        (headerAddress, headerLength, data, replyEp) -> {
+          ByteBuffer frame = ByteBuffer.allocateDirect((int) data.getLength());
+          received.add(frame);
+          if (data.isDataValid()) {
+            frame.put(UcxUtils.getByteBufferView(data.getDataAddress(), data.getLength())).flip();
+          } else {
+            receiving.add(data.receive(UcxUtils.getAddress(frame), null));
+          }
+          return UcsConstants.STATUS.UCS_OK;
+        },
+        UcpConstants.UCP_AM_FLAG_WHOLE_MSG);
   }
 
   String address() {
@@ -49,16 +52,23 @@ final class RawPeer implements AutoCloseable {
   }
 
   void connect(String transportAddress) throws Exception {
-    WorkerAddress remote = AddressServer.fetch(UcxAddress.parse(transportAddress), Duration.ofSeconds(30));
-    endpoint = worker.newEndpoint(new UcpEndpointParams().setUcpAddress(remote.direct()).setPeerErrorHandlingMode()
-        .setErrorHandler((ep, status, message) -> { }));
+    WorkerAddress remote =
+        AddressServer.fetch(UcxAddress.parse(transportAddress), Duration.ofSeconds(30));
+    endpoint =
+        worker.newEndpoint(
+            new UcpEndpointParams()
+                .setUcpAddress(remote.direct())
+                .setPeerErrorHandlingMode()
+                .setErrorHandler((ep, status, message) -> {}));
   }
 
   /** Sends {@code bytes} as an EEP frame message, whatever they hold. */
   void send(byte[] bytes) {
     ByteBuffer b = ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
     inFlight.add(b);
-    requests.add(endpoint.sendAmNonBlocking(FrameReceiver.AM_ID, 0, 0, UcxUtils.getAddress(b), b.remaining(), 0, null));
+    requests.add(
+        endpoint.sendAmNonBlocking(
+            FrameReceiver.AM_ID, 0, 0, UcxUtils.getAddress(b), b.remaining(), 0, null));
   }
 
   void progress() {
@@ -77,7 +87,10 @@ final class RawPeer implements AutoCloseable {
     return List.copyOf(received);
   }
 
-  /** Force-closes the endpoint and progresses until UCX has let go of every request, then destroys the worker. */
+  /**
+   * Force-closes the endpoint and progresses until UCX has let go of every request, then destroys
+   * the worker.
+   */
   @Override
   public void close() {
     server.close();

@@ -25,9 +25,20 @@ class UcxAddressTest {
 
   @Test
   void rejectsWhatIsNotAUcxAddress() {
-    for (String bad : new String[] {"tcp://127.0.0.1:1", "ucx://127.0.0.1", "ucx://127.0.0.1:0", "ucx://127.0.0.1:1/x",
-        "local://eep/0#1", "127.0.0.1:5", "ucx://:5", "ucx://127.0.0.1:5?q"}) {
-      assertThatThrownBy(() -> UcxAddress.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+    for (String bad :
+        new String[] {
+          "tcp://127.0.0.1:1",
+          "ucx://127.0.0.1",
+          "ucx://127.0.0.1:0",
+          "ucx://127.0.0.1:1/x",
+          "local://eep/0#1",
+          "127.0.0.1:5",
+          "ucx://:5",
+          "ucx://127.0.0.1:5?q"
+        }) {
+      assertThatThrownBy(() -> UcxAddress.parse(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 }

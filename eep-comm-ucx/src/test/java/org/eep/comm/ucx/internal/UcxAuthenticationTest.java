@@ -24,17 +24,20 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class UcxAuthenticationTest {
-  private static final FrameAuth MEMBER = FrameAuth.hmac("ucx-auth", "correct horse battery staple");
+  private static final FrameAuth MEMBER =
+      FrameAuth.hmac("ucx-auth", "correct horse battery staple");
 
   @Test
-  void foreignAndRedirectedFramesAreRefusedAndCountedReplaysAreDroppedAndMembersGetThrough() throws Exception {
+  void foreignAndRedirectedFramesAreRefusedAndCountedReplaysAreDroppedAndMembersGetThrough()
+      throws Exception {
     try (UcxTransport t = UcxTransport.open(new UcxTransportOptions(0, 2, "127.0.0.1", 0), MEMBER);
         RawPeer raw = new RawPeer(1)) {
       t.fence(new Fence(1, new long[] {1, 1}));
       raw.connect(t.address());
       MessageHeader h = new MessageHeader(1, 1, 1, 4, 0, Phase.DISPATCH, 0);
       raw.send(bytes(FrameCodec.encode(h, text("no tag"))));
-      raw.send(bytes(FrameCodec.encode(h, text("wrong secret"), FrameAuth.hmac("ucx-auth", "guess"))));
+      raw.send(
+          bytes(FrameCodec.encode(h, text("wrong secret"), FrameAuth.hmac("ucx-auth", "guess"))));
       raw.send(bytes(FrameCodec.encode(h, text("meant for rank 1"), MEMBER.toReceiver(1))));
       byte[] recorded = bytes(FrameCodec.encode(h, text("a member's frame"), MEMBER.toReceiver(0)));
       raw.send(recorded);
@@ -65,7 +68,8 @@ class UcxAuthenticationTest {
     }
   }
 
-  private static Message receive(UcxTransport t, RawPeer raw, MessageHeader h) throws InterruptedException {
+  private static Message receive(UcxTransport t, RawPeer raw, MessageHeader h)
+      throws InterruptedException {
     while (true) {
       raw.progress();
       try {

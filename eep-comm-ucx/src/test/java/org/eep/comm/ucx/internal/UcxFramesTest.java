@@ -14,7 +14,10 @@ import org.eep.api.comm.ReceiveTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** What arrives from a peer that does not speak EEP frames, and what leaves for a peer that is not reading yet. */
+/**
+ * What arrives from a peer that does not speak EEP frames, and what leaves for a peer that is not
+ * reading yet.
+ */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class UcxFramesTest {
 
@@ -26,7 +29,9 @@ class UcxFramesTest {
       raw.send(new byte[10]);
       raw.send(new byte[FrameCodec.HEADER_BYTES]);
       MessageHeader header = new MessageHeader(1, 0, 0, 3, 0, Phase.DISPATCH, 0);
-      ByteBuffer valid = FrameCodec.encode(header, ByteBuffer.wrap("after the garbage".getBytes(StandardCharsets.UTF_8)));
+      ByteBuffer valid =
+          FrameCodec.encode(
+              header, ByteBuffer.wrap("after the garbage".getBytes(StandardCharsets.UTF_8)));
       byte[] bytes = new byte[valid.remaining()];
       valid.get(bytes);
       raw.send(bytes);
@@ -40,7 +45,8 @@ class UcxFramesTest {
           // keep the raw worker progressing until the frame is through
         }
       }
-      assertThat(StandardCharsets.UTF_8.decode(m.payload()).toString()).isEqualTo("after the garbage");
+      assertThat(StandardCharsets.UTF_8.decode(m.payload()).toString())
+          .isEqualTo("after the garbage");
       assertThat(t.stats().droppedMalformed()).isEqualTo(2);
       assertThat(t.stats().messagesDelivered()).isEqualTo(1);
     }
@@ -54,13 +60,17 @@ class UcxFramesTest {
       ByteBuffer payload = ByteBuffer.allocateDirect(1 << 20);
       for (int step = 0; step < 32; step++) {
         t.send(1, new MessageHeader(0, 0, 0, step, 0, Phase.DISPATCH, 0), payload);
-        assertThat(payload.remaining()).as("the caller's buffer is left as it was").isEqualTo(1 << 20);
+        assertThat(payload.remaining())
+            .as("the caller's buffer is left as it was")
+            .isEqualTo(1 << 20);
       }
       assertThat(t.stats().messagesSent()).isEqualTo(32);
       assertThat(t.stats().bytesSent()).isEqualTo(32L << 20);
 
       List<ByteBuffer> frames = silent.receive(32);
-      assertThat(frames).hasSize(32).allSatisfy(f -> assertThat(f.capacity()).isEqualTo(FrameCodec.frameSize(1 << 20)));
+      assertThat(frames)
+          .hasSize(32)
+          .allSatisfy(f -> assertThat(f.capacity()).isEqualTo(FrameCodec.frameSize(1 << 20)));
     }
   }
 }

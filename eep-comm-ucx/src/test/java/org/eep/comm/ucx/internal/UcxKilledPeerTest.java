@@ -28,33 +28,50 @@ class UcxKilledPeerTest {
   @Test
   void aKilledPeerIsReportedToListenersAndEndsWaitsOnIt() throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process child = new ProcessBuilder(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
-        PeerProcess.class.getName()))
-        .redirectError(ProcessBuilder.Redirect.INHERIT)
-        .start();
+    Process child =
+        new ProcessBuilder(
+                List.of(
+                    java.toString(),
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    PeerProcess.class.getName()))
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
     try (UcxTransport t = UcxTransport.open(new UcxTransportOptions(0, 2, "127.0.0.1", 0))) {
-      BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+      BufferedReader out =
+          new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
       String address = out.readLine();
       assertThat(address).startsWith("ADDRESS ucx://127.0.0.1:");
       CountDownLatch reported = new CountDownLatch(1);
       AtomicInteger reports = new AtomicInteger();
-      t.addPeerErrorListener((peer, cause) -> {
-        if (peer == 1) {
-          reports.incrementAndGet();
-          reported.countDown();
-        }
-      });
+      t.addPeerErrorListener(
+          (peer, cause) -> {
+            if (peer == 1) {
+              reports.incrementAndGet();
+              reported.countDown();
+            }
+          });
       t.connect(1, address.substring("ADDRESS ".length()));
-      t.send(1, new MessageHeader(0, 0, 0, 0, 0, Phase.CONTROL, 0), ByteBuffer.wrap("hello".getBytes(StandardCharsets.UTF_8)));
+      t.send(
+          1,
+          new MessageHeader(0, 0, 0, 0, 0, Phase.CONTROL, 0),
+          ByteBuffer.wrap("hello".getBytes(StandardCharsets.UTF_8)));
       assertThat(out.readLine()).isEqualTo("READY hello");
 
       child.destroyForcibly();
       child.waitFor();
 
-      assertThat(reported.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("peer error for rank 1 reported").isTrue();
+      assertThat(reported.await(PATIENCE.toSeconds(), TimeUnit.SECONDS))
+          .as("peer error for rank 1 reported")
+          .isTrue();
       assertThatThrownBy(() -> t.receive(new MessageKey(1, 0, 1, 0, Phase.COMBINE, 0), PATIENCE))
           .isInstanceOf(PeerFailedException.class);
-      assertThatThrownBy(() -> t.send(1, new MessageHeader(0, 0, 0, 1, 0, Phase.CONTROL, 0), ByteBuffer.allocate(1)))
+      assertThatThrownBy(
+              () ->
+                  t.send(
+                      1,
+                      new MessageHeader(0, 0, 0, 1, 0, Phase.CONTROL, 0),
+                      ByteBuffer.allocate(1)))
           .isInstanceOf(PeerFailedException.class);
       assertThat(reports.get()).isEqualTo(1);
     } finally {

@@ -24,7 +24,8 @@ final class Connections {
   private final RankCounters counters;
   private final long[] connected;
 
-  Connections(int rank, int maxRanks, Transport transport, PeerHealth health, RankCounters counters) {
+  Connections(
+      int rank, int maxRanks, Transport transport, PeerHealth health, RankCounters counters) {
     this.rank = rank;
     this.transport = requireNonNull(transport, "transport is null");
     this.health = requireNonNull(health, "health is null");
@@ -33,10 +34,16 @@ final class Connections {
     Arrays.fill(connected, -1);
   }
 
-  /** Connects to every member of {@code view} this rank is not yet connected to in its current incarnation. */
+  /**
+   * Connects to every member of {@code view} this rank is not yet connected to in its current
+   * incarnation.
+   */
   void connectTo(MembershipView view) {
     for (Slot s : view.slots()) {
-      if (s.rank() == rank || !s.state().isMember() || s.address().isEmpty() || connected[s.rank()] == s.incarnation()) {
+      if (s.rank() == rank
+          || !s.state().isMember()
+          || s.address().isEmpty()
+          || connected[s.rank()] == s.incarnation()) {
         continue;
       }
       try {
@@ -49,7 +56,12 @@ final class Connections {
         counters.connectionsOpened.increment();
         health.reconnected(s.rank());
       } catch (TransportException e) {
-        LOG.warn("rank {} cannot connect to rank {} at {}: {}", rank, s.rank(), s.address(), e.getMessage());
+        LOG.warn(
+            "rank {} cannot connect to rank {} at {}: {}",
+            rank,
+            s.rank(),
+            s.address(),
+            e.getMessage());
       }
     }
   }

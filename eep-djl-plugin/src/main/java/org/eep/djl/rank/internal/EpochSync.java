@@ -25,8 +25,8 @@ final class EpochSync {
   }
 
   /**
-   * The step every active rank of {@code view} resumes from, given this rank's {@code nextStep}
-   * (-1 before its first step; 0 if nobody has stepped); empty if the epoch ended meanwhile.
+   * The step every active rank of {@code view} resumes from, given this rank's {@code nextStep} (-1
+   * before its first step; 0 if nobody has stepped); empty if the epoch ended meanwhile.
    */
   OptionalLong agree(MembershipView view, long nextStep) throws InterruptedException {
     int[] peers = view.activeRanks().stream().filter(r -> r != rank).toArray();

@@ -28,9 +28,12 @@ final class FaultPointExchange implements Exchange {
   }
 
   @Override
-  public void sendAll(ExchangePoint at, Phase phase, int[] peers, IntFunction<ByteBuffer> payloadFor) {
-    StepHooks.Point mid = phase == Phase.DISPATCH ? StepHooks.Point.MID_DISPATCH
-        : phase == Phase.COMBINE ? StepHooks.Point.MID_COMBINE : null;
+  public void sendAll(
+      ExchangePoint at, Phase phase, int[] peers, IntFunction<ByteBuffer> payloadFor) {
+    StepHooks.Point mid =
+        phase == Phase.DISPATCH
+            ? StepHooks.Point.MID_DISPATCH
+            : phase == Phase.COMBINE ? StepHooks.Point.MID_COMBINE : null;
     if (mid == null) {
       delegate.sendAll(at, phase, peers, payloadFor);
       return;

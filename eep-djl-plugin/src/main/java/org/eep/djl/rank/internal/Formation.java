@@ -49,6 +49,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Formation {
   private static final Logger LOG = LoggerFactory.getLogger(Formation.class);
+
   /** Liveness bound of each wait for the rest of the instance (other ranks may be loading). */
   private static final Duration PATIENCE = Duration.ofMinutes(10);
 
@@ -61,7 +62,12 @@ final class Formation {
   private final PlacementState placement;
   private final Duration stepTimeout;
 
-  Formation(RankContext ctx, ExpertStore store, Checkpoint checkpoint, RepairExecutor repairs, Connections connections,
+  Formation(
+      RankContext ctx,
+      ExpertStore store,
+      Checkpoint checkpoint,
+      RepairExecutor repairs,
+      Connections connections,
       PlacementState placement) {
     this.ctx = requireNonNull(ctx, "ctx is null");
     this.setup = ctx.setup();
@@ -83,7 +89,11 @@ final class Formation {
     boolean rejoin = membership.currentView().activeCount() > 0;
     ctx.joined(membership.join(rank, ctx.transport().address()));
     membership.subscribe(views::learn);
-    LOG.info("rank {} joined as incarnation {} ({})", rank, ctx.incarnation(), rejoin ? "rejoin" : "initial formation");
+    LOG.info(
+        "rank {} joined as incarnation {} ({})",
+        rank,
+        ctx.incarnation(),
+        rejoin ? "rejoin" : "initial formation");
     checkpoint.file().requireAll(ModelLayout.all(setup.model()));
     DenseWeights dense = DenseWeights.load(setup.model(), checkpoint.file(), manager);
     if (rejoin) {
@@ -103,7 +113,11 @@ final class Formation {
       connections.connectTo(awaitView(v -> v.slots().stream().allMatch(s -> s.state().isMember())));
     }
     membership.activate(rank, ctx.incarnation());
-    MembershipView active = awaitView(v -> v.slot(rank).state() == SlotState.ACTIVE && (rejoin || v.activeCount() == v.maxRanks()));
+    MembershipView active =
+        awaitView(
+            v ->
+                v.slot(rank).state() == SlotState.ACTIVE
+                    && (rejoin || v.activeCount() == v.maxRanks()));
     if (!rejoin) {
       ctx.apply(active);
       placement.route(active);
@@ -118,14 +132,26 @@ final class Formation {
     int maxRanks = setup.config().getInt(EepKeys.MAX_RANKS);
     BitSet all = new BitSet();
     all.set(0, maxRanks);
-    return setup.placementPolicy().place(new PlacementRequest(setup.model().numExperts(), maxRanks, setup.slotsPerRank(), all,
-        LoadSnapshot.uniform(setup.model().numExperts()), setup.config().getLong(EepKeys.SEED)));
+    return setup
+        .placementPolicy()
+        .place(
+            new PlacementRequest(
+                setup.model().numExperts(),
+                maxRanks,
+                setup.slotsPerRank(),
+                all,
+                LoadSnapshot.uniform(setup.model().numExperts()),
+                setup.config().getLong(EepKeys.SEED)));
   }
 
-  /** A returning rank: learns the placement from the lowest active rank, then loads its slots by the rejoin plan. */
+  /**
+   * A returning rank: learns the placement from the lowest active rank, then loads its slots by the
+   * rejoin plan.
+   */
   private void rejoinLoad() throws InterruptedException {
     MoeConfig model = setup.model();
-    SourceCatalog catalog = setup.hostBackup().isPresent() ? SourceCatalog.everywhere() : SourceCatalog.diskOnly();
+    SourceCatalog catalog =
+        setup.hostBackup().isPresent() ? SourceCatalog.everywhere() : SourceCatalog.diskOnly();
     while (true) {
       MembershipView v = ctx.membership().currentView();
       ctx.transport().fence(Fence.of(v));
@@ -133,11 +159,22 @@ final class Formation {
       int lowest = v.activeRanks().nextSetBit(0);
       try {
         MessageKey key = new MessageKey(lowest, v.epoch(), 0, 0, Phase.CONTROL, PlacementCodec.TAG);
-        ExpertPlacement p = PlacementCodec.decode(ctx.transport().receive(key, stepTimeout.multipliedBy(10)).payload(),
-            setup.config().getInt(EepKeys.MAX_RANKS), setup.slotsPerRank(), model.numExperts());
+        ExpertPlacement p =
+            PlacementCodec.decode(
+                ctx.transport().receive(key, stepTimeout.multipliedBy(10)).payload(),
+                setup.config().getInt(EepKeys.MAX_RANKS),
+                setup.slotsPerRank(),
+                model.numExperts());
         placement.set(p);
-        RepairPlan plan = setup.planner().planRejoin(p, v.activeRanks(), ctx.rank(), model.expertBytesAllLayers(), catalog);
-        LOG.info("rank {} rejoin plan at {}: {} loads, estimated {} s", ctx.rank(), v.summary(), plan.actions().size(),
+        RepairPlan plan =
+            setup
+                .planner()
+                .planRejoin(p, v.activeRanks(), ctx.rank(), model.expertBytesAllLayers(), catalog);
+        LOG.info(
+            "rank {} rejoin plan at {}: {} loads, estimated {} s",
+            ctx.rank(),
+            v.summary(),
+            plan.actions().size(),
             String.format("%.4f", plan.estimatedSeconds()));
         for (RepairAction a : plan.actions()) {
           repairs.execute(v.epoch(), a);
@@ -151,10 +188,14 @@ final class Formation {
     }
   }
 
-  /** One token through the first layer's attention and every held expert, so the first real step runs warm. */
+  /**
+   * One token through the first layer's attention and every held expert, so the first real step
+   * runs warm.
+   */
   private void warmUp(DenseWeights dense, NDManager manager) {
     MoeConfig model = setup.model();
-    try (NDManager scratch = manager.newSubManager(); KvCache cache = new KvCache(model, scratch, 1)) {
+    try (NDManager scratch = manager.newSubManager();
+        KvCache cache = new KvCache(model, scratch, 1)) {
       NDArray x = scratch.zeros(new Shape(1, model.hiddenSize()));
       MoeMath.attention(model, dense.layers()[0], x, cache.layer(0), 0);
       for (int s = 0; s < store.slots(); s++) {
@@ -165,16 +206,25 @@ final class Formation {
     }
   }
 
-  /** The first view satisfying {@code condition}; fails if the instance FAILED first or nothing came within {@link #PATIENCE}. */
-  private MembershipView awaitView(Predicate<MembershipView> condition) throws InterruptedException {
+  /**
+   * The first view satisfying {@code condition}; fails if the instance FAILED first or nothing came
+   * within {@link #PATIENCE}.
+   */
+  private MembershipView awaitView(Predicate<MembershipView> condition)
+      throws InterruptedException {
     MembershipView v;
     try {
-      v = ctx.membership().awaitView(x -> x.state() == InstanceState.FAILED || condition.test(x), PATIENCE);
+      v =
+          ctx.membership()
+              .awaitView(x -> x.state() == InstanceState.FAILED || condition.test(x), PATIENCE);
     } catch (TimeoutException e) {
-      throw new IllegalStateException("rank " + ctx.rank() + " was not activated within " + PATIENCE + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "rank " + ctx.rank() + " was not activated within " + PATIENCE + ": " + e.getMessage(),
+          e);
     }
     if (v.state() == InstanceState.FAILED) {
-      throw new IllegalStateException("instance FAILED while rank " + ctx.rank() + " was forming: " + v.cause());
+      throw new IllegalStateException(
+          "instance FAILED while rank " + ctx.rank() + " was forming: " + v.cause());
     }
     return v;
   }

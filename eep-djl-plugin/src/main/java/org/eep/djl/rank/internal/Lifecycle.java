@@ -30,7 +30,10 @@ public final class Lifecycle {
     return state.isTerminal();
   }
 
-  /** Moves from {@code expected} to {@code next}; false (nothing changes) if the state is not {@code expected}. */
+  /**
+   * Moves from {@code expected} to {@code next}; false (nothing changes) if the state is not {@code
+   * expected}.
+   */
   public synchronized boolean advance(RankState expected, RankState next) {
     if (state != expected) {
       return false;
@@ -40,7 +43,10 @@ public final class Lifecycle {
     return true;
   }
 
-  /** Enters the terminal state {@code next} unless a terminal state was reached first; true if it did. */
+  /**
+   * Enters the terminal state {@code next} unless a terminal state was reached first; true if it
+   * did.
+   */
   public synchronized boolean end(RankState next) {
     if (!next.isTerminal()) {
       throw new IllegalArgumentException(next + " is not terminal");
@@ -62,8 +68,12 @@ public final class Lifecycle {
     return false;
   }
 
-  /** Waits until the state satisfies {@code condition}; returns the state then (or when the timeout passed). */
-  public synchronized RankState await(Predicate<RankState> condition, Duration timeout) throws InterruptedException {
+  /**
+   * Waits until the state satisfies {@code condition}; returns the state then (or when the timeout
+   * passed).
+   */
+  public synchronized RankState await(Predicate<RankState> condition, Duration timeout)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.test(state)) {
       long left = deadline - System.nanoTime();

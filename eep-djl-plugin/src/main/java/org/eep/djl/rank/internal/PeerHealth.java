@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  *       waiting: suspicion is not eviction;
  *   <li>after one deadline the breaker lets one receive through HALF_OPEN, the probe: an arrival
  *       closes it, another miss OPENs it again and reports the suspicion again;
- *   <li>a transport error is a <em>confirmed</em> failure: the breaker is FORCED_OPEN, a
- *       {@link Evidence.TransportError} is reported, and no step waits on that peer any more;
+ *   <li>a transport error is a <em>confirmed</em> failure: the breaker is FORCED_OPEN, a {@link
+ *       Evidence.TransportError} is reported, and no step waits on that peer any more;
  *   <li>a connection to a new incarnation of the slot resets the breaker.
  * </ul>
  *
@@ -44,23 +44,34 @@ public final class PeerHealth {
   private final CircuitBreakerConfig config;
   private final Map<Integer, CircuitBreaker> breakers = new ConcurrentHashMap<>();
 
-  /** {@code probeAfter}: how long a suspected peer's breaker stays OPEN before the next receive probes it. */
-  public PeerHealth(int rank, MembershipService membership, Supplier<MembershipView> applied, Duration probeAfter) {
+  /**
+   * {@code probeAfter}: how long a suspected peer's breaker stays OPEN before the next receive
+   * probes it.
+   */
+  public PeerHealth(
+      int rank,
+      MembershipService membership,
+      Supplier<MembershipView> applied,
+      Duration probeAfter) {
     this.rank = rank;
     this.membership = requireNonNull(membership, "membership is null");
     this.applied = requireNonNull(applied, "applied is null");
-    this.config = CircuitBreakerConfig.custom()
-        .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-        .slidingWindowSize(1)
-        .minimumNumberOfCalls(1)
-        .failureRateThreshold(100)
-        .permittedNumberOfCallsInHalfOpenState(1)
-        .waitDurationInOpenState(requireNonNull(probeAfter, "probeAfter is null"))
-        .recordExceptions(ReceiveTimeoutException.class)
-        .build();
+    this.config =
+        CircuitBreakerConfig.custom()
+            .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+            .slidingWindowSize(1)
+            .minimumNumberOfCalls(1)
+            .failureRateThreshold(100)
+            .permittedNumberOfCallsInHalfOpenState(1)
+            .waitDurationInOpenState(requireNonNull(probeAfter, "probeAfter is null"))
+            .recordExceptions(ReceiveTimeoutException.class)
+            .build();
   }
 
-  /** Whether a receive from {@code peer} counts (true), or the breaker is OPEN and only waits (false). Drives OPEN to HALF_OPEN. */
+  /**
+   * Whether a receive from {@code peer} counts (true), or the breaker is OPEN and only waits
+   * (false). Drives OPEN to HALF_OPEN.
+   */
   boolean acquire(int peer) {
     return breaker(peer).tryAcquirePermission();
   }
@@ -92,10 +103,15 @@ public final class PeerHealth {
       return;
     }
     breaker(peer).transitionToForcedOpenState();
-    membership.reportEvidence(new Evidence.TransportError(peer, v.slot(peer).incarnation(), rank, String.valueOf(detail)));
+    membership.reportEvidence(
+        new Evidence.TransportError(
+            peer, v.slot(peer).incarnation(), rank, String.valueOf(detail)));
   }
 
-  /** This rank connected to a new incarnation of {@code peer}: what was known of the old one no longer applies. */
+  /**
+   * This rank connected to a new incarnation of {@code peer}: what was known of the old one no
+   * longer applies.
+   */
   void reconnected(int peer) {
     breaker(peer).reset();
   }
@@ -108,15 +124,19 @@ public final class PeerHealth {
   }
 
   private CircuitBreaker breaker(int peer) {
-    return breakers.computeIfAbsent(peer, p -> {
-      CircuitBreaker b = CircuitBreaker.of("rank-" + rank + "-peer-" + p, config);
-      b.getEventPublisher().onStateTransition(e -> {
-        if (e.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
-          suspect(p);
-        }
-      });
-      return b;
-    });
+    return breakers.computeIfAbsent(
+        peer,
+        p -> {
+          CircuitBreaker b = CircuitBreaker.of("rank-" + rank + "-peer-" + p, config);
+          b.getEventPublisher()
+              .onStateTransition(
+                  e -> {
+                    if (e.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+                      suspect(p);
+                    }
+                  });
+          return b;
+        });
   }
 
   private void suspect(int peer) {
@@ -124,8 +144,15 @@ public final class PeerHealth {
     if (v == null) {
       return;
     }
-    LOG.info("rank {} suspects rank {} (a receive passed its deadline); the coordinator checks", rank, peer);
-    membership.reportEvidence(new Evidence.DeadlineMiss(peer, v.slot(peer).incarnation(), rank,
-        "no message from rank " + peer + " within the step deadline"));
+    LOG.info(
+        "rank {} suspects rank {} (a receive passed its deadline); the coordinator checks",
+        rank,
+        peer);
+    membership.reportEvidence(
+        new Evidence.DeadlineMiss(
+            peer,
+            v.slot(peer).incarnation(),
+            rank,
+            "no message from rank " + peer + " within the step deadline"));
   }
 }

@@ -36,7 +36,10 @@ final class PlacementState {
     placement = requireNonNull(next, "next is null");
   }
 
-  /** Updates the routing tables in place for the placement masked by {@code view} (nothing before a placement is known). */
+  /**
+   * Updates the routing tables in place for the placement masked by {@code view} (nothing before a
+   * placement is known).
+   */
   void route(MembershipView view) {
     if (placement == null) {
       return;
@@ -44,7 +47,11 @@ final class PlacementState {
     routing.update(placement, view);
     uncovered = routing.uncovered();
     if (uncovered.length > 0) {
-      LOG.warn("rank {} at {}: logical experts {} have no replica on an active rank", rank, view.summary(), Arrays.toString(uncovered));
+      LOG.warn(
+          "rank {} at {}: logical experts {} have no replica on an active rank",
+          rank,
+          view.summary(),
+          Arrays.toString(uncovered));
     }
   }
 

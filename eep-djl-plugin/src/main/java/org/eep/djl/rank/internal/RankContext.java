@@ -24,7 +24,8 @@ final class RankContext {
   private volatile MembershipView applied;
   private long settled = -1;
 
-  RankContext(RankSetup setup, Transport transport, MembershipService membership, Lifecycle lifecycle) {
+  RankContext(
+      RankSetup setup, Transport transport, MembershipService membership, Lifecycle lifecycle) {
     this.setup = requireNonNull(setup, "setup is null");
     this.transport = requireNonNull(transport, "transport is null");
     this.membership = requireNonNull(membership, "membership is null");
@@ -72,13 +73,19 @@ final class RankContext {
     applied = requireNonNull(v, "v is null");
   }
 
-  /** Everything of the view of {@code epoch} is applied: connections, transition, routing tables. Wakes {@link #awaitSettled}. */
+  /**
+   * Everything of the view of {@code epoch} is applied: connections, transition, routing tables.
+   * Wakes {@link #awaitSettled}.
+   */
   synchronized void settled(long epoch) {
     settled = Math.max(settled, epoch);
     notifyAll();
   }
 
-  /** Waits until a view of epoch {@code >= epoch} is fully applied; false if the timeout passed first. */
+  /**
+   * Waits until a view of epoch {@code >= epoch} is fully applied; false if the timeout passed
+   * first.
+   */
   synchronized boolean awaitSettled(long epoch, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (settled < epoch) {

@@ -8,9 +8,9 @@ import org.eep.djl.step.ExpertStore;
 import org.eep.djl.step.RoutingTable;
 
 /**
- * The counters one rank incarnation increments as it works, and their snapshot as
- * {@link RankStats} (with the counts the routing table, the expert store and the transport keep
- * themselves). Incremented on the rank thread; read from any thread.
+ * The counters one rank incarnation increments as it works, and their snapshot as {@link RankStats}
+ * (with the counts the routing table, the expert store and the transport keep themselves).
+ * Incremented on the rank thread; read from any thread.
  */
 public final class RankCounters {
   final LongAdder stepsCompleted = new LongAdder();
@@ -23,12 +23,25 @@ public final class RankCounters {
     return stepsCompleted.sum();
   }
 
-  /** The counters now; {@code routing}, {@code store} may be null before the rank allocated them. */
-  RankStats snapshot(Owner owner, long epoch, RoutingTable routing, ExpertStore store, long checkpointBytes,
+  /**
+   * The counters now; {@code routing}, {@code store} may be null before the rank allocated them.
+   */
+  RankStats snapshot(
+      Owner owner,
+      long epoch,
+      RoutingTable routing,
+      ExpertStore store,
+      long checkpointBytes,
       TransportStats transport) {
-    return new RankStats(owner, epoch, new RankStats.Steps(stepsCompleted.sum(), stepsAborted.sum()), tokensEmitted.sum(),
-        connectionsOpened.sum(), routing == null ? 0 : routing.updates(),
+    return new RankStats(
+        owner,
+        epoch,
+        new RankStats.Steps(stepsCompleted.sum(), stepsAborted.sum()),
+        tokensEmitted.sum(),
+        connectionsOpened.sum(),
+        routing == null ? 0 : routing.updates(),
         new RankStats.Rebuilds(routing == null ? 0 : routing.rebuilds(), stepStateResets.sum()),
-        new RankStats.Loads(store == null ? 0 : store.bytesLoaded(), checkpointBytes), transport.fenced());
+        new RankStats.Loads(store == null ? 0 : store.bytesLoaded(), checkpointBytes),
+        transport.fenced());
   }
 }

@@ -37,10 +37,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The parts of one rank incarnation and the loop its thread runs: formation, then, until a
- * terminal state, apply learned views, agree on the resume step at each new epoch, admit requests
- * and run a step. A step aborted at an epoch boundary waits for the next view. Everything but the
- * accessors runs on the rank thread.
+ * The parts of one rank incarnation and the loop its thread runs: formation, then, until a terminal
+ * state, apply learned views, agree on the resume step at each new epoch, admit requests and run a
+ * step. A step aborted at an epoch boundary waits for the next view. Everything but the accessors
+ * runs on the rank thread.
  */
 public final class RankLoop implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RankLoop.class);
@@ -62,7 +62,10 @@ public final class RankLoop implements AutoCloseable {
   private volatile StepRunner runner;
   private volatile Thread thread;
 
-  /** The parts of rank {@code setup.rank()}; its transport endpoint and membership handle are made here and owned. */
+  /**
+   * The parts of rank {@code setup.rank()}; its transport endpoint and membership handle are made
+   * here and owned.
+   */
   public RankLoop(RankSetup setup, Lifecycle lifecycle) {
     requireNonNull(setup, "setup is null");
     this.manager = setup.manager().newSubManager();
@@ -78,34 +81,74 @@ public final class RankLoop implements AutoCloseable {
     Duration stepTimeout = setup.config().getMillis(EepKeys.STEP_TIMEOUT_MS);
     int maxRanks = setup.config().getInt(EepKeys.MAX_RANKS);
     this.health = new PeerHealth(setup.rank(), membership, ctx::applied, stepTimeout);
-    transport.addPeerErrorListener((peer, cause) -> {
-      if (!lifecycle.stopping()) {
-        health.confirmedFailure(peer, String.valueOf(cause.getMessage()));
-      }
-    });
-    this.exchange = new FaultPointExchange(new TransportExchange(setup.rank(), ctx::incarnation, transport, health, lifecycle,
-        stepTimeout), setup.hooks(), setup.rank());
+    transport.addPeerErrorListener(
+        (peer, cause) -> {
+          if (!lifecycle.stopping()) {
+            health.confirmedFailure(peer, String.valueOf(cause.getMessage()));
+          }
+        });
+    this.exchange =
+        new FaultPointExchange(
+            new TransportExchange(
+                setup.rank(), ctx::incarnation, transport, health, lifecycle, stepTimeout),
+            setup.hooks(),
+            setup.rank());
     this.store = new ExpertStore(setup.model(), manager, setup.slotsPerRank());
-    this.placement = new PlacementState(setup.rank(), new RoutingTable(manager, setup.model().numExperts(), maxRanks));
+    this.placement =
+        new PlacementState(
+            setup.rank(), new RoutingTable(manager, setup.model().numExperts(), maxRanks));
     this.checkpoint = new Checkpoint(setup.modelDir());
-    this.repairs = new RepairExecutor(setup.rank(), setup.slotsPerRank(), setup.model(), store, transport,
-        stepTimeout.multipliedBy(10), checkpoint, setup.hostBackup(), manager);
+    this.repairs =
+        new RepairExecutor(
+            setup.rank(),
+            setup.slotsPerRank(),
+            setup.model(),
+            store,
+            transport,
+            stepTimeout.multipliedBy(10),
+            checkpoint,
+            setup.hostBackup(),
+            manager);
     Connections connections = new Connections(setup.rank(), maxRanks, transport, health, counters);
-    WeightSender sender = new WeightSender(setup.rank(), setup.slotsPerRank(), store, transport, ctx::incarnation);
-    this.views = new ViewApplier(ctx, connections, placement, repairs, sender, this::failAll, this::wake);
+    WeightSender sender =
+        new WeightSender(setup.rank(), setup.slotsPerRank(), store, transport, ctx::incarnation);
+    this.views =
+        new ViewApplier(ctx, connections, placement, repairs, sender, this::failAll, this::wake);
     this.formation = new Formation(ctx, store, checkpoint, repairs, connections, placement);
     this.sync = new EpochSync(setup.rank(), exchange);
   }
 
-  /** The rank thread's body. Returns when the incarnation reached a terminal state; errors end it FAILED. */
+  /**
+   * The rank thread's body. Returns when the incarnation reached a terminal state; errors end it
+   * FAILED.
+   */
   public void run() {
     thread = Thread.currentThread();
     try {
       DenseWeights dense = formation.form(views, manager);
       RankSetup setup = ctx.setup();
-      boolean drop = setup.config().getEnum(EepKeys.ON_COVERAGE_LOSS, CoverageLossPolicy.class) == CoverageLossPolicy.DROP;
-      EpStep step = new EpStep(setup.model(), dense, store, placement.routing(), ctx.rank(), setup.slotsPerRank(), drop, timings);
-      runner = new StepRunner(ctx.rank(), step, exchange, counters, manager, setup.config().getInt(EepKeys.MAX_BATCH), arrivals);
+      boolean drop =
+          setup.config().getEnum(EepKeys.ON_COVERAGE_LOSS, CoverageLossPolicy.class)
+              == CoverageLossPolicy.DROP;
+      EpStep step =
+          new EpStep(
+              setup.model(),
+              dense,
+              store,
+              placement.routing(),
+              ctx.rank(),
+              setup.slotsPerRank(),
+              drop,
+              timings);
+      runner =
+          new StepRunner(
+              ctx.rank(),
+              step,
+              exchange,
+              counters,
+              manager,
+              setup.config().getInt(EepKeys.MAX_BATCH),
+              arrivals);
       serve(runner);
     } catch (RankStoppedException | InterruptedException e) {
       LOG.debug("rank {} stopped", ctx.rank());
@@ -140,12 +183,16 @@ public final class RankLoop implements AutoCloseable {
         awaitNewerView();
       }
       if (r.idle() && !views.pending() && !ctx.lifecycle().stopping()) {
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // woken early by a request or a view
+        LockSupport.parkNanos(
+            TimeUnit.MILLISECONDS.toNanos(1)); // woken early by a request or a view
       }
     }
   }
 
-  /** After an aborted step or SYNC: nothing can finish in this epoch, so wait for the next view (woken by {@link ViewApplier#learn}). */
+  /**
+   * After an aborted step or SYNC: nothing can finish in this epoch, so wait for the next view
+   * (woken by {@link ViewApplier#learn}).
+   */
   private void awaitNewerView() throws InterruptedException {
     while (!views.pending() && !ctx.lifecycle().stopping()) {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
@@ -202,7 +249,12 @@ public final class RankLoop implements AutoCloseable {
 
   public RankStats stats() {
     MembershipView v = ctx.applied();
-    return counters.snapshot(ctx.owner(), v == null ? -1 : v.epoch(), placement.routing(), store, checkpoint.bytesRead(),
+    return counters.snapshot(
+        ctx.owner(),
+        v == null ? -1 : v.epoch(),
+        placement.routing(),
+        store,
+        checkpoint.bytesRead(),
         ctx.transport().stats());
   }
 
@@ -245,7 +297,10 @@ public final class RankLoop implements AutoCloseable {
     ctx.membership().leave(ctx.rank(), ctx.incarnation());
   }
 
-  /** Releases the endpoint, the membership handle, the requests' caches and the tensors (after the rank thread ended). */
+  /**
+   * Releases the endpoint, the membership handle, the requests' caches and the tensors (after the
+   * rank thread ended).
+   */
   @Override
   public void close() {
     ctx.transport().close();

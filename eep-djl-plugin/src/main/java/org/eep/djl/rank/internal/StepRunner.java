@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The rank's batch and its steps: admits arrived requests between steps, runs one step at a time,
  * commits its outcomes (tokens emitted once per index, finished requests retired) and keeps the
- * state every request had at the start of the last completed step, so that step can be re-run
- * when the next epoch's SYNC agrees on it. A retired request keeps its KV cache until the step
- * after, for the same reason. Used by the rank thread; {@link #submit} from any thread.
+ * state every request had at the start of the last completed step, so that step can be re-run when
+ * the next epoch's SYNC agrees on it. A retired request keeps its KV cache until the step after,
+ * for the same reason. Used by the rank thread; {@link #submit} from any thread.
  */
 final class StepRunner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StepRunner.class);
@@ -40,8 +40,16 @@ final class StepRunner implements AutoCloseable {
   private long completedStep = -1;
   private long nextStep = -1;
 
-  /** {@code arrivals}: the queue other threads hand requests to; they join the batch between steps. */
-  StepRunner(int rank, EpStep step, Exchange exchange, RankCounters counters, NDManager manager, int maxBatch,
+  /**
+   * {@code arrivals}: the queue other threads hand requests to; they join the batch between steps.
+   */
+  StepRunner(
+      int rank,
+      EpStep step,
+      Exchange exchange,
+      RankCounters counters,
+      NDManager manager,
+      int maxBatch,
       Queue<ActiveRequest> arrivals) {
     this.rank = rank;
     this.arrivals = requireNonNull(arrivals, "arrivals is null");
@@ -102,8 +110,14 @@ final class StepRunner implements AutoCloseable {
       ActiveRequest r = batch.get(i);
       RequestOutcome o = outcomes.get(i);
       if (o instanceof RequestOutcome.Refused refused) {
-        r.state().fail(new RequestRejectedException("request " + r.state().request().id() + " refused: " + refused.reason()
-            + " (eep_on_coverage_loss=refuse)"));
+        r.state()
+            .fail(
+                new RequestRejectedException(
+                    "request "
+                        + r.state().request().id()
+                        + " refused: "
+                        + refused.reason()
+                        + " (eep_on_coverage_loss=refuse)"));
         done.add(r);
         continue;
       }
@@ -125,8 +139,8 @@ final class StepRunner implements AutoCloseable {
   }
 
   /**
-   * Makes {@code resume} the next step: restores the last completed step's start when it is the
-   * one to re-run; a first SYNC just adopts it; anything else resets the step counter (counted).
+   * Makes {@code resume} the next step: restores the last completed step's start when it is the one
+   * to re-run; a first SYNC just adopts it; anything else resets the step counter (counted).
    */
   void rollbackTo(long resume) {
     if (resume == nextStep) {
@@ -145,11 +159,19 @@ final class StepRunner implements AutoCloseable {
           retired.remove(r);
         }
       }
-      LOG.info("rank {} re-runs step {} ({} requests restored)", rank, resume, startOfCompletedStep.size());
+      LOG.info(
+          "rank {} re-runs step {} ({} requests restored)",
+          rank,
+          resume,
+          startOfCompletedStep.size());
       nextStep = resume;
       return;
     }
-    LOG.warn("rank {} cannot roll back from step {} to {}; resetting its step counter", rank, nextStep, resume);
+    LOG.warn(
+        "rank {} cannot roll back from step {} to {}; resetting its step counter",
+        rank,
+        nextStep,
+        resume);
     counters.stepStateResets.increment();
     nextStep = resume;
   }

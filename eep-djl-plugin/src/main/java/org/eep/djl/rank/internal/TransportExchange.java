@@ -20,8 +20,8 @@ import org.eep.djl.step.StepAbortedException;
 
 /**
  * The step's exchange over the rank's transport: headers carry this rank and incarnation; every
- * receive has a deadline, whose misses become suspicion ({@link PeerHealth}) while the wait goes
- * on until the message, a transport error (confirmed failure), or a newer epoch ends it. A step that
+ * receive has a deadline, whose misses become suspicion ({@link PeerHealth}) while the wait goes on
+ * until the message, a transport error (confirmed failure), or a newer epoch ends it. A step that
  * cannot finish in its epoch is ended with {@link StepAbortedException}; a rank that is stopping,
  * with {@link RankStoppedException}. Used by the rank thread.
  */
@@ -33,7 +33,12 @@ final class TransportExchange implements Exchange {
   private final Lifecycle lifecycle;
   private final Duration deadline;
 
-  TransportExchange(int rank, LongSupplier incarnation, Transport transport, PeerHealth health, Lifecycle lifecycle,
+  TransportExchange(
+      int rank,
+      LongSupplier incarnation,
+      Transport transport,
+      PeerHealth health,
+      Lifecycle lifecycle,
       Duration deadline) {
     this.rank = rank;
     this.incarnation = requireNonNull(incarnation, "incarnation is null");
@@ -44,7 +49,8 @@ final class TransportExchange implements Exchange {
   }
 
   @Override
-  public void sendAll(ExchangePoint at, Phase phase, int[] peers, IntFunction<ByteBuffer> payloadFor) {
+  public void sendAll(
+      ExchangePoint at, Phase phase, int[] peers, IntFunction<ByteBuffer> payloadFor) {
     for (int peer : peers) {
       send(at, phase, peer, payloadFor.apply(peer));
     }
@@ -56,7 +62,11 @@ final class TransportExchange implements Exchange {
       throw new StepAbortedException("rank " + peer + " failed");
     }
     try {
-      transport.send(peer, new MessageHeader(rank, incarnation.getAsLong(), at.epoch(), at.step(), at.layer(), phase, 0), payload);
+      transport.send(
+          peer,
+          new MessageHeader(
+              rank, incarnation.getAsLong(), at.epoch(), at.step(), at.layer(), phase, 0),
+          payload);
     } catch (TransportException e) {
       health.confirmedFailure(peer, e.getMessage());
       throw new StepAbortedException("send to rank " + peer + " failed");

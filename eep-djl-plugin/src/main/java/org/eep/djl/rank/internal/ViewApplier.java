@@ -24,11 +24,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Learns views on the membership thread (fencing the transport at once, which ends waits for
- * older epochs) and applies them on the rank thread between steps, in epoch order: stops an
- * evicted incarnation, opens connections to new incarnations, carries out the placement
- * transition (repair after a failure, weights for a joining rank) and updates the routing tables
- * in place.
+ * Learns views on the membership thread (fencing the transport at once, which ends waits for older
+ * epochs) and applies them on the rank thread between steps, in epoch order: stops an evicted
+ * incarnation, opens connections to new incarnations, carries out the placement transition (repair
+ * after a failure, weights for a joining rank) and updates the routing tables in place.
  */
 final class ViewApplier {
   private static final Logger LOG = LoggerFactory.getLogger(ViewApplier.class);
@@ -45,21 +44,33 @@ final class ViewApplier {
   private final Runnable wake;
   private final BlockingQueue<MembershipView> learned = new LinkedBlockingQueue<>();
 
-  ViewApplier(RankContext ctx, Connections connections, PlacementState placement, RepairExecutor repairs, WeightSender sender,
-      Consumer<RuntimeException> failAll, Runnable wake) {
+  ViewApplier(
+      RankContext ctx,
+      Connections connections,
+      PlacementState placement,
+      RepairExecutor repairs,
+      WeightSender sender,
+      Consumer<RuntimeException> failAll,
+      Runnable wake) {
     this.ctx = requireNonNull(ctx, "ctx is null");
     this.transport = ctx.transport();
     this.connections = requireNonNull(connections, "connections is null");
     this.placement = requireNonNull(placement, "placement is null");
     this.planner = ctx.setup().planner();
-    this.catalog = ctx.setup().hostBackup().isPresent() ? SourceCatalog.everywhere() : SourceCatalog.diskOnly();
+    this.catalog =
+        ctx.setup().hostBackup().isPresent()
+            ? SourceCatalog.everywhere()
+            : SourceCatalog.diskOnly();
     this.repairs = requireNonNull(repairs, "repairs is null");
     this.sender = requireNonNull(sender, "sender is null");
     this.failAll = requireNonNull(failAll, "failAll is null");
     this.wake = requireNonNull(wake, "wake is null");
   }
 
-  /** The membership listener: fences at once, applies later. Runs on the membership's notification thread. */
+  /**
+   * The membership listener: fences at once, applies later. Runs on the membership's notification
+   * thread.
+   */
   void learn(MembershipView v) {
     transport.fence(Fence.of(v));
     learned.add(v);
@@ -84,15 +95,23 @@ final class ViewApplier {
       changed = true;
       if (v.state() == InstanceState.FAILED) {
         LOG.warn("rank {}: instance FAILED ({}); stopping", ctx.rank(), v.cause());
-        RequestRejectedException e = new RequestRejectedException("instance failed (" + v.cause() + "); it must be restarted");
+        RequestRejectedException e =
+            new RequestRejectedException(
+                "instance failed (" + v.cause() + "); it must be restarted");
         failAll.accept(e);
         ctx.lifecycle().fail(e);
         return true;
       }
       Slot me = v.slot(ctx.rank());
-      if (me.incarnation() != ctx.incarnation() || me.state() == SlotState.FAILED || me.state() == SlotState.LEFT) {
-        LOG.warn("rank {} incarnation {} is {} in {}: evicted, stopping (it must rejoin as a new incarnation)", ctx.rank(),
-            ctx.incarnation(), me.state(), v.summary());
+      if (me.incarnation() != ctx.incarnation()
+          || me.state() == SlotState.FAILED
+          || me.state() == SlotState.LEFT) {
+        LOG.warn(
+            "rank {} incarnation {} is {} in {}: evicted, stopping (it must rejoin as a new incarnation)",
+            ctx.rank(),
+            ctx.incarnation(),
+            me.state(),
+            v.summary());
         ctx.lifecycle().end(RankState.EVICTED);
         return true;
       }
@@ -106,7 +125,10 @@ final class ViewApplier {
     return changed;
   }
 
-  /** The placement transition from one view to the next: repair after failures, weights for joining ranks. */
+  /**
+   * The placement transition from one view to the next: repair after failures, weights for joining
+   * ranks.
+   */
   private void transition(MembershipView prev, MembershipView v) throws InterruptedException {
     long bytes = ctx.setup().model().expertBytesAllLayers();
     if (!prev.activeRanks().equals(v.activeRanks()) && v.activeCount() > 0) {
@@ -118,7 +140,9 @@ final class ViewApplier {
         if (v.activeRanks().nextSetBit(0) == ctx.rank()) {
           sender.sendPlacement(v.epoch(), s.rank(), placement.placement());
         }
-        sendOurs(v.epoch(), planner.planRejoin(placement.placement(), v.activeRanks(), s.rank(), bytes, catalog));
+        sendOurs(
+            v.epoch(),
+            planner.planRejoin(placement.placement(), v.activeRanks(), s.rank(), bytes, catalog));
       }
     }
   }
@@ -127,8 +151,13 @@ final class ViewApplier {
     if (plan.actions().isEmpty() && plan.missingExperts().isEmpty()) {
       return;
     }
-    LOG.info("rank {} recovery plan at {}: {} orphans restored, missing {}, estimated {} s", ctx.rank(), v.summary(),
-        plan.actions().size(), plan.missingExperts(), String.format("%.4f", plan.estimatedSeconds()));
+    LOG.info(
+        "rank {} recovery plan at {}: {} orphans restored, missing {}, estimated {} s",
+        ctx.rank(),
+        v.summary(),
+        plan.actions().size(),
+        plan.missingExperts(),
+        String.format("%.4f", plan.estimatedSeconds()));
     sendOurs(v.epoch(), plan);
     for (RepairAction a : plan.actions()) {
       if (a.targetRank() == ctx.rank()) {

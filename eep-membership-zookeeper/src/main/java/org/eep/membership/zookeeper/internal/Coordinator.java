@@ -19,8 +19,8 @@ import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import org.eep.api.membership.MembershipRequest;
-import org.eep.api.membership.MembershipRules.Decision;
 import org.eep.api.membership.MembershipRules;
+import org.eep.api.membership.MembershipRules.Decision;
 import org.eep.api.membership.MembershipView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,10 +31,9 @@ import org.slf4j.LoggerFactory;
  * single leader thread whenever requests or live znodes change: read forward to the latest
  * committed view, apply the queued requests in sequence order, then fail every member whose live
  * znode is gone. Each change is committed by {@link ViewStore#commit} (compare-and-set on the next
- * epoch, together with the answered request), so a deposed leader that still tries to commit
- * fails harmlessly, and a new leader continues exactly where the last commit left off: requests
- * not yet answered are still queued, and answered ones were answered in the same transaction as
- * their view.
+ * epoch, together with the answered request), so a deposed leader that still tries to commit fails
+ * harmlessly, and a new leader continues exactly where the last commit left off: requests not yet
+ * answered are still queued, and answered ones were answered in the same transaction as their view.
  */
 final class Coordinator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
@@ -53,7 +52,12 @@ final class Coordinator implements AutoCloseable {
   private volatile boolean closed;
   private MembershipView known;
 
-  Coordinator(CuratorFramework client, ZkLayout layout, ViewStore store, String id, MembershipView start,
+  Coordinator(
+      CuratorFramework client,
+      ZkLayout layout,
+      ViewStore store,
+      String id,
+      MembershipView start,
       ScheduledExecutorService leaderThread) {
     this.client = requireNonNull(client, "client is null");
     this.layout = requireNonNull(layout, "layout is null");
@@ -64,20 +68,22 @@ final class Coordinator implements AutoCloseable {
   }
 
   void start() throws Exception {
-    latch.addListener(new LeaderLatchListener() {
-      @Override
-      public void isLeader() {
-        leading = true;
-        LOG.info("{} is the coordinator of {}", latch.getId(), layout.namespace());
-        schedulePass();
-      }
+    latch.addListener(
+        new LeaderLatchListener() {
+          @Override
+          public void isLeader() {
+            leading = true;
+            LOG.info("{} is the coordinator of {}", latch.getId(), layout.namespace());
+            schedulePass();
+          }
 
-      @Override
-      public void notLeader() {
-        leading = false;
-        LOG.info("{} is no longer the coordinator of {}", latch.getId(), layout.namespace());
-      }
-    }, leaderThread);
+          @Override
+          public void notLeader() {
+            leading = false;
+            LOG.info("{} is no longer the coordinator of {}", latch.getId(), layout.namespace());
+          }
+        },
+        leaderThread);
     client.getConnectionStateListenable().addListener(connectionListener);
     latch.start();
   }
@@ -93,10 +99,11 @@ final class Coordinator implements AutoCloseable {
   private void schedulePass() {
     if (!closed && passQueued.compareAndSet(false, true)) {
       try {
-        leaderThread.execute(() -> {
-          passQueued.set(false);
-          pass();
-        });
+        leaderThread.execute(
+            () -> {
+              passQueued.set(false);
+              pass();
+            });
       } catch (RejectedExecutionException e) {
         // closed
       }
@@ -146,7 +153,12 @@ final class Coordinator implements AutoCloseable {
       Decision decision;
       try {
         MembershipRequest request = WireFormat.decodeRequest(data);
-        decision = MembershipRules.elastic().decide(known, request, (rank, inc) -> client.checkExists().forPath(layout.live(rank, inc)) != null);
+        decision =
+            MembershipRules.elastic()
+                .decide(
+                    known,
+                    request,
+                    (rank, inc) -> client.checkExists().forPath(layout.live(rank, inc)) != null);
         if (decision.next().isEmpty() && decision.answer().isEmpty()) {
           LOG.info("{}: {} changes nothing in {}", layout.namespace(), request, known.summary());
         }
@@ -163,7 +175,8 @@ final class Coordinator implements AutoCloseable {
 
   /** Fails members whose session is gone; false if a commit lost a race. */
   private boolean sweepSessions() throws Exception {
-    Set<String> live = Set.copyOf(client.getChildren().usingWatcher(watcher).forPath(layout.live()));
+    Set<String> live =
+        Set.copyOf(client.getChildren().usingWatcher(watcher).forPath(layout.live()));
     for (Optional<MembershipView> next = sweep(live); next.isPresent(); next = sweep(live)) {
       if (!commit(next, null)) {
         return false;
@@ -172,14 +185,25 @@ final class Coordinator implements AutoCloseable {
     return true;
   }
 
-  /** The next view failing the first member of {@link #known} whose live znode is not in {@code live}. */
+  /**
+   * The next view failing the first member of {@link #known} whose live znode is not in {@code
+   * live}.
+   */
   private Optional<MembershipView> sweep(Set<String> live) {
-    return MembershipRules.elastic().sweep(known, s -> live.contains(ZkLayout.liveName(s.rank(), s.incarnation()))
-        ? Optional.empty()
-        : Optional.of("ZooKeeper session of incarnation " + s.incarnation() + " expired or closed"));
+    return MembershipRules.elastic()
+        .sweep(
+            known,
+            s ->
+                live.contains(ZkLayout.liveName(s.rank(), s.incarnation()))
+                    ? Optional.empty()
+                    : Optional.of(
+                        "ZooKeeper session of incarnation "
+                            + s.incarnation()
+                            + " expired or closed"));
   }
 
-  private boolean commit(Optional<MembershipView> next, ViewStore.RequestUpdate update) throws Exception {
+  private boolean commit(Optional<MembershipView> next, ViewStore.RequestUpdate update)
+      throws Exception {
     if (!isLeader()) {
       return false;
     }
@@ -196,7 +220,10 @@ final class Coordinator implements AutoCloseable {
         LOG.info("{} committed {}: {}", layout.namespace(), known.summary(), known.cause());
       }
     } else {
-      LOG.info("{}: commit of {} lost to another; re-reading", layout.namespace(), next.map(MembershipView::summary).orElse("a reply"));
+      LOG.info(
+          "{}: commit of {} lost to another; re-reading",
+          layout.namespace(),
+          next.map(MembershipView::summary).orElse("a reply"));
       known = store.forward(known);
     }
     return committed;

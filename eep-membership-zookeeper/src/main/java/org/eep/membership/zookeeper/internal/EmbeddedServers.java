@@ -6,8 +6,8 @@ import org.eep.membership.zookeeper.EmbeddedZooKeeper;
 
 /**
  * The embedded servers of {@code eep_zookeeper_connect=embedded}: one per instance name per JVM,
- * started by the first handle of that instance and stopped when its last handle closes. All
- * access is under the class monitor.
+ * started by the first handle of that instance and stopped when its last handle closes. All access
+ * is under the class monitor.
  */
 final class EmbeddedServers {
   private static final Map<String, Shared> BY_INSTANCE = new HashMap<>();

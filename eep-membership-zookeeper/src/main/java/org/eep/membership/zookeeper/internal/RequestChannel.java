@@ -22,10 +22,10 @@ import org.slf4j.LoggerFactory;
 /**
  * A handle's side of the request queue: sequential znodes under {@code requests/}, created with
  * Curator's protection so that a create retried after a connection loss never queues twice, and
- * applied by the leader in sequence order. They outlive the leader meant to answer them.
- * {@link #call} (join, activate, leave) queues an ephemeral request, blocks until the leader writes
- * the reply into it, then deletes it; {@link #post} (evidence) queues a persistent request, which
- * the leader deletes when it has applied it, and returns at once. Thread-safe.
+ * applied by the leader in sequence order. They outlive the leader meant to answer them. {@link
+ * #call} (join, activate, leave) queues an ephemeral request, blocks until the leader writes the
+ * reply into it, then deletes it; {@link #post} (evidence) queues a persistent request, which the
+ * leader deletes when it has applied it, and returns at once. Thread-safe.
  */
 final class RequestChannel {
   private static final Logger LOG = LoggerFactory.getLogger(RequestChannel.class);
@@ -47,8 +47,12 @@ final class RequestChannel {
    * survives any number of leader changes, but not its requester (nobody would read the reply).
    */
   Answer call(MembershipRequest request, Duration timeout) throws Exception {
-    String path = client.create().withProtection().withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
-        .forPath(layout.requestPrefix(), WireFormat.encode(request));
+    String path =
+        client
+            .create()
+            .withProtection()
+            .withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
+            .forPath(layout.requestPrefix(), WireFormat.encode(request));
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       CountDownLatch changed = new CountDownLatch(1);
@@ -64,17 +68,33 @@ final class RequestChannel {
     }
   }
 
-  /** One round: the reply if there is one, null to look again (the znode changed, or we were woken). */
-  private Answer awaitReply(MembershipRequest request, String path, CountDownLatch changed, long deadline, Duration timeout) throws Exception {
+  /**
+   * One round: the reply if there is one, null to look again (the znode changed, or we were woken).
+   */
+  private Answer awaitReply(
+      MembershipRequest request,
+      String path,
+      CountDownLatch changed,
+      long deadline,
+      Duration timeout)
+      throws Exception {
     if (closed) {
-      throw new MembershipException("The membership handle was closed while waiting for the answer to " + request);
+      throw new MembershipException(
+          "The membership handle was closed while waiting for the answer to " + request);
     }
     Stat stat = new Stat();
     byte[] data;
     try {
-      data = client.getData().storingStatIn(stat).usingWatcher((CuratorWatcher) e -> changed.countDown()).forPath(path);
+      data =
+          client
+              .getData()
+              .storingStatIn(stat)
+              .usingWatcher((CuratorWatcher) e -> changed.countDown())
+              .forPath(path);
     } catch (KeeperException.NoNodeException e) {
-      throw new MembershipException("The request " + request + " was lost with this handle's ZooKeeper session (it expired)", e);
+      throw new MembershipException(
+          "The request " + request + " was lost with this handle's ZooKeeper session (it expired)",
+          e);
     }
     if (stat.getVersion() > 0) {
       deleteQuietly(path);
@@ -82,8 +102,16 @@ final class RequestChannel {
     }
     long left = deadline - System.nanoTime();
     if ((left <= 0 || !changed.await(left, TimeUnit.NANOSECONDS)) && withdraw(path)) {
-      throw new MembershipException("No coordinator answered " + request + " within " + timeout.toMillis()
-          + " ms (instance " + settings.instance() + " at " + settings.connect() + ")");
+      throw new MembershipException(
+          "No coordinator answered "
+              + request
+              + " within "
+              + timeout.toMillis()
+              + " ms (instance "
+              + settings.instance()
+              + " at "
+              + settings.connect()
+              + ")");
     }
     return null; // changed, woken, or answered just before the withdrawal: read again
   }
@@ -96,12 +124,20 @@ final class RequestChannel {
 
   /** Queues {@code request} without waiting; failures are logged. */
   void post(MembershipRequest request) throws Exception {
-    client.create().withProtection().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
-        .inBackground((c, event) -> {
-          if (event.getType() == CuratorEventType.CREATE && event.getResultCode() != KeeperException.Code.OK.intValue()) {
-            LOG.warn("could not queue {}: {}", request, KeeperException.Code.get(event.getResultCode()));
-          }
-        })
+    client
+        .create()
+        .withProtection()
+        .withMode(CreateMode.PERSISTENT_SEQUENTIAL)
+        .inBackground(
+            (c, event) -> {
+              if (event.getType() == CuratorEventType.CREATE
+                  && event.getResultCode() != KeeperException.Code.OK.intValue()) {
+                LOG.warn(
+                    "could not queue {}: {}",
+                    request,
+                    KeeperException.Code.get(event.getResultCode()));
+              }
+            })
         .forPath(layout.requestPrefix(), WireFormat.encode(request));
   }
 

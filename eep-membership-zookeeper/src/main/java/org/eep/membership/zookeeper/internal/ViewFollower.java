@@ -38,7 +38,11 @@ final class ViewFollower implements AutoCloseable {
   private final ConnectionStateListener connectionListener = this::connectionChanged;
   private volatile boolean closed;
 
-  ViewFollower(CuratorFramework client, ViewStore store, MembershipView initial, ScheduledExecutorService notifier) {
+  ViewFollower(
+      CuratorFramework client,
+      ViewStore store,
+      MembershipView initial,
+      ScheduledExecutorService notifier) {
     this.client = requireNonNull(client, "client is null");
     this.store = requireNonNull(store, "store is null");
     this.notifier = requireNonNull(notifier, "notifier is null");
@@ -66,10 +70,11 @@ final class ViewFollower implements AutoCloseable {
   void scheduleCatchUp() {
     if (!closed && catchUpQueued.compareAndSet(false, true)) {
       try {
-        notifier.execute(() -> {
-          catchUpQueued.set(false);
-          catchUp();
-        });
+        notifier.execute(
+            () -> {
+              catchUpQueued.set(false);
+              catchUp();
+            });
       } catch (RejectedExecutionException e) {
         // closed
       }
@@ -85,13 +90,15 @@ final class ViewFollower implements AutoCloseable {
           return;
         }
         if (next.get().epoch() != last.epoch() + 1) {
-          throw new IllegalStateException("view " + next.get().epoch() + " read after " + last.epoch());
+          throw new IllegalStateException(
+              "view " + next.get().epoch() + " read after " + last.epoch());
         }
         feed.publish(next.get());
       }
     } catch (Exception e) {
       if (!closed) {
-        LOG.warn("cannot read the next view after {} ({}); retrying", current().summary(), e.toString());
+        LOG.warn(
+            "cannot read the next view after {} ({}); retrying", current().summary(), e.toString());
         try {
           notifier.schedule(this::scheduleCatchUp, RETRY_MS, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException closing) {

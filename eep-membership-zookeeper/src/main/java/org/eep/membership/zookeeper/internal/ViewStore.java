@@ -17,10 +17,10 @@ import org.eep.api.membership.MembershipRules.Answer;
 import org.eep.api.membership.MembershipView;
 
 /**
- * The committed views of one instance, one znode per epoch. A view is committed by creating
- * {@code views/<epoch>}, which fails if it exists: that create is the compare-and-set that lets
- * two leaders never commit the same epoch, and since a leader only writes epoch E+1 after reading
- * E, epochs have no gaps. The request it answers is updated (or deleted) in the same ZooKeeper
+ * The committed views of one instance, one znode per epoch. A view is committed by creating {@code
+ * views/<epoch>}, which fails if it exists: that create is the compare-and-set that lets two
+ * leaders never commit the same epoch, and since a leader only writes epoch E+1 after reading E,
+ * epochs have no gaps. The request it answers is updated (or deleted) in the same ZooKeeper
  * transaction, conditional on its version, so a request is never applied twice. Thread-safe
  * (Curator clients are).
  */
@@ -91,9 +91,13 @@ final class ViewStore {
   /** The newest committed view (listing the epochs once). */
   MembershipView latest() throws Exception {
     List<String> names = client.getChildren().forPath(layout.views());
-    long max = names.stream().mapToLong(Long::parseLong).max()
-        .orElseThrow(() -> new IllegalStateException(layout.views() + " holds no view"));
-    return forward(read(max).orElseThrow(() -> new IllegalStateException("view " + max + " vanished")));
+    long max =
+        names.stream()
+            .mapToLong(Long::parseLong)
+            .max()
+            .orElseThrow(() -> new IllegalStateException(layout.views() + " holds no view"));
+    return forward(
+        read(max).orElseThrow(() -> new IllegalStateException("view " + max + " vanished")));
   }
 
   /** The newest committed view, reading forward epoch by epoch from {@code from}. */
@@ -108,18 +112,31 @@ final class ViewStore {
   /**
    * Commits {@code next} (if present) and applies {@code update} (if not null) in one transaction.
    *
-   * @return false if the epoch was already committed or the request already answered (someone
-   *     else, e.g. another leader, got there first): re-read and decide again
+   * @return false if the epoch was already committed or the request already answered (someone else,
+   *     e.g. another leader, got there first): re-read and decide again
    */
   boolean commit(Optional<MembershipView> next, RequestUpdate update) throws Exception {
     List<CuratorOp> ops = new ArrayList<>(2);
     if (next.isPresent()) {
-      ops.add(client.transactionOp().create().forPath(layout.view(next.get().epoch()), WireFormat.encode(next.get())));
+      ops.add(
+          client
+              .transactionOp()
+              .create()
+              .forPath(layout.view(next.get().epoch()), WireFormat.encode(next.get())));
     }
     if (update != null) {
-      ops.add(update.reply().isPresent()
-          ? client.transactionOp().setData().withVersion(update.version()).forPath(update.path(), WireFormat.encode(update.reply().get()))
-          : client.transactionOp().delete().withVersion(update.version()).forPath(update.path()));
+      ops.add(
+          update.reply().isPresent()
+              ? client
+                  .transactionOp()
+                  .setData()
+                  .withVersion(update.version())
+                  .forPath(update.path(), WireFormat.encode(update.reply().get()))
+              : client
+                  .transactionOp()
+                  .delete()
+                  .withVersion(update.version())
+                  .forPath(update.path()));
     }
     if (ops.isEmpty()) {
       return true;
@@ -127,7 +144,9 @@ final class ViewStore {
     try {
       client.transaction().forOperations(ops);
       return true;
-    } catch (KeeperException.NodeExistsException | KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+    } catch (KeeperException.NodeExistsException
+        | KeeperException.BadVersionException
+        | KeeperException.NoNodeException e) {
       return false;
     }
   }

@@ -16,6 +16,7 @@ import org.eep.api.membership.SlotState;
 /**
  * Text encoding of views, requests and replies in znode data: UTF-8 lines of space-separated
  * fields, free text URL-encoded, readable with {@code zkCli.sh get}. A view:
+ *
  * <pre>
  *   eep-view 1
  *   epoch 7
@@ -23,6 +24,7 @@ import org.eep.api.membership.SlotState;
  *   cause rank+2+failed%3A+...
  *   slot 0 ACTIVE 1 10.0.0.1%3A4000
  * </pre>
+ *
  * Decoding throws {@link IllegalArgumentException} on anything malformed. Stateless.
  */
 final class WireFormat {
@@ -31,13 +33,28 @@ final class WireFormat {
   private WireFormat() {}
 
   static byte[] encode(MembershipView v) {
-    StringBuilder sb = new StringBuilder(VIEW_HEADER).append('\n')
-        .append("epoch ").append(v.epoch()).append('\n')
-        .append("state ").append(v.state().name()).append('\n')
-        .append("cause ").append(enc(v.cause())).append('\n');
+    StringBuilder sb =
+        new StringBuilder(VIEW_HEADER)
+            .append('\n')
+            .append("epoch ")
+            .append(v.epoch())
+            .append('\n')
+            .append("state ")
+            .append(v.state().name())
+            .append('\n')
+            .append("cause ")
+            .append(enc(v.cause()))
+            .append('\n');
     for (Slot s : v.slots()) {
-      sb.append("slot ").append(s.rank()).append(' ').append(s.state().name()).append(' ')
-          .append(s.incarnation()).append(' ').append(enc(s.address())).append('\n');
+      sb.append("slot ")
+          .append(s.rank())
+          .append(' ')
+          .append(s.state().name())
+          .append(' ')
+          .append(s.incarnation())
+          .append(' ')
+          .append(enc(s.address()))
+          .append('\n');
     }
     return bytes(sb);
   }
@@ -53,7 +70,9 @@ final class WireFormat {
     List<Slot> slots = new ArrayList<>();
     for (int i = 4; i < lines.length; i++) {
       String[] f = field(lines[i], "slot", 5);
-      slots.add(new Slot(Integer.parseInt(f[1]), SlotState.valueOf(f[2]), Long.parseLong(f[3]), dec(f[4])));
+      slots.add(
+          new Slot(
+              Integer.parseInt(f[1]), SlotState.valueOf(f[2]), Long.parseLong(f[3]), dec(f[4])));
     }
     return new MembershipView(epoch, state, slots, cause);
   }
@@ -68,7 +87,17 @@ final class WireFormat {
       line = "leave " + l.rank() + " " + l.incarnation();
     } else {
       Evidence e = ((MembershipRequest.Report) r).evidence();
-      line = "evidence " + kind(e) + " " + e.suspect() + " " + e.incarnation() + " " + e.reporter() + " " + enc(e.detail());
+      line =
+          "evidence "
+              + kind(e)
+              + " "
+              + e.suspect()
+              + " "
+              + e.incarnation()
+              + " "
+              + e.reporter()
+              + " "
+              + enc(e.detail());
     }
     return bytes(line);
   }
@@ -77,11 +106,19 @@ final class WireFormat {
     String[] f = text(data).split(" ", -1);
     try {
       return switch (f[0]) {
-        case "join" -> new MembershipRequest.Join(Integer.parseInt(f[1]), Long.parseLong(f[2]), dec(f[3]));
-        case "activate" -> new MembershipRequest.Activate(Integer.parseInt(f[1]), Long.parseLong(f[2]));
+        case "join" ->
+            new MembershipRequest.Join(Integer.parseInt(f[1]), Long.parseLong(f[2]), dec(f[3]));
+        case "activate" ->
+            new MembershipRequest.Activate(Integer.parseInt(f[1]), Long.parseLong(f[2]));
         case "leave" -> new MembershipRequest.Leave(Integer.parseInt(f[1]), Long.parseLong(f[2]));
-        case "evidence" -> new MembershipRequest.Report(evidence(f[1], Integer.parseInt(f[2]), Long.parseLong(f[3]),
-            Integer.parseInt(f[4]), dec(f[5])));
+        case "evidence" ->
+            new MembershipRequest.Report(
+                evidence(
+                    f[1],
+                    Integer.parseInt(f[2]),
+                    Long.parseLong(f[3]),
+                    Integer.parseInt(f[4]),
+                    dec(f[5])));
         default -> throw new IllegalArgumentException("unknown request " + f[0]);
       };
     } catch (ArrayIndexOutOfBoundsException e) {
@@ -108,7 +145,8 @@ final class WireFormat {
     return e instanceof Evidence.MissedHeartbeats ? "heartbeats" : "deadline";
   }
 
-  private static Evidence evidence(String kind, int suspect, long incarnation, int reporter, String detail) {
+  private static Evidence evidence(
+      String kind, int suspect, long incarnation, int reporter, String detail) {
     return switch (kind) {
       case "transport" -> new Evidence.TransportError(suspect, incarnation, reporter, detail);
       case "heartbeats" -> new Evidence.MissedHeartbeats(suspect, incarnation, reporter, detail);
@@ -120,7 +158,8 @@ final class WireFormat {
   private static String[] field(String line, String name, int count) {
     String[] f = line.split(" ", -1);
     if (f.length != count || !f[0].equals(name)) {
-      throw new IllegalArgumentException("expected '" + name + "' with " + (count - 1) + " values: " + abbreviate(line));
+      throw new IllegalArgumentException(
+          "expected '" + name + "' with " + (count - 1) + " values: " + abbreviate(line));
     }
     return f;
   }

@@ -19,13 +19,32 @@ final class ZkErrors {
     if (e instanceof KeeperException.NoAuthException) {
       return notAuthorised(settings, doing, e);
     }
-    return new MembershipException("ZooKeeper failed while " + doing + " (instance " + settings.instance() + " at "
-        + settings.connect() + settings.namespace() + "): " + e, e);
+    return new MembershipException(
+        "ZooKeeper failed while "
+            + doing
+            + " (instance "
+            + settings.instance()
+            + " at "
+            + settings.connect()
+            + settings.namespace()
+            + "): "
+            + e,
+        e);
   }
 
   static MembershipException notAuthorised(ZkSettings settings, String doing, Exception cause) {
-    return new MembershipException("Not authorised on ZooKeeper namespace " + settings.namespace() + " of instance "
-        + settings.instance() + " while " + doing + ": " + EepKeys.SECRET.name()
-        + (settings.secured() ? " does not match the instance's" : " is not set but the instance is protected"), cause);
+    return new MembershipException(
+        "Not authorised on ZooKeeper namespace "
+            + settings.namespace()
+            + " of instance "
+            + settings.instance()
+            + " while "
+            + doing
+            + ": "
+            + EepKeys.SECRET.name()
+            + (settings.secured()
+                ? " does not match the instance's"
+                : " is not set but the instance is protected"),
+        cause);
   }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 
 /**
  * The znodes of one instance, all under its namespace {@code <root>/<instance>}:
+ *
  * <pre>
  *   views/0000000000000000007   one PERSISTENT znode per committed view, named by its zero-padded epoch
  *   requests/_c_..-req-0000000042  sequential requests for the leader: EPHEMERAL for join, activate and

@@ -18,9 +18,9 @@ import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
  * Credentials and ACLs of one instance. With {@code eep_secret} set, the handle authenticates with
  * the digest scheme as user {@code <instance>} and every znode of the instance's namespace gets the
  * single ACL {@code digest:<instance>:<hash(secret)>} with all permissions: a client without the
- * secret can neither read, join, report nor write views. The shared root ({@code eep_zookeeper_root})
- * stays open so that several instances can live under it. Without a secret, everything is open.
- * Immutable.
+ * secret can neither read, join, report nor write views. The shared root ({@code
+ * eep_zookeeper_root}) stays open so that several instances can live under it. Without a secret,
+ * everything is open. Immutable.
  *
  * @param namespace the instance's znode
  * @param user digest user name, empty if unsecured
@@ -43,7 +43,11 @@ record ZkSecurity(String namespace, String user, String secret, List<ACL> acl) {
     String user = settings.instance().replace(':', '_');
     try {
       String digest = DigestAuthenticationProvider.generateDigest(user + ":" + settings.secret());
-      return new ZkSecurity(settings.namespace(), user, settings.secret(), List.of(new ACL(ZooDefs.Perms.ALL, new Id("digest", digest))));
+      return new ZkSecurity(
+          settings.namespace(),
+          user,
+          settings.secret(),
+          List.of(new ACL(ZooDefs.Perms.ALL, new Id("digest", digest))));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("The JVM has no SHA1 for ZooKeeper digest ACLs", e);
     }
@@ -58,27 +62,38 @@ record ZkSecurity(String namespace, String user, String secret, List<ACL> acl) {
     if (secured()) {
       builder.authorization("digest", (user + ":" + secret).getBytes(StandardCharsets.UTF_8));
     }
-    return builder.aclProvider(new ACLProvider() {
-      @Override
-      public List<ACL> getDefaultAcl() {
-        return ZooDefs.Ids.OPEN_ACL_UNSAFE;
-      }
+    return builder.aclProvider(
+        new ACLProvider() {
+          @Override
+          public List<ACL> getDefaultAcl() {
+            return ZooDefs.Ids.OPEN_ACL_UNSAFE;
+          }
 
-      @Override
-      public List<ACL> getAclForPath(String path) {
-        return aclFor(path);
-      }
-    });
+          @Override
+          public List<ACL> getAclForPath(String path) {
+            return aclFor(path);
+          }
+        });
   }
 
   /** Never shows the secret. */
   @Override
   public String toString() {
-    return "ZkSecurity[namespace=" + namespace + ", user=" + user + ", secret=" + (secured() ? "(set)" : "(none)") + ", acl=" + acl + "]";
+    return "ZkSecurity[namespace="
+        + namespace
+        + ", user="
+        + user
+        + ", secret="
+        + (secured() ? "(set)" : "(none)")
+        + ", acl="
+        + acl
+        + "]";
   }
 
   /** The instance ACL inside the namespace, open ACLs above it. */
   List<ACL> aclFor(String path) {
-    return path.equals(namespace) || path.startsWith(namespace + "/") ? acl : ZooDefs.Ids.OPEN_ACL_UNSAFE;
+    return path.equals(namespace) || path.startsWith(namespace + "/")
+        ? acl
+        : ZooDefs.Ids.OPEN_ACL_UNSAFE;
   }
 }

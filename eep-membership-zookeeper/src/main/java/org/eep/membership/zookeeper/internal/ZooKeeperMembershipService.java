@@ -29,11 +29,11 @@ import org.slf4j.LoggerFactory;
 /**
  * One process's handle on an instance kept in ZooKeeper ({@code eep_membership=zookeeper}): one
  * Curator client (one session), a {@link ViewFollower} delivering views on the handle's single
- * notification thread, a {@link Coordinator} candidacy running on its single leader thread, and
- * the {@link RequestChannel} to the elected coordinator. A joined slot is kept alive by the
- * ephemeral znode {@code live/r<rank>-i<incarnation>}: it disappears when the session is closed or
- * expires, and the coordinator then fails the slot. Made by
- * {@link org.eep.membership.zookeeper.ZooKeeperMembershipProvider}; every method is thread-safe.
+ * notification thread, a {@link Coordinator} candidacy running on its single leader thread, and the
+ * {@link RequestChannel} to the elected coordinator. A joined slot is kept alive by the ephemeral
+ * znode {@code live/r<rank>-i<incarnation>}: it disappears when the session is closed or expires,
+ * and the coordinator then fails the slot. Made by {@link
+ * org.eep.membership.zookeeper.ZooKeeperMembershipProvider}; every method is thread-safe.
  *
  * <p>{@link #setCommitHook} and {@link #expireSessionForTest} are fault-injection hooks for tests.
  */
@@ -54,15 +54,20 @@ public final class ZooKeeperMembershipService implements MembershipService {
   private final Map<Integer, String> liveByRank = new HashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private ZooKeeperMembershipService(ZkSettings settings, AutoCloseable lease, CuratorFramework client, MembershipView initial) {
+  private ZooKeeperMembershipService(
+      ZkSettings settings, AutoCloseable lease, CuratorFramework client, MembershipView initial) {
     this.settings = settings;
     this.lease = lease;
     this.client = client;
     this.layout = new ZkLayout(settings.namespace());
     this.store = new ViewStore(client, layout);
     String id = "eep-" + UUID.randomUUID().toString().substring(0, 8);
-    this.notifier = Executors.newSingleThreadScheduledExecutor(daemon("eep-zk-views-" + settings.instance() + "-" + id));
-    this.leaderThread = Executors.newSingleThreadScheduledExecutor(daemon("eep-zk-leader-" + settings.instance() + "-" + id));
+    this.notifier =
+        Executors.newSingleThreadScheduledExecutor(
+            daemon("eep-zk-views-" + settings.instance() + "-" + id));
+    this.leaderThread =
+        Executors.newSingleThreadScheduledExecutor(
+            daemon("eep-zk-leader-" + settings.instance() + "-" + id));
     this.follower = new ViewFollower(client, store, initial, notifier);
     this.coordinator = new Coordinator(client, layout, store, id, initial, leaderThread);
     this.requests = new RequestChannel(client, layout, settings);
@@ -74,7 +79,8 @@ public final class ZooKeeperMembershipService implements MembershipService {
    */
   public static ZooKeeperMembershipService open(ZkSettings settings) {
     requireNonNull(settings, "settings is null");
-    EmbeddedServers.Lease lease = settings.embedded() ? EmbeddedServers.acquire(settings.instance()) : null;
+    EmbeddedServers.Lease lease =
+        settings.embedded() ? EmbeddedServers.acquire(settings.instance()) : null;
     String connect = lease != null ? lease.connectString() : settings.connect();
     CuratorFramework client = null;
     ZooKeeperMembershipService service = null;
@@ -84,8 +90,13 @@ public final class ZooKeeperMembershipService implements MembershipService {
       MembershipView initial = ZkConnector.prepare(client, settings, security);
       service = new ZooKeeperMembershipService(settings, lease, client, initial);
       service.start();
-      LOG.info("handle on {} at {}{}: {} (session timeout {} ms)", settings.instance(), connect, settings.namespace(),
-          initial.summary(), client.getZookeeperClient().getZooKeeper().getSessionTimeout());
+      LOG.info(
+          "handle on {} at {}{}: {} (session timeout {} ms)",
+          settings.instance(),
+          connect,
+          settings.namespace(),
+          initial.summary(),
+          client.getZookeeperClient().getZooKeeper().getSessionTimeout());
       return service;
     } catch (Exception e) {
       if (service != null) {
@@ -146,19 +157,36 @@ public final class ZooKeeperMembershipService implements MembershipService {
         MembershipView latest = store.forward(follower.current());
         Slot slot = latest.slot(rank);
         if (slot.state().isMember()) {
-          throw new MembershipException("Slot " + rank + " is " + slot.state() + " (incarnation " + slot.incarnation()
-              + "); it cannot be joined");
+          throw new MembershipException(
+              "Slot "
+                  + rank
+                  + " is "
+                  + slot.state()
+                  + " (incarnation "
+                  + slot.incarnation()
+                  + "); it cannot be joined");
         }
         long incarnation = slot.incarnation() + 1;
         String live = layout.live(rank, incarnation);
         try {
-          client.create().withMode(CreateMode.EPHEMERAL).forPath(live, address.getBytes(StandardCharsets.UTF_8));
+          client
+              .create()
+              .withMode(CreateMode.EPHEMERAL)
+              .forPath(live, address.getBytes(StandardCharsets.UTF_8));
         } catch (KeeperException.NodeExistsException e) {
-          throw new MembershipException("Slot " + rank + " incarnation " + incarnation + " is being taken by another process");
+          throw new MembershipException(
+              "Slot "
+                  + rank
+                  + " incarnation "
+                  + incarnation
+                  + " is being taken by another process");
         }
         Answer reply;
         try {
-          reply = requests.call(new MembershipRequest.Join(rank, incarnation, address), settings.requestTimeout());
+          reply =
+              requests.call(
+                  new MembershipRequest.Join(rank, incarnation, address),
+                  settings.requestTimeout());
         } catch (Exception e) {
           deleteQuietly(live);
           throw e;
@@ -188,11 +216,15 @@ public final class ZooKeeperMembershipService implements MembershipService {
     checkOpen();
     checkRank(rank);
     try {
-      Answer reply = requests.call(new MembershipRequest.Activate(rank, incarnation), settings.requestTimeout());
+      Answer reply =
+          requests.call(
+              new MembershipRequest.Activate(rank, incarnation), settings.requestTimeout());
       if (reply.status() != Answer.Status.OK) {
         throw new MembershipException(reply.message());
       }
-      return store.read(reply.value()).orElseThrow(() -> new MembershipException("view " + reply.value() + " is missing"));
+      return store
+          .read(reply.value())
+          .orElseThrow(() -> new MembershipException("view " + reply.value() + " is missing"));
     } catch (Exception e) {
       throw ZkErrors.wrap(settings, "activating slot " + rank, e);
     }
@@ -203,7 +235,8 @@ public final class ZooKeeperMembershipService implements MembershipService {
     checkOpen();
     checkRank(rank);
     try {
-      Answer reply = requests.call(new MembershipRequest.Leave(rank, incarnation), settings.requestTimeout());
+      Answer reply =
+          requests.call(new MembershipRequest.Leave(rank, incarnation), settings.requestTimeout());
       if (reply.status() != Answer.Status.OK) {
         throw new MembershipException(reply.message());
       }
@@ -237,7 +270,9 @@ public final class ZooKeeperMembershipService implements MembershipService {
     zk.getTestable().injectSessionExpiration();
   }
 
-  /** Stops following views and standing for election and closes the session (live znodes vanish). */
+  /**
+   * Stops following views and standing for election and closes the session (live znodes vanish).
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
@@ -268,13 +303,15 @@ public final class ZooKeeperMembershipService implements MembershipService {
 
   private void checkOpen() {
     if (closed.get()) {
-      throw new MembershipException("This membership handle of instance " + settings.instance() + " is closed");
+      throw new MembershipException(
+          "This membership handle of instance " + settings.instance() + " is closed");
     }
   }
 
   private void checkRank(int rank) {
     if (rank < 0 || rank >= settings.maxRanks()) {
-      throw new MembershipException("Rank " + rank + " is outside [0, " + settings.maxRanks() + ")");
+      throw new MembershipException(
+          "Rank " + rank + " is outside [0, " + settings.maxRanks() + ")");
     }
   }
 

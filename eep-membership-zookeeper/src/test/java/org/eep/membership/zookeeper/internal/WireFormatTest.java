@@ -17,18 +17,31 @@ import org.junit.jupiter.api.Test;
 class WireFormatTest {
   @Test
   void viewsRoundTripIncludingAwkwardText() {
-    MembershipView v = new MembershipView(7, InstanceState.SERVING, List.of(
-        new Slot(0, SlotState.ACTIVE, 3, "10.0.0.1:4000"), Slot.empty(1), new Slot(2, SlotState.FAILED, 1, "a b\nc%+ü")),
-        "rank 2 failed: TransportError (connection reset)\nsecond line");
+    MembershipView v =
+        new MembershipView(
+            7,
+            InstanceState.SERVING,
+            List.of(
+                new Slot(0, SlotState.ACTIVE, 3, "10.0.0.1:4000"),
+                Slot.empty(1),
+                new Slot(2, SlotState.FAILED, 1, "a b\nc%+ü")),
+            "rank 2 failed: TransportError (connection reset)\nsecond line");
     assertThat(WireFormat.decodeView(WireFormat.encode(v))).isEqualTo(v);
-    assertThat(new String(WireFormat.encode(v), StandardCharsets.UTF_8)).startsWith("eep-view 1\nepoch 7\nstate SERVING\n");
+    assertThat(new String(WireFormat.encode(v), StandardCharsets.UTF_8))
+        .startsWith("eep-view 1\nepoch 7\nstate SERVING\n");
   }
 
   @Test
   void requestsAndRepliesRoundTrip() {
-    List<MembershipRequest> requests = List.of(new MembershipRequest.Join(3, 2, "host:1 x"), new MembershipRequest.Join(0, 1, ""), new MembershipRequest.Activate(1, 4),
-        new MembershipRequest.Leave(2, 9), new MembershipRequest.Report(new Evidence.TransportError(1, 2, 0, "reset")),
-        new MembershipRequest.Report(new Evidence.MissedHeartbeats(1, 2, -1, "")), new MembershipRequest.Report(new Evidence.DeadlineMiss(3, 1, 2, "slow step")));
+    List<MembershipRequest> requests =
+        List.of(
+            new MembershipRequest.Join(3, 2, "host:1 x"),
+            new MembershipRequest.Join(0, 1, ""),
+            new MembershipRequest.Activate(1, 4),
+            new MembershipRequest.Leave(2, 9),
+            new MembershipRequest.Report(new Evidence.TransportError(1, 2, 0, "reset")),
+            new MembershipRequest.Report(new Evidence.MissedHeartbeats(1, 2, -1, "")),
+            new MembershipRequest.Report(new Evidence.DeadlineMiss(3, 1, 2, "slow step")));
     for (MembershipRequest r : requests) {
       assertThat(WireFormat.decodeRequest(WireFormat.encode(r))).isEqualTo(r);
     }
@@ -40,10 +53,14 @@ class WireFormatTest {
   @Test
   void garbageIsRejected() {
     assertThatThrownBy(() -> WireFormat.decodeView("hello".getBytes(StandardCharsets.UTF_8)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an EEP view");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not an EEP view");
     assertThatThrownBy(() -> WireFormat.decodeRequest("join 1".getBytes(StandardCharsets.UTF_8)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("truncated request");
-    assertThatThrownBy(() -> WireFormat.decodeRequest("rename 1 2".getBytes(StandardCharsets.UTF_8)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown request rename");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("truncated request");
+    assertThatThrownBy(
+            () -> WireFormat.decodeRequest("rename 1 2".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown request rename");
   }
 }

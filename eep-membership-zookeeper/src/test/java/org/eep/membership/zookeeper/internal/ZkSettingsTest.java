@@ -12,7 +12,11 @@ import org.junit.jupiter.api.Test;
 class ZkSettingsTest {
   @Test
   void defaultsDeriveTheSessionTimeoutFromTheHeartbeat() {
-    ZkSettings s = ZkSettings.from(EepConfig.of(Map.of("eep_instance", "demo", "eep_heartbeat_ms", 200, "eep_heartbeat_misses", 4)));
+    ZkSettings s =
+        ZkSettings.from(
+            EepConfig.of(
+                Map.of(
+                    "eep_instance", "demo", "eep_heartbeat_ms", 200, "eep_heartbeat_misses", 4)));
     assertThat(s.sessionTimeout()).isEqualTo(Duration.ofMillis(800));
     assertThat(s.embedded()).isTrue();
     assertThat(s.namespace()).isEqualTo("/eep/demo");
@@ -22,8 +26,20 @@ class ZkSettingsTest {
 
   @Test
   void explicitKeysWin() {
-    ZkSettings s = ZkSettings.from(EepConfig.of(Map.of("eep_instance", "prod", "eep_zookeeper_connect", "zk1:2181,zk2:2181",
-        "eep_zookeeper_root", "/teams/ml", "eep_zookeeper_session_timeout_ms", 6000, "eep_secret", "x")));
+    ZkSettings s =
+        ZkSettings.from(
+            EepConfig.of(
+                Map.of(
+                    "eep_instance",
+                    "prod",
+                    "eep_zookeeper_connect",
+                    "zk1:2181,zk2:2181",
+                    "eep_zookeeper_root",
+                    "/teams/ml",
+                    "eep_zookeeper_session_timeout_ms",
+                    6000,
+                    "eep_secret",
+                    "x")));
     assertThat(s.sessionTimeout()).isEqualTo(Duration.ofMillis(6000));
     assertThat(s.embedded()).isFalse();
     assertThat(s.namespace()).isEqualTo("/teams/ml/prod");
@@ -35,8 +51,10 @@ class ZkSettingsTest {
   @Test
   void badNamesAreConfigErrors() {
     assertThatThrownBy(() -> ZkSettings.from(EepConfig.of(Map.of("eep_zookeeper_root", "eep"))))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("eep_zookeeper_root");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("eep_zookeeper_root");
     assertThatThrownBy(() -> ZkSettings.from(EepConfig.of(Map.of("eep_instance", "a/b"))))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("eep_instance 'a/b'");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("eep_instance 'a/b'");
   }
 }

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.eep.api.config.EepConfig;
 import org.eep.api.membership.Evidence;
 import org.eep.api.membership.MembershipProvider;
@@ -20,10 +21,10 @@ import org.eep.api.spi.Providers;
 
 /**
  * Measures one membership provider: {@code ranks} handles (one per rank, as in a real instance)
- * form an instance; then, {@code warmup + reps} times, rank 1 reports a transport error against
- * the last rank and the clock runs until <em>every</em> handle's listener has been given the view
- * that fails it (the moment each rank would apply it between steps); the failed rank then rejoins
- * and is activated, and the next repetition starts once every handle has that view.
+ * form an instance; then, {@code warmup + reps} times, rank 1 reports a transport error against the
+ * last rank and the clock runs until <em>every</em> handle's listener has been given the view that
+ * fails it (the moment each rank would apply it between steps); the failed rank then rejoins and is
+ * activated, and the next repetition starts once every handle has that view.
  *
  * <p>Runs on the calling thread; listeners record their arrival time on each handle's notification
  * thread. Not thread-safe; one run at a time.
@@ -43,7 +44,8 @@ public final class MembershipBench {
   public record Settings(int ranks, int reps, int warmup, long heartbeatMs, int heartbeatMisses) {
     public Settings {
       if (ranks < 3 || reps < 1 || warmup < 0 || heartbeatMs < 1 || heartbeatMisses < 1) {
-        throw new IllegalArgumentException("ranks >= 3, reps >= 1, warmup >= 0, heartbeat >= 1 required");
+        throw new IllegalArgumentException(
+            "ranks >= 3, reps >= 1, warmup >= 0, heartbeat >= 1 required");
       }
     }
   }
@@ -61,8 +63,16 @@ public final class MembershipBench {
    * @param medianFirstMs median of evidence → first rank applied
    * @param samplesAllMs every timed repetition, in order
    */
-  public record Result(String provider, String where, int reps, double medianAllMs, double p99AllMs, double minAllMs,
-      double maxAllMs, double medianFirstMs, List<Double> samplesAllMs) {
+  public record Result(
+      String provider,
+      String where,
+      int reps,
+      double medianAllMs,
+      double p99AllMs,
+      double minAllMs,
+      double maxAllMs,
+      double medianFirstMs,
+      List<Double> samplesAllMs) {
     public Result {
       requireNonNull(provider, "provider is null");
       requireNonNull(where, "where is null");
@@ -73,10 +83,12 @@ public final class MembershipBench {
   private MembershipBench() {}
 
   /**
-   * Runs the measurement for provider {@code provider} with extra options (e.g.
-   * {@code eep_zookeeper_connect}); {@code where} only labels the result.
+   * Runs the measurement for provider {@code provider} with extra options (e.g. {@code
+   * eep_zookeeper_connect}); {@code where} only labels the result.
    */
-  public static Result run(String provider, Map<String, Object> extraOptions, String where, Settings s) throws InterruptedException {
+  public static Result run(
+      String provider, Map<String, Object> extraOptions, String where, Settings s)
+      throws InterruptedException {
     Map<String, Object> options = new HashMap<>(extraOptions);
     options.put("eep_membership", provider);
     options.put("eep_instance", "bench-" + provider + "-" + System.nanoTime());
@@ -110,13 +122,23 @@ public final class MembershipBench {
         MembershipView before = handles.get(reporter).currentView();
         long target = before.epoch() + 1;
         long t0 = System.nanoTime();
-        handles.get(reporter).reportEvidence(new Evidence.TransportError(victim, before.slot(victim).incarnation(), reporter, "bench"));
+        handles
+            .get(reporter)
+            .reportEvidence(
+                new Evidence.TransportError(
+                    victim, before.slot(victim).incarnation(), reporter, "bench"));
         long slowest = Long.MIN_VALUE;
         long fastest = Long.MAX_VALUE;
         for (Arrivals a : arrivals) {
           Arrival got = a.await(target);
           if (got.view().slot(victim).state() != SlotState.FAILED) {
-            throw new IllegalStateException("epoch " + target + " is " + got.view().summary() + ", not the failure of rank " + victim);
+            throw new IllegalStateException(
+                "epoch "
+                    + target
+                    + " is "
+                    + got.view().summary()
+                    + ", not the failure of rank "
+                    + victim);
           }
           slowest = Math.max(slowest, got.nanos());
           fastest = Math.min(fastest, got.nanos());
@@ -133,18 +155,33 @@ public final class MembershipBench {
       double[] sorted = all.clone();
       Arrays.sort(sorted);
       Arrays.sort(first);
-      return new Result(provider, where, s.reps(), median(sorted), percentile(sorted, 0.99), sorted[0], sorted[sorted.length - 1],
-          median(first), samples);
+      return new Result(
+          provider,
+          where,
+          s.reps(),
+          median(sorted),
+          percentile(sorted, 0.99),
+          sorted[0],
+          sorted[sorted.length - 1],
+          median(first),
+          samples);
     } finally {
       handles.forEach(MembershipService::close);
     }
   }
 
-  private static void awaitAll(List<MembershipService> handles, long epoch) throws InterruptedException {
+  private static void awaitAll(List<MembershipService> handles, long epoch)
+      throws InterruptedException {
     for (MembershipService h : handles) {
       MembershipView v = h.awaitEpoch(epoch, PATIENCE);
       if (v.epoch() < epoch) {
-        throw new IllegalStateException("a handle is still at " + v.summary() + " after " + PATIENCE.toSeconds() + " s; wanted epoch " + epoch);
+        throw new IllegalStateException(
+            "a handle is still at "
+                + v.summary()
+                + " after "
+                + PATIENCE.toSeconds()
+                + " s; wanted epoch "
+                + epoch);
       }
     }
   }
@@ -161,7 +198,9 @@ public final class MembershipBench {
   }
 
   static String ms(double ms) {
-    return ms < 1 ? String.format(Locale.ROOT, "%.0f µs", ms * 1000) : String.format(Locale.ROOT, "%.2f ms", ms);
+    return ms < 1
+        ? String.format(Locale.ROOT, "%.0f µs", ms * 1000)
+        : String.format(Locale.ROOT, "%.2f ms", ms);
   }
 
   /** When a view reached one handle's listener. */
@@ -185,9 +224,10 @@ public final class MembershipBench {
       while (!byEpoch.containsKey(epoch)) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw new IllegalStateException("epoch " + epoch + " did not arrive within " + PATIENCE.toSeconds() + " s");
+          throw new IllegalStateException(
+              "epoch " + epoch + " did not arrive within " + PATIENCE.toSeconds() + " s");
         }
-        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+        TimeUnit.NANOSECONDS.timedWait(this, left);
       }
       return byEpoch.get(epoch);
     }

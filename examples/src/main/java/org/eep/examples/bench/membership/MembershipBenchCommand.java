@@ -16,9 +16,9 @@ import java.util.concurrent.Callable;
 import org.eep.examples.bench.BenchmarksDoc;
 import org.eep.examples.bench.membership.MembershipBench.Result;
 import org.eep.examples.bench.membership.MembershipBench.Settings;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * {@code ./eep bench membership --out DIR}: evidence → every rank applied the resulting view, for
@@ -26,36 +26,62 @@ import picocli.CommandLine;
  * embedded by default) in the same run. Writes {@code membership.json} to DIR and the section
  * between the {@code membership-bench} markers of {@code docs/benchmarks/zookeeper.md}.
  */
-@Command(name = "membership", mixinStandardHelpOptions = true,
-    description = "Time from evidence reported to every rank having applied the resulting view: local vs zookeeper.")
+@Command(
+    name = "membership",
+    mixinStandardHelpOptions = true,
+    description =
+        "Time from evidence reported to every rank having applied the resulting view: local vs zookeeper.")
 public final class MembershipBenchCommand implements Callable<Integer> {
 
   @Option(names = "--out", required = true, description = "Directory for membership.json.")
   Path out;
 
-  @Option(names = "--doc", defaultValue = "docs/benchmarks/zookeeper.md", description = "Markdown report (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--doc",
+      defaultValue = "docs/benchmarks/zookeeper.md",
+      description = "Markdown report (default: ${DEFAULT-VALUE}).")
   Path doc;
 
-  @Option(names = "--ranks", defaultValue = "4", description = "Ranks (one membership handle each) (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--ranks",
+      defaultValue = "4",
+      description = "Ranks (one membership handle each) (default: ${DEFAULT-VALUE}).")
   int ranks;
 
-  @Option(names = "--reps", defaultValue = "100", description = "Timed evidence → view repetitions per provider (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--reps",
+      defaultValue = "100",
+      description = "Timed evidence → view repetitions per provider (default: ${DEFAULT-VALUE}).")
   int reps;
 
-  @Option(names = "--warmup", defaultValue = "10", description = "Untimed repetitions first (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--warmup",
+      defaultValue = "10",
+      description = "Untimed repetitions first (default: ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--heartbeat-ms", defaultValue = "100", description = "eep_heartbeat_ms (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--heartbeat-ms",
+      defaultValue = "100",
+      description = "eep_heartbeat_ms (default: ${DEFAULT-VALUE}).")
   long heartbeatMs;
 
-  @Option(names = "--heartbeat-misses", defaultValue = "5", description = "eep_heartbeat_misses (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--heartbeat-misses",
+      defaultValue = "5",
+      description = "eep_heartbeat_misses (default: ${DEFAULT-VALUE}).")
   int heartbeatMisses;
 
-  @Option(names = "--zookeeper-connect", defaultValue = "embedded",
-      description = "eep_zookeeper_connect: embedded (a ZooKeeper server in this JVM) or host:port,... (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--zookeeper-connect",
+      defaultValue = "embedded",
+      description =
+          "eep_zookeeper_connect: embedded (a ZooKeeper server in this JVM) or host:port,... (default: ${DEFAULT-VALUE}).")
   String zookeeperConnect;
 
-  @Option(names = "--verbose", description = "Keep the providers' INFO logs (one line per committed view).")
+  @Option(
+      names = "--verbose",
+      description = "Keep the providers' INFO logs (one line per committed view).")
   boolean verbose;
 
   /** Runs the command on its own, without the {@code eep} launcher. */
@@ -66,7 +92,8 @@ public final class MembershipBenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     if (ranks < 3 || reps < 30 || warmup < 0) {
-      System.err.println("eep bench membership: --ranks >= 3, --reps >= 30 (for a p99), --warmup >= 0");
+      System.err.println(
+          "eep bench membership: --ranks >= 3, --reps >= 30 (for a p99), --warmup >= 0");
       return 2;
     }
     if (!verbose) {
@@ -75,17 +102,35 @@ public final class MembershipBenchCommand implements Callable<Integer> {
     Settings settings = new Settings(ranks, reps, warmup, heartbeatMs, heartbeatMisses);
     double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     List<Result> results = new ArrayList<>();
-    System.err.printf(Locale.ROOT, "eep bench membership: local, %d ranks, %d reps...%n", ranks, reps);
+    System.err.printf(
+        Locale.ROOT, "eep bench membership: local, %d ranks, %d reps...%n", ranks, reps);
     results.add(MembershipBench.run("local", Map.of(), "in-process coordinator", settings));
-    String where = "embedded".equals(zookeeperConnect) ? "embedded ZooKeeper server (this JVM, loopback)" : "ZooKeeper at " + zookeeperConnect;
-    System.err.printf(Locale.ROOT, "eep bench membership: zookeeper (%s), %d ranks, %d reps...%n", where, ranks, reps);
-    results.add(MembershipBench.run("zookeeper", Map.of("eep_zookeeper_connect", zookeeperConnect), where, settings));
+    String where =
+        "embedded".equals(zookeeperConnect)
+            ? "embedded ZooKeeper server (this JVM, loopback)"
+            : "ZooKeeper at " + zookeeperConnect;
+    System.err.printf(
+        Locale.ROOT,
+        "eep bench membership: zookeeper (%s), %d ranks, %d reps...%n",
+        where,
+        ranks,
+        reps);
+    results.add(
+        MembershipBench.run(
+            "zookeeper", Map.of("eep_zookeeper_connect", zookeeperConnect), where, settings));
 
     double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    String command = "./eep bench membership --out " + out + (ranks == 4 ? "" : " --ranks " + ranks)
-        + (reps == 100 ? "" : " --reps " + reps) + (warmup == 10 ? "" : " --warmup " + warmup)
-        + (heartbeatMs == 100 ? "" : " --heartbeat-ms " + heartbeatMs) + (heartbeatMisses == 5 ? "" : " --heartbeat-misses " + heartbeatMisses)
-        + ("embedded".equals(zookeeperConnect) ? "" : " --zookeeper-connect " + zookeeperConnect);
+    String command =
+        "./eep bench membership --out "
+            + out
+            + (ranks == 4 ? "" : " --ranks " + ranks)
+            + (reps == 100 ? "" : " --reps " + reps)
+            + (warmup == 10 ? "" : " --warmup " + warmup)
+            + (heartbeatMs == 100 ? "" : " --heartbeat-ms " + heartbeatMs)
+            + (heartbeatMisses == 5 ? "" : " --heartbeat-misses " + heartbeatMisses)
+            + ("embedded".equals(zookeeperConnect)
+                ? ""
+                : " --zookeeper-connect " + zookeeperConnect);
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("benchmark", "membership");
     json.put("command", command);
@@ -98,42 +143,83 @@ public final class MembershipBenchCommand implements Callable<Integer> {
     json.put("results", results);
     Files.createDirectories(out);
     Path jsonFile = out.resolve("membership.json");
-    Files.writeString(jsonFile, new GsonBuilder().setPrettyPrinting().create().toJson(json), StandardCharsets.UTF_8);
+    Files.writeString(
+        jsonFile,
+        new GsonBuilder().setPrettyPrinting().create().toJson(json),
+        StandardCharsets.UTF_8);
 
     String section = section(results, command, loadBefore, loadAfter);
-    org.eep.examples.bench.BenchmarksDoc.update(doc, "membership", section, "# Membership provider `zookeeper`: benchmarks");
+    BenchmarksDoc.update(
+        doc, "membership", section, "# Membership provider `zookeeper`: benchmarks");
     System.out.print(section);
     System.out.println("wrote " + jsonFile + " and " + doc);
     return 0;
   }
 
-  private String section(List<Result> results, String command, double loadBefore, double loadAfter) {
+  private String section(
+      List<Result> results, String command, double loadBefore, double loadAfter) {
     StringBuilder sb = new StringBuilder();
     sb.append("## Evidence to view on every rank: local vs zookeeper\n\n");
-    sb.append("Time from `reportEvidence` (a transport error, reported by rank 1 against rank ").append(ranks - 1)
-        .append(") until **every** one of the ").append(ranks).append(" ranks' membership handles has delivered the view that fails it ")
-        .append("to its listener (where a rank applies it). Each rank has its own handle (for `zookeeper`: its own session, and a ")
-        .append("candidate in the election). After each repetition the rank rejoins and is activated. ")
-        .append(reps).append(" timed repetitions after ").append(warmup).append(" warm-up ones, ")
-        .append("`eep_heartbeat_ms=").append(heartbeatMs).append("`, `eep_heartbeat_misses=").append(heartbeatMisses).append("`, ")
-        .append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version")).append(", ")
-        .append(Runtime.getRuntime().availableProcessors()).append(" cores shared with other work (1-minute load average ")
-        .append(String.format(Locale.ROOT, "%.1f before, %.1f after", loadBefore, loadAfter)).append("). `local` runs first, then `zookeeper`.\n\n");
-    sb.append("Reproduce: `").append(command).append("` (writes `membership.json` there and this section).\n\n");
-    sb.append("| provider | against | median (all ranks) | p99 (all ranks) | min | max | median (first rank) |\n");
+    sb.append("Time from `reportEvidence` (a transport error, reported by rank 1 against rank ")
+        .append(ranks - 1)
+        .append(") until **every** one of the ")
+        .append(ranks)
+        .append(" ranks' membership handles has delivered the view that fails it ")
+        .append(
+            "to its listener (where a rank applies it). Each rank has its own handle (for `zookeeper`: its own session, and a ")
+        .append(
+            "candidate in the election). After each repetition the rank rejoins and is activated. ")
+        .append(reps)
+        .append(" timed repetitions after ")
+        .append(warmup)
+        .append(" warm-up ones, ")
+        .append("`eep_heartbeat_ms=")
+        .append(heartbeatMs)
+        .append("`, `eep_heartbeat_misses=")
+        .append(heartbeatMisses)
+        .append("`, ")
+        .append(System.getProperty("java.vm.name"))
+        .append(' ')
+        .append(System.getProperty("java.version"))
+        .append(", ")
+        .append(Runtime.getRuntime().availableProcessors())
+        .append(" cores shared with other work (1-minute load average ")
+        .append(String.format(Locale.ROOT, "%.1f before, %.1f after", loadBefore, loadAfter))
+        .append("). `local` runs first, then `zookeeper`.\n\n");
+    sb.append("Reproduce: `")
+        .append(command)
+        .append("` (writes `membership.json` there and this section).\n\n");
+    sb.append(
+        "| provider | against | median (all ranks) | p99 (all ranks) | min | max | median (first rank) |\n");
     sb.append("|---|---|---:|---:|---:|---:|---:|\n");
     for (Result r : results) {
-      sb.append("| `").append(r.provider()).append("` | ").append(r.where()).append(" | ").append(MembershipBench.ms(r.medianAllMs()))
-          .append(" | ").append(MembershipBench.ms(r.p99AllMs())).append(" | ").append(MembershipBench.ms(r.minAllMs()))
-          .append(" | ").append(MembershipBench.ms(r.maxAllMs())).append(" | ").append(MembershipBench.ms(r.medianFirstMs())).append(" |\n");
+      sb.append("| `")
+          .append(r.provider())
+          .append("` | ")
+          .append(r.where())
+          .append(" | ")
+          .append(MembershipBench.ms(r.medianAllMs()))
+          .append(" | ")
+          .append(MembershipBench.ms(r.p99AllMs()))
+          .append(" | ")
+          .append(MembershipBench.ms(r.minAllMs()))
+          .append(" | ")
+          .append(MembershipBench.ms(r.maxAllMs()))
+          .append(" | ")
+          .append(MembershipBench.ms(r.medianFirstMs()))
+          .append(" |\n");
     }
     Result local = results.get(0);
     Result zk = results.get(1);
-    sb.append('\n').append(String.format(Locale.ROOT,
-        "`zookeeper` / `local`: %.1f× at the median, %.1f× at p99. The ZooKeeper path is two durable writes (the request znode, then "
-            + "the leader's transaction creating the view znode and answering the request) plus one watch notification and one read "
-            + "per rank; `local` is a monitor and an executor hop per rank.%n",
-        zk.medianAllMs() / local.medianAllMs(), zk.p99AllMs() / local.p99AllMs()));
+    sb.append('\n')
+        .append(
+            String.format(
+                Locale.ROOT,
+                "`zookeeper` / `local`: %.1f× at the median, %.1f× at p99. The ZooKeeper path is two durable writes (the request znode, then "
+                    + "the leader's transaction creating the view znode and answering the request) plus one watch notification and one read "
+                    + "per rank; `local` is a monitor and an executor hop per rank.%n",
+                zk.medianAllMs() / local.medianAllMs(),
+                zk.p99AllMs() / local.p99AllMs()));
     return sb.toString();
   }
 

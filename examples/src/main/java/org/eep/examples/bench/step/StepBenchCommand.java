@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.eep.api.config.EepConfig;
@@ -28,8 +29,11 @@ import picocli.CommandLine.Option;
  * local transport, and where the step time goes (dense compute, dispatch+combine, expert FFNs),
  * from the ranks' own step timings, all in one run.
  */
-@Command(name = "step", mixinStandardHelpOptions = true,
-    description = "Decode step throughput for 1..8 ranks and the share of time in dispatch/combine vs expert compute.")
+@Command(
+    name = "step",
+    mixinStandardHelpOptions = true,
+    description =
+        "Decode step throughput for 1..8 ranks and the share of time in dispatch/combine vs expert compute.")
 public final class StepBenchCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "target/bench", description = "Directory for step.json.")
   Path out;
@@ -37,16 +41,29 @@ public final class StepBenchCommand implements Callable<Integer> {
   @Option(names = "--preset", defaultValue = "tiny", description = "Model preset.")
   String preset;
 
-  @Option(names = "--ranks", split = ",", defaultValue = "1,2,4,8", description = "Rank counts to measure.")
+  @Option(
+      names = "--ranks",
+      split = ",",
+      defaultValue = "1,2,4,8",
+      description = "Rank counts to measure.")
   List<Integer> rankCounts;
 
-  @Option(names = "--requests", defaultValue = "32", description = "Requests per measurement (all submitted at once).")
+  @Option(
+      names = "--requests",
+      defaultValue = "32",
+      description = "Requests per measurement (all submitted at once).")
   int requests;
 
-  @Option(names = "--new-tokens", defaultValue = "24", description = "Tokens generated per request.")
+  @Option(
+      names = "--new-tokens",
+      defaultValue = "24",
+      description = "Tokens generated per request.")
   int newTokens;
 
-  @Option(names = "--doc", defaultValue = "docs/BENCHMARKS.md", description = "Markdown file whose step section is rewritten.")
+  @Option(
+      names = "--doc",
+      defaultValue = "docs/BENCHMARKS.md",
+      description = "Markdown file whose step section is rewritten.")
   Path doc;
 
   @Override
@@ -64,31 +81,57 @@ public final class StepBenchCommand implements Callable<Integer> {
     json.put("requests", requests);
     json.put("new_tokens", newTokens);
     json.put("rows", rows);
-    Files.writeString(out.resolve("step.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
+    Files.writeString(
+        out.resolve("step.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
     StringBuilder md = new StringBuilder();
-    md.append("### Decode step: ranks vs throughput (`").append(preset).append("` preset, local transport)\n\n")
-        .append("Reproduce: `./eep bench step --out target/bench --preset ").append(preset).append("`. ")
-        .append(requests).append(" requests × ").append(newTokens).append(" new tokens, all ranks in one JVM on 2 cores, ")
+    md.append("### Decode step: ranks vs throughput (`")
+        .append(preset)
+        .append("` preset, local transport)\n\n")
+        .append("Reproduce: `./eep bench step --out target/bench --preset ")
+        .append(preset)
+        .append("`. ")
+        .append(requests)
+        .append(" requests × ")
+        .append(newTokens)
+        .append(" new tokens, all ranks in one JVM on 2 cores, ")
         .append("one PyTorch thread per rank. Shares are of the ranks' summed step time.\n\n")
-        .append("| ranks | tokens/s | vs 1 rank | dense | dispatch+combine | experts |\n|---:|---:|---:|---:|---:|---:|\n");
+        .append(
+            "| ranks | tokens/s | vs 1 rank | dense | dispatch+combine | experts |\n|---:|---:|---:|---:|---:|---:|\n");
     double base = ((Number) rows.get(0).get("tokens_per_s")).doubleValue();
     for (Map<String, Object> r : rows) {
       double tps = ((Number) r.get("tokens_per_s")).doubleValue();
-      md.append(String.format("| %d | %.0f | %.2f× | %.0f%% | %.0f%% | %.0f%% |%n", r.get("ranks"), tps, tps / base,
-          100 * (double) r.get("share_dense"), 100 * (double) r.get("share_comm"), 100 * (double) r.get("share_experts")));
+      md.append(
+          String.format(
+              "| %d | %.0f | %.2f× | %.0f%% | %.0f%% | %.0f%% |%n",
+              r.get("ranks"),
+              tps,
+              tps / base,
+              100 * (double) r.get("share_dense"),
+              100 * (double) r.get("share_comm"),
+              100 * (double) r.get("share_experts")));
     }
-    md.append("\nMore ranks split the same requests, so each rank's batch (and its per-request attention loop) is shorter and "
-        + "both cores stay busy; throughput here says little about scaling. The dispatch+combine share includes waiting for the "
-        + "slowest peer in lockstep, which grows as ranks outnumber cores; on real hardware each rank has its own device and that "
-        + "share becomes network time.\n");
+    md.append(
+        "\nMore ranks split the same requests, so each rank's batch (and its per-request attention loop) is shorter and "
+            + "both cores stay busy; throughput here says little about scaling. The dispatch+combine share includes waiting for the "
+            + "slowest peer in lockstep, which grows as ranks outnumber cores; on real hardware each rank has its own device and that "
+            + "share becomes network time.\n");
     BenchmarksDoc.update(doc, "step", md.toString());
     System.out.println(md);
     return 0;
   }
 
   private Map<String, Object> measure(Path model, int ranks) throws Exception {
-    EepConfig config = EepConfig.of(Map.of("eep_instance", "bench-step-" + ranks + "-" + System.nanoTime(), "eep_max_ranks", ranks,
-        "eep_tier_bandwidth", "peer=4,host=8,disk=1", "eep_max_batch", 64));
+    EepConfig config =
+        EepConfig.of(
+            Map.of(
+                "eep_instance",
+                "bench-step-" + ranks + "-" + System.nanoTime(),
+                "eep_max_ranks",
+                ranks,
+                "eep_tier_bandwidth",
+                "peer=4,host=8,disk=1",
+                "eep_max_batch",
+                64));
     try (NDManager manager = NDManager.newBaseManager();
         EpCluster c = EpCluster.start(new EepModule(config, model, manager))) {
       run(c, ranks, 8, "warm");
@@ -109,17 +152,21 @@ public final class StepBenchCommand implements Callable<Integer> {
       row.put("share_dense", dense / total);
       row.put("share_comm", comm / total);
       row.put("share_experts", experts / total);
-      System.out.printf("ranks=%d tokens/s=%.0f dense=%.0f%% comm=%.0f%% experts=%.0f%%%n", ranks, tokens / seconds,
-          100 * dense / total, 100 * comm / total, 100 * experts / total);
+      System.out.printf(
+          "ranks=%d tokens/s=%.0f dense=%.0f%% comm=%.0f%% experts=%.0f%%%n",
+          ranks, tokens / seconds, 100 * dense / total, 100 * comm / total, 100 * experts / total);
       return row;
     }
   }
 
   private int run(EpCluster c, int ranks, int n, String tag) throws Exception {
     List<CompletableFuture<GenerationResult>> fs = new ArrayList<>();
-    java.util.Random rnd = new java.util.Random(ranks * 31L + n);
+    Random rnd = new Random(ranks * 31L + n);
     for (int i = 0; i < n; i++) {
-      fs.add(c.submit(new GenerationRequest(tag + "-" + i, rnd.ints(4, 0, 256).toArray(), newTokens), TokenListener.NONE));
+      fs.add(
+          c.submit(
+              new GenerationRequest(tag + "-" + i, rnd.ints(4, 0, 256).toArray(), newTokens),
+              TokenListener.NONE));
     }
     int tokens = 0;
     for (CompletableFuture<GenerationResult> f : fs) {

@@ -7,7 +7,10 @@ package org.eep.examples.bench.transport;
  */
 interface AllToAll extends AutoCloseable {
 
-  /** Runs {@code rounds} rounds on every rank at once; returns the wall time, in nanoseconds, until the last rank finished. */
+  /**
+   * Runs {@code rounds} rounds on every rank at once; returns the wall time, in nanoseconds, until
+   * the last rank finished.
+   */
   long run(int rounds) throws Exception;
 
   @Override

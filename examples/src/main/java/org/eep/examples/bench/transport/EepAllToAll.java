@@ -11,7 +11,10 @@ import org.eep.api.comm.TransportProvider;
 import org.eep.api.config.EepConfig;
 import org.eep.api.spi.Providers;
 
-/** The benchmark traffic through the transport SPI: provider found by name, one {@link Transport} per rank, every pair connected. */
+/**
+ * The benchmark traffic through the transport SPI: provider found by name, one {@link Transport}
+ * per rank, every pair connected.
+ */
 final class EepAllToAll implements AllToAll {
   private static final Duration RECEIVE_TIMEOUT = Duration.ofSeconds(60);
   private static final Phase[] PHASES = {Phase.DISPATCH, Phase.COMBINE};
@@ -21,9 +24,20 @@ final class EepAllToAll implements AllToAll {
   private final RankThreads threads;
   private long nextRound;
 
-  EepAllToAll(String provider, int ranks, int payloadBytes, String instance, Map<String, ?> extraOptions) {
-    EepConfig config = EepConfig.of(Map.of("eep_transport", provider, "eep_instance", instance, "eep_max_ranks", ranks,
-        "eep_host", "127.0.0.1")).with(extraOptions);
+  EepAllToAll(
+      String provider, int ranks, int payloadBytes, String instance, Map<String, ?> extraOptions) {
+    EepConfig config =
+        EepConfig.of(
+                Map.of(
+                    "eep_transport",
+                    provider,
+                    "eep_instance",
+                    instance,
+                    "eep_max_ranks",
+                    ranks,
+                    "eep_host",
+                    "127.0.0.1"))
+            .with(extraOptions);
     TransportProvider p = Providers.find(TransportProvider.class, provider);
     transports = new Transport[ranks];
     try {
@@ -52,23 +66,25 @@ final class EepAllToAll implements AllToAll {
   public long run(int rounds) throws Exception {
     long first = nextRound;
     nextRound += rounds;
-    return threads.run(rank -> {
-      Transport t = transports[rank];
-      for (long round = first; round < first + rounds; round++) {
-        for (Phase phase : PHASES) {
-          for (int peer = 0; peer < transports.length; peer++) {
-            if (peer != rank) {
-              t.send(peer, new MessageHeader(rank, 0, 0, round, 0, phase, 0), payload.duplicate());
+    return threads.run(
+        rank -> {
+          Transport t = transports[rank];
+          for (long round = first; round < first + rounds; round++) {
+            for (Phase phase : PHASES) {
+              for (int peer = 0; peer < transports.length; peer++) {
+                if (peer != rank) {
+                  t.send(
+                      peer, new MessageHeader(rank, 0, 0, round, 0, phase, 0), payload.duplicate());
+                }
+              }
+              for (int peer = 0; peer < transports.length; peer++) {
+                if (peer != rank) {
+                  t.receive(new MessageKey(peer, 0, round, 0, phase, 0), RECEIVE_TIMEOUT);
+                }
+              }
             }
           }
-          for (int peer = 0; peer < transports.length; peer++) {
-            if (peer != rank) {
-              t.receive(new MessageKey(peer, 0, round, 0, phase, 0), RECEIVE_TIMEOUT);
-            }
-          }
-        }
-      }
-    });
+        });
   }
 
   @Override

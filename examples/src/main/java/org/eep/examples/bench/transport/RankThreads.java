@@ -9,7 +9,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** One thread per rank; {@link #run} starts every rank's work at once and times it to the last finish. */
+/**
+ * One thread per rank; {@link #run} starts every rank's work at once and times it to the last
+ * finish.
+ */
 final class RankThreads implements AutoCloseable {
   /** One rank's share of a run. */
   @FunctionalInterface
@@ -23,11 +26,14 @@ final class RankThreads implements AutoCloseable {
   RankThreads(String name, int ranks) {
     this.ranks = ranks;
     AtomicInteger next = new AtomicInteger();
-    this.pool = Executors.newFixedThreadPool(ranks, r -> {
-      Thread t = new Thread(r, name + next.getAndIncrement());
-      t.setDaemon(true);
-      return t;
-    });
+    this.pool =
+        Executors.newFixedThreadPool(
+            ranks,
+            r -> {
+              Thread t = new Thread(r, name + next.getAndIncrement());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   long run(RankWork work) throws Exception {
@@ -36,12 +42,14 @@ final class RankThreads implements AutoCloseable {
     List<Future<Long>> done = new ArrayList<>();
     for (int r = 0; r < ranks; r++) {
       int rank = r;
-      done.add(pool.submit(() -> {
-        ready.countDown();
-        go.await();
-        work.run(rank);
-        return System.nanoTime();
-      }));
+      done.add(
+          pool.submit(
+              () -> {
+                ready.countDown();
+                go.await();
+                work.run(rank);
+                return System.nanoTime();
+              }));
     }
     ready.await();
     long start = System.nanoTime();

@@ -55,8 +55,12 @@ final class RawUcxAllToAll implements AllToAll {
     for (int a = 0; a < ranks; a++) {
       for (int b = 0; b < ranks; b++) {
         if (a != b) {
-          endpoints[a][b] = workers[a].newEndpoint(new UcpEndpointParams().setUcpAddress(addresses[b])
-              .setPeerErrorHandlingMode().setErrorHandler((ep, status, message) -> { }));
+          endpoints[a][b] =
+              workers[a].newEndpoint(
+                  new UcpEndpointParams()
+                      .setUcpAddress(addresses[b])
+                      .setPeerErrorHandlingMode()
+                      .setErrorHandler((ep, status, message) -> {}));
         }
       }
     }
@@ -71,28 +75,36 @@ final class RawUcxAllToAll implements AllToAll {
   public long run(int rounds) throws Exception {
     long first = nextRound;
     nextRound += rounds;
-    return threads.run(rank -> {
-      UcpWorker w = workers[rank];
-      long sendAddress = UcxUtils.getAddress(sendBuffers[rank]);
-      UcpRequest[] requests = new UcpRequest[2 * (ranks - 1)];
-      for (long round = first; round < first + rounds; round++) {
-        for (int phase = 0; phase < 2; phase++) {
-          int n = 0;
-          for (int peer = 0; peer < ranks; peer++) {
-            if (peer != rank) {
-              requests[n++] = w.recvTaggedNonBlocking(UcxUtils.getAddress(recvBuffers[rank][peer]), payloadBytes,
-                  tag(round, phase, peer), -1L, null);
+    return threads.run(
+        rank -> {
+          UcpWorker w = workers[rank];
+          long sendAddress = UcxUtils.getAddress(sendBuffers[rank]);
+          UcpRequest[] requests = new UcpRequest[2 * (ranks - 1)];
+          for (long round = first; round < first + rounds; round++) {
+            for (int phase = 0; phase < 2; phase++) {
+              int n = 0;
+              for (int peer = 0; peer < ranks; peer++) {
+                if (peer != rank) {
+                  requests[n++] =
+                      w.recvTaggedNonBlocking(
+                          UcxUtils.getAddress(recvBuffers[rank][peer]),
+                          payloadBytes,
+                          tag(round, phase, peer),
+                          -1L,
+                          null);
+                }
+              }
+              for (int peer = 0; peer < ranks; peer++) {
+                if (peer != rank) {
+                  requests[n++] =
+                      endpoints[rank][peer].sendTaggedNonBlocking(
+                          sendAddress, payloadBytes, tag(round, phase, rank), null);
+                }
+              }
+              awaitAll(w, requests);
             }
           }
-          for (int peer = 0; peer < ranks; peer++) {
-            if (peer != rank) {
-              requests[n++] = endpoints[rank][peer].sendTaggedNonBlocking(sendAddress, payloadBytes, tag(round, phase, rank), null);
-            }
-          }
-          awaitAll(w, requests);
-        }
-      }
-    });
+        });
   }
 
   private void awaitAll(UcpWorker w, UcpRequest[] requests) throws Exception {

@@ -22,16 +22,18 @@ import org.eep.comm.ucx.UcxTransportProvider;
  * {@code samples} alternating samples (provider, raw, provider, raw, ...) so that both sides see
  * the same machine load. It reports the median rounds per second of each side, and as the ratio the
  * median over sample pairs of provider / raw: a pair runs back to back, so load that drifts during
- * the run (the machine is shared) affects both of its halves alike. A round
- * is one all-to-all dispatch plus one all-to-all combine. Then, if asked, it measures kill -9
- * detection of the {@code ucx} transport with child JVMs (see {@link KillDetection}).
+ * the run (the machine is shared) affects both of its halves alike. A round is one all-to-all
+ * dispatch plus one all-to-all combine. Then, if asked, it measures kill -9 detection of the {@code
+ * ucx} transport with child JVMs (see {@link KillDetection}).
  *
  * <p>Called by {@link TransportBenchCommand} on one thread; not thread-safe.
  */
 public final class TransportBench {
   private static final AtomicInteger INSTANCES = new AtomicInteger();
+
   /** The default of {@code eep_ucx_spin_us}. */
-  public static final int DEFAULT_SPIN_US = Integer.parseInt(UcxTransportProvider.SPIN_US.defaultValue());
+  public static final int DEFAULT_SPIN_US =
+      Integer.parseInt(UcxTransportProvider.SPIN_US.defaultValue());
 
   /**
    * What to run.
@@ -46,8 +48,16 @@ public final class TransportBench {
    * @param killTraffic whether rank 0 keeps sending to the victim while it dies
    * @param spinMicros {@code eep_ucx_spin_us} of the ucx transport, and the raw side's idle poll
    */
-  public record Settings(List<String> providers, List<Integer> ranks, List<Integer> payloadBytes, double secondsPerSample,
-      int samples, int kills, int killWarmup, boolean killTraffic, int spinMicros) {
+  public record Settings(
+      List<String> providers,
+      List<Integer> ranks,
+      List<Integer> payloadBytes,
+      double secondsPerSample,
+      int samples,
+      int kills,
+      int killWarmup,
+      boolean killTraffic,
+      int spinMicros) {
     public Settings {
       providers = List.copyOf(requireNonNull(providers, "providers is null"));
       ranks = List.copyOf(requireNonNull(ranks, "ranks is null"));
@@ -55,11 +65,13 @@ public final class TransportBench {
       if (providers.isEmpty() || ranks.isEmpty() || payloadBytes.isEmpty()) {
         throw new IllegalArgumentException("providers, ranks and payload sizes must not be empty");
       }
-      if (ranks.stream().anyMatch(r -> r < 2 || r > 16) || payloadBytes.stream().anyMatch(b -> b < 0)) {
+      if (ranks.stream().anyMatch(r -> r < 2 || r > 16)
+          || payloadBytes.stream().anyMatch(b -> b < 0)) {
         throw new IllegalArgumentException("ranks in [2, 16] and payload sizes >= 0 required");
       }
       if (secondsPerSample <= 0 || samples < 1 || kills < 0 || killWarmup < 0 || spinMicros < 0) {
-        throw new IllegalArgumentException("secondsPerSample > 0, samples >= 1, kills >= 0, killWarmup >= 0, spinMicros >= 0 required");
+        throw new IllegalArgumentException(
+            "secondsPerSample > 0, samples >= 1, kills >= 0, killWarmup >= 0, spinMicros >= 0 required");
       }
     }
   }
@@ -75,9 +87,19 @@ public final class TransportBench {
    * @param roundsPerSampleProvider rounds in each of the provider's samples
    * @param roundsPerSampleRaw rounds in each raw sample
    */
-  public record Throughput(String provider, int ranks, int payloadBytes, double providerRoundsPerSec, double rawRoundsPerSec,
-      double ratio, double minRatio, double maxRatio, int roundsPerSampleProvider, int roundsPerSampleRaw,
-      List<Double> providerSamples, List<Double> rawSamples) {
+  public record Throughput(
+      String provider,
+      int ranks,
+      int payloadBytes,
+      double providerRoundsPerSec,
+      double rawRoundsPerSec,
+      double ratio,
+      double minRatio,
+      double maxRatio,
+      int roundsPerSampleProvider,
+      int roundsPerSampleRaw,
+      List<Double> providerSamples,
+      List<Double> rawSamples) {
     public Throughput {
       providerSamples = List.copyOf(providerSamples);
       rawSamples = List.copyOf(rawSamples);
@@ -85,7 +107,14 @@ public final class TransportBench {
   }
 
   /** Kill -9 → PeerErrorListener latency of the ucx transport, in milliseconds. */
-  public record Detection(int kills, boolean traffic, double medianMs, double p99Ms, double minMs, double maxMs, List<Double> samplesMs) {
+  public record Detection(
+      int kills,
+      boolean traffic,
+      double medianMs,
+      double p99Ms,
+      double minMs,
+      double maxMs,
+      List<Double> samplesMs) {
     public Detection {
       samplesMs = List.copyOf(samplesMs);
     }
@@ -107,30 +136,56 @@ public final class TransportBench {
     for (String provider : s.providers()) {
       for (int ranks : s.ranks()) {
         for (int bytes : s.payloadBytes()) {
-          log.accept(String.format(Locale.ROOT, "%s vs raw JUCX, %d ranks, %s...", provider, ranks, size(bytes)));
+          log.accept(
+              String.format(
+                  Locale.ROOT, "%s vs raw JUCX, %d ranks, %s...", provider, ranks, size(bytes)));
           Throughput t = throughput(provider, ranks, bytes, s);
-          log.accept(String.format(Locale.ROOT, "  %s %.0f rounds/s, raw %.0f rounds/s, ratio %.2f", provider,
-              t.providerRoundsPerSec(), t.rawRoundsPerSec(), t.ratio()));
+          log.accept(
+              String.format(
+                  Locale.ROOT,
+                  "  %s %.0f rounds/s, raw %.0f rounds/s, ratio %.2f",
+                  provider,
+                  t.providerRoundsPerSec(),
+                  t.rawRoundsPerSec(),
+                  t.ratio()));
           results.add(t);
         }
       }
     }
     Detection detection = null;
     if (s.kills() > 0) {
-      log.accept(String.format(Locale.ROOT, "ucx kill -9 detection, %d kills (%d warm-up)%s...", s.kills(), s.killWarmup(),
-          s.killTraffic() ? " with traffic" : ""));
+      log.accept(
+          String.format(
+              Locale.ROOT,
+              "ucx kill -9 detection, %d kills (%d warm-up)%s...",
+              s.kills(),
+              s.killWarmup(),
+              s.killTraffic() ? " with traffic" : ""));
       detection = detection(s);
-      log.accept(String.format(Locale.ROOT, "  median %.2f ms, p99 %.2f ms", detection.medianMs(), detection.p99Ms()));
+      log.accept(
+          String.format(
+              Locale.ROOT,
+              "  median %.2f ms, p99 %.2f ms",
+              detection.medianMs(),
+              detection.p99Ms()));
     }
     return new Report(s, results, detection);
   }
 
   /** One cell: provider and raw side by side, alternating samples. */
-  public static Throughput throughput(String provider, int ranks, int payloadBytes, Settings s) throws Exception {
+  public static Throughput throughput(String provider, int ranks, int payloadBytes, Settings s)
+      throws Exception {
     String instance = "bench-transport-" + INSTANCES.incrementAndGet();
-    try (AllToAll eep = new EepAllToAll(provider, ranks, payloadBytes, instance,
-            Map.of(UcxTransportProvider.SPIN_US.name(), s.spinMicros()));
-        AllToAll raw = new RawUcxAllToAll(ranks, payloadBytes, TimeUnit.MICROSECONDS.toNanos(s.spinMicros()))) {
+    try (AllToAll eep =
+            new EepAllToAll(
+                provider,
+                ranks,
+                payloadBytes,
+                instance,
+                Map.of(UcxTransportProvider.SPIN_US.name(), s.spinMicros()));
+        AllToAll raw =
+            new RawUcxAllToAll(
+                ranks, payloadBytes, TimeUnit.MICROSECONDS.toNanos(s.spinMicros()))) {
       int eepRounds = calibrate(eep, s.secondsPerSample());
       int rawRounds = calibrate(raw, s.secondsPerSample());
       double[] eepRates = new double[s.samples()];
@@ -141,9 +196,19 @@ public final class TransportBench {
         rawRates[i] = rawRounds / (raw.run(rawRounds) / 1e9);
         ratios[i] = eepRates[i] / rawRates[i];
       }
-      return new Throughput(provider, ranks, payloadBytes, median(eepRates), median(rawRates), median(ratios),
-          Arrays.stream(ratios).min().orElseThrow(), Arrays.stream(ratios).max().orElseThrow(), eepRounds, rawRounds,
-          boxed(eepRates), boxed(rawRates));
+      return new Throughput(
+          provider,
+          ranks,
+          payloadBytes,
+          median(eepRates),
+          median(rawRates),
+          median(ratios),
+          Arrays.stream(ratios).min().orElseThrow(),
+          Arrays.stream(ratios).max().orElseThrow(),
+          eepRounds,
+          rawRounds,
+          boxed(eepRates),
+          boxed(rawRates));
     }
   }
 
@@ -151,8 +216,14 @@ public final class TransportBench {
   public static Detection detection(Settings s) throws IOException, InterruptedException {
     List<Double> ms = KillDetection.measure(s.kills(), s.killWarmup(), s.killTraffic());
     double[] sorted = ms.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-    return new Detection(s.kills(), s.killTraffic(), median(sorted), percentile(sorted, 0.99), sorted[0],
-        sorted[sorted.length - 1], ms);
+    return new Detection(
+        s.kills(),
+        s.killTraffic(),
+        median(sorted),
+        percentile(sorted, 0.99),
+        sorted[0],
+        sorted[sorted.length - 1],
+        ms);
   }
 
   /** Warms up and returns a round count that takes about {@code seconds}. */

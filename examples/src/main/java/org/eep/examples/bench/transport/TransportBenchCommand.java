@@ -17,9 +17,9 @@ import org.eep.examples.bench.transport.TransportBench.Detection;
 import org.eep.examples.bench.transport.TransportBench.Report;
 import org.eep.examples.bench.transport.TransportBench.Settings;
 import org.eep.examples.bench.transport.TransportBench.Throughput;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * {@code ./eep bench transport --out DIR}: all-to-all dispatch + combine rounds per second of a
@@ -27,45 +27,79 @@ import picocli.CommandLine;
  * of the {@code ucx} transport. Writes {@code transport.json} to DIR and the section between the
  * {@code transport-bench} markers of {@code docs/benchmarks/ucx.md}.
  */
-@Command(name = "transport", mixinStandardHelpOptions = true,
-    description = "All-to-all rounds/s of a transport vs raw JUCX (same run), and ucx kill -9 detection latency.")
+@Command(
+    name = "transport",
+    mixinStandardHelpOptions = true,
+    description =
+        "All-to-all rounds/s of a transport vs raw JUCX (same run), and ucx kill -9 detection latency.")
 public final class TransportBenchCommand implements Callable<Integer> {
 
   @Option(names = "--out", required = true, description = "Directory for transport.json.")
   Path out;
 
-  @Option(names = "--doc", defaultValue = "docs/benchmarks/ucx.md", description = "Markdown report (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--doc",
+      defaultValue = "docs/benchmarks/ucx.md",
+      description = "Markdown report (default: ${DEFAULT-VALUE}).")
   Path doc;
 
-  @Option(names = "--providers", split = ",", defaultValue = "ucx",
-      description = "Transport providers to measure, each against raw JUCX: ucx, tcp, local (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--providers",
+      split = ",",
+      defaultValue = "ucx",
+      description =
+          "Transport providers to measure, each against raw JUCX: ucx, tcp, local (default: ${DEFAULT-VALUE}).")
   List<String> providers;
 
-  @Option(names = "--ranks", split = ",", defaultValue = "2,4", description = "Rank counts, all in this JVM (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--ranks",
+      split = ",",
+      defaultValue = "2,4",
+      description = "Rank counts, all in this JVM (default: ${DEFAULT-VALUE}).")
   List<Integer> ranks;
 
-  @Option(names = "--sizes", split = ",", defaultValue = "1024,16384,262144,1048576",
+  @Option(
+      names = "--sizes",
+      split = ",",
+      defaultValue = "1024,16384,262144,1048576",
       description = "Payload bytes per message (default: ${DEFAULT-VALUE}).")
   List<Integer> sizes;
 
-  @Option(names = "--seconds", defaultValue = "1.0", description = "Target length of one timed sample (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seconds",
+      defaultValue = "1.0",
+      description = "Target length of one timed sample (default: ${DEFAULT-VALUE}).")
   double seconds;
 
-  @Option(names = "--samples", defaultValue = "5",
-      description = "Timed samples per side, alternating provider and raw; the median is reported (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--samples",
+      defaultValue = "5",
+      description =
+          "Timed samples per side, alternating provider and raw; the median is reported (default: ${DEFAULT-VALUE}).")
   int samples;
 
-  @Option(names = "--kills", defaultValue = "20", description = "Timed kill -9 repetitions; 0 skips them (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--kills",
+      defaultValue = "20",
+      description = "Timed kill -9 repetitions; 0 skips them (default: ${DEFAULT-VALUE}).")
   int kills;
 
-  @Option(names = "--kill-warmup", defaultValue = "2", description = "Untimed kills first (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--kill-warmup",
+      defaultValue = "2",
+      description = "Untimed kills first (default: ${DEFAULT-VALUE}).")
   int killWarmup;
 
-  @Option(names = "--kill-traffic", description = "Keep sending a small message every millisecond to the victim while it dies.")
+  @Option(
+      names = "--kill-traffic",
+      description = "Keep sending a small message every millisecond to the victim while it dies.")
   boolean killTraffic;
 
-  @Option(names = "--spin-us", defaultValue = "50",
-      description = "eep_ucx_spin_us of the ucx transport; the raw side polls as long before sleeping (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--spin-us",
+      defaultValue = "50",
+      description =
+          "eep_ucx_spin_us of the ucx transport; the raw side polls as long before sleeping (default: ${DEFAULT-VALUE}).")
   int spinMicros;
 
   @Option(names = "--verbose", description = "Keep the providers' INFO and DEBUG logs.")
@@ -85,9 +119,12 @@ public final class TransportBenchCommand implements Callable<Integer> {
     if (!verbose) {
       quietLogs();
     }
-    Settings settings = new Settings(providers, ranks, sizes, seconds, samples, kills, killWarmup, killTraffic, spinMicros);
+    Settings settings =
+        new Settings(
+            providers, ranks, sizes, seconds, samples, kills, killWarmup, killTraffic, spinMicros);
     String loadBefore = loadAverage();
-    Report report = TransportBench.run(settings, line -> System.err.println("eep bench transport: " + line));
+    Report report =
+        TransportBench.run(settings, line -> System.err.println("eep bench transport: " + line));
     String load = loadBefore + " before, " + loadAverage() + " after";
 
     String command = command();
@@ -104,10 +141,18 @@ public final class TransportBenchCommand implements Callable<Integer> {
     json.put("killDetection", report.detection());
     Files.createDirectories(out);
     Path jsonFile = out.resolve("transport.json");
-    Files.writeString(jsonFile, new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create().toJson(json), StandardCharsets.UTF_8);
+    Files.writeString(
+        jsonFile,
+        new GsonBuilder()
+            .setPrettyPrinting()
+            .serializeNulls()
+            .disableHtmlEscaping()
+            .create()
+            .toJson(json),
+        StandardCharsets.UTF_8);
 
     String section = section(report, command, load);
-    org.eep.examples.bench.BenchmarksDoc.update(doc, "transport", section, "# Transport `ucx`: benchmarks");
+    BenchmarksDoc.update(doc, "transport", section, "# Transport `ucx`: benchmarks");
     System.out.print(section);
     System.out.println("wrote " + jsonFile + " and " + doc);
     return 0;
@@ -152,48 +197,102 @@ public final class TransportBenchCommand implements Callable<Integer> {
   private String section(Report r, String command, String load) {
     StringBuilder sb = new StringBuilder();
     sb.append("## Transport benchmark: EEP transport vs raw JUCX, and kill -9 detection\n\n");
-    sb.append("All ranks in one JVM, each with its own transport (for `ucx`: its own UCP context, worker and progress thread). ")
-        .append("A **round** is the decode-step pattern of one MoE layer: every rank sends one message of the given payload to every ")
-        .append("peer and receives one from each (dispatch), then again (combine). **raw** is the same pattern over bare JUCX tag ")
-        .append("messages: one context and worker per rank, endpoints to every peer, receives pre-posted by exact tag into per-peer ")
-        .append("buffers, no framing, inbox, copy or progress thread; when idle it polls (yielding the core) and then sleeps in ")
-        .append("`ucp_worker_wait`, like the ucx progress thread. Both sides run in the same JVM at the same time, samples alternate (provider, raw, …), ")
-        .append(r.settings().samples()).append(" samples of about ").append(r.settings().secondsPerSample())
-        .append(" s per side; rounds/s are medians per side. **ratio** = provider / raw, the median over sample pairs ")
-        .append("(a pair runs back to back, so load that drifts during the run hits both halves alike), with the lowest ")
+    sb.append(
+            "All ranks in one JVM, each with its own transport (for `ucx`: its own UCP context, worker and progress thread). ")
+        .append(
+            "A **round** is the decode-step pattern of one MoE layer: every rank sends one message of the given payload to every ")
+        .append(
+            "peer and receives one from each (dispatch), then again (combine). **raw** is the same pattern over bare JUCX tag ")
+        .append(
+            "messages: one context and worker per rank, endpoints to every peer, receives pre-posted by exact tag into per-peer ")
+        .append(
+            "buffers, no framing, inbox, copy or progress thread; when idle it polls (yielding the core) and then sleeps in ")
+        .append(
+            "`ucp_worker_wait`, like the ucx progress thread. Both sides run in the same JVM at the same time, samples alternate (provider, raw, …), ")
+        .append(r.settings().samples())
+        .append(" samples of about ")
+        .append(r.settings().secondsPerSample())
+        .append(
+            " s per side; rounds/s are medians per side. **ratio** = provider / raw, the median over sample pairs ")
+        .append(
+            "(a pair runs back to back, so load that drifts during the run hits both halves alike), with the lowest ")
         .append("and highest pair in brackets (goal ≥ 0.8). ")
-        .append("Idle poll before sleeping: ").append(r.settings().spinMicros()).append(" µs on both sides (`eep_ucx_spin_us`). ")
-        .append("UCX: JUCX 1.12.1 on the system's libucx (Debian `libucx0`), ").append(ucxEnvironment()).append("; ")
-        .append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version")).append(", ")
-        .append(Runtime.getRuntime().availableProcessors()).append(" cores shared with other work (1-minute load average ")
-        .append(load).append(").\n\n");
-    sb.append("Reproduce: `").append(command).append("` (writes `transport.json` there and this section).\n\n");
-    sb.append("| provider | ranks | payload | provider rounds/s | raw JUCX rounds/s | ratio (min–max) |\n");
+        .append("Idle poll before sleeping: ")
+        .append(r.settings().spinMicros())
+        .append(" µs on both sides (`eep_ucx_spin_us`). ")
+        .append("UCX: JUCX 1.12.1 on the system's libucx (Debian `libucx0`), ")
+        .append(ucxEnvironment())
+        .append("; ")
+        .append(System.getProperty("java.vm.name"))
+        .append(' ')
+        .append(System.getProperty("java.version"))
+        .append(", ")
+        .append(Runtime.getRuntime().availableProcessors())
+        .append(" cores shared with other work (1-minute load average ")
+        .append(load)
+        .append(").\n\n");
+    sb.append("Reproduce: `")
+        .append(command)
+        .append("` (writes `transport.json` there and this section).\n\n");
+    sb.append(
+        "| provider | ranks | payload | provider rounds/s | raw JUCX rounds/s | ratio (min–max) |\n");
     sb.append("|---|---:|---:|---:|---:|---:|\n");
     for (Throughput t : r.throughput()) {
-      sb.append(String.format(Locale.ROOT, "| `%s` | %d | %s | %.0f | %.0f | %.2f (%.2f–%.2f) |%n", t.provider(), t.ranks(),
-          TransportBench.size(t.payloadBytes()), t.providerRoundsPerSec(), t.rawRoundsPerSec(), t.ratio(), t.minRatio(),
-          t.maxRatio()));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| `%s` | %d | %s | %.0f | %.0f | %.2f (%.2f–%.2f) |%n",
+              t.provider(),
+              t.ranks(),
+              TransportBench.size(t.payloadBytes()),
+              t.providerRoundsPerSec(),
+              t.rawRoundsPerSec(),
+              t.ratio(),
+              t.minRatio(),
+              t.maxRatio()));
     }
-    sb.append('\n').append("Reading the ratios: the `ucx` side does what the SPI asks and raw does not. It copies each payload ")
-        .append("twice (into a pooled send buffer, because `send` may neither keep the caller's buffer nor wait for the ")
-        .append("receiver; and out of UCX into a heap buffer the receiver owns), frames and fences every message, and hands ")
-        .append("each message between threads twice (caller → progress thread, progress thread → the receiver waiting in ")
-        .append("the inbox), where raw runs one thread per rank. With every rank in one JVM the `ucx` side also runs twice as ")
-        .append("many threads as raw on the same cores. `local` never touches the network (a copy into the receiver's ")
+    sb.append('\n')
+        .append(
+            "Reading the ratios: the `ucx` side does what the SPI asks and raw does not. It copies each payload ")
+        .append(
+            "twice (into a pooled send buffer, because `send` may neither keep the caller's buffer nor wait for the ")
+        .append(
+            "receiver; and out of UCX into a heap buffer the receiver owns), frames and fences every message, and hands ")
+        .append(
+            "each message between threads twice (caller → progress thread, progress thread → the receiver waiting in ")
+        .append(
+            "the inbox), where raw runs one thread per rank. With every rank in one JVM the `ucx` side also runs twice as ")
+        .append(
+            "many threads as raw on the same cores. `local` never touches the network (a copy into the receiver's ")
         .append("inbox), so its ratio only shows what the network stack costs.\n");
     Detection d = r.detection();
     if (d != null) {
       sb.append('\n').append("### kill -9 detection (`ucx`)\n\n");
-      sb.append("Rank 0 in this JVM, rank 1 in a child JVM (same class path, UCX on loopback). Per kill: a fresh child, rank 0 ")
-          .append("reconnects to it (`reconnect`: only that endpoint is re-made), sends a hello and waits until the child has it, ")
-          .append("then `Process.destroyForcibly()` (SIGKILL); measured from just before the kill to rank 0's `PeerErrorListener` ")
-          .append("call. ").append(d.traffic() ? "Rank 0 keeps sending a 64-byte message every millisecond meanwhile. "
-              : "No traffic meanwhile: UCX learns of the death from the reset TCP connection. ")
-          .append(d.kills()).append(" timed kills after ").append(r.settings().killWarmup()).append(" warm-up ones.\n\n");
+      sb.append(
+              "Rank 0 in this JVM, rank 1 in a child JVM (same class path, UCX on loopback). Per kill: a fresh child, rank 0 ")
+          .append(
+              "reconnects to it (`reconnect`: only that endpoint is re-made), sends a hello and waits until the child has it, ")
+          .append(
+              "then `Process.destroyForcibly()` (SIGKILL); measured from just before the kill to rank 0's `PeerErrorListener` ")
+          .append("call. ")
+          .append(
+              d.traffic()
+                  ? "Rank 0 keeps sending a 64-byte message every millisecond meanwhile. "
+                  : "No traffic meanwhile: UCX learns of the death from the reset TCP connection. ")
+          .append(d.kills())
+          .append(" timed kills after ")
+          .append(r.settings().killWarmup())
+          .append(" warm-up ones.\n\n");
       sb.append("| kills | median | p99 | min | max |\n|---:|---:|---:|---:|---:|\n");
-      sb.append(String.format(Locale.ROOT, "| %d | %.2f ms | %.2f ms | %.2f ms | %.2f ms |%n", d.kills(), d.medianMs(),
-          d.p99Ms(), d.minMs(), d.maxMs()));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| %d | %.2f ms | %.2f ms | %.2f ms | %.2f ms |%n",
+              d.kills(),
+              d.medianMs(),
+              d.p99Ms(),
+              d.minMs(),
+              d.maxMs()));
     }
     return sb.toString();
   }
@@ -208,7 +307,9 @@ public final class TransportBenchCommand implements Callable<Integer> {
   }
 
   private static String ucxEnvironment() {
-    return "UCX_TLS=" + System.getenv().getOrDefault("UCX_TLS", "(unset)") + ", UCX_NET_DEVICES="
+    return "UCX_TLS="
+        + System.getenv().getOrDefault("UCX_TLS", "(unset)")
+        + ", UCX_NET_DEVICES="
         + System.getenv().getOrDefault("UCX_NET_DEVICES", "(unset)");
   }
 
