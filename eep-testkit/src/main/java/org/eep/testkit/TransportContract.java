@@ -153,6 +153,21 @@ public abstract class TransportContract {
   }
 
   @Test
+  void aGatheringSendArrivesAsItsPartsInOrderAndLeavesTheirPositions() throws Exception {
+    Transport[] t = mesh(2);
+    ByteBuffer head = text("count=3;");
+    ByteBuffer direct = ByteBuffer.allocateDirect(6);
+    direct.put("tensor".getBytes(StandardCharsets.UTF_8)).flip();
+    ByteBuffer empty = ByteBuffer.allocate(0);
+    t[0].send(1, header(0, 0, 0, 1, Phase.DISPATCH), head, empty, direct);
+    assertThat(text(t[1].receive(new MessageKey(0, 0, 1, 0, Phase.DISPATCH, 0), PATIENCE)))
+        .isEqualTo("count=3;tensor");
+    assertThat(head.position()).isZero();
+    assertThat(direct.position()).isZero();
+    assertThat(t[0].stats().bytesSent()).isEqualTo(14);
+  }
+
+  @Test
   void messagesThatArriveBeforeTheyAreAskedForAreKept() throws Exception {
     Transport[] t = mesh(2);
     for (int step = 0; step < 5; step++) {

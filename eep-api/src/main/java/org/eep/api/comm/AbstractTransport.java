@@ -57,24 +57,32 @@ public abstract class AbstractTransport implements Transport {
   }
 
   @Override
-  public final void send(int peer, MessageHeader header, ByteBuffer payload) {
+  public final void send(int peer, MessageHeader header, ByteBuffer... payload) {
     requireNonNull(header, "header is null");
     requireNonNull(payload, "payload is null");
     ensureOpen(peer);
-    int bytes = payload.remaining();
-    doSend(peer, header, payload);
+    long bytes = 0;
+    for (ByteBuffer part : payload) {
+      bytes += requireNonNull(part, "payload part is null").remaining();
+    }
+    if (bytes > FrameCodec.MAX_PAYLOAD) {
+      throw new IllegalArgumentException(
+          "payload of " + bytes + " bytes exceeds " + FrameCodec.MAX_PAYLOAD);
+    }
+    doSend(peer, header, payload, (int) bytes);
     sent.increment();
     bytesSent.add(bytes);
   }
 
   /**
-   * Puts one message on the wire to {@code peer}, copying {@code payload}'s remaining bytes before
-   * it returns (the caller may reuse the buffer). Never waits for the receiver.
+   * Puts one message on the wire to {@code peer}: its payload is the remaining bytes of {@code
+   * parts} in order, {@code length} in all, copied before this returns (the caller may reuse the
+   * buffers; their positions must not move). Never waits for the receiver.
    *
    * @throws PeerFailedException if the connection to the peer is known to be broken
    * @throws TransportException if the peer was never connected
    */
-  protected abstract void doSend(int peer, MessageHeader header, ByteBuffer payload);
+  protected abstract void doSend(int peer, MessageHeader header, ByteBuffer[] parts, int length);
 
   @Override
   public final Message receive(MessageKey key, Duration timeout) throws InterruptedException {

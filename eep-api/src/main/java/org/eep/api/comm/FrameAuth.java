@@ -160,13 +160,15 @@ public final class FrameAuth {
    *
    * @throws IllegalStateException without authentication
    */
-  public byte[] tag(int sender, long incarnation, ByteBuffer head, ByteBuffer payload) {
+  public byte[] tag(int sender, long incarnation, ByteBuffer head, ByteBuffer... payload) {
     requireNonNull(head, "head is null");
     requireNonNull(payload, "payload is null");
     Mac mac = keyed(sender, incarnation);
     mac.update(receiverBytes);
     mac.update(head.duplicate());
-    mac.update(payload.duplicate());
+    for (ByteBuffer part : payload) {
+      mac.update(part.duplicate());
+    }
     return mac.doFinal();
   }
 

@@ -45,12 +45,15 @@ public interface Transport extends AutoCloseable {
   void disconnect(int peer);
 
   /**
-   * Sends {@code payload} (its remaining bytes; not retained after return) to {@code peer}.
+   * Sends one message to {@code peer} whose payload is the remaining bytes of {@code payload}'s
+   * parts, in order (a gathering send: a payload made of a small header and a tensor's bytes needs
+   * no intermediate copy). The parts are copied before the call returns and not retained; their
+   * positions do not move.
    *
    * @throws PeerFailedException if the connection to the peer is known to be broken
    * @throws TransportException if the peer was never connected
    */
-  void send(int peer, MessageHeader header, ByteBuffer payload);
+  void send(int peer, MessageHeader header, ByteBuffer... payload);
 
   /**
    * Waits for the message matching {@code key}.

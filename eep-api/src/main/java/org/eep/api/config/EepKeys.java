@@ -77,7 +77,25 @@ public final class EepKeys {
       ConfigKey.integer(
           "eep_max_new_tokens", 512, 1, 1 << 20, "Largest max_new_tokens a request may ask for.");
   public static final ConfigKey MAX_BATCH =
-      ConfigKey.integer("eep_max_batch", 32, 1, 1 << 16, "Requests decoded together on one rank.");
+      ConfigKey.integer(
+          "eep_max_batch", 256, 1, 1 << 16, "Requests computed together on one rank.");
+  public static final ConfigKey PREFILL_CHUNK =
+      ConfigKey.integer(
+          "eep_prefill_chunk",
+          512,
+          1,
+          1 << 20,
+          "Most positions a request prefills in one step (new requests, and re-queued ones with the tokens"
+              + " already emitted); decoders advance one position in the same step.");
+  public static final ConfigKey KV_CACHE_TOKENS =
+      ConfigKey.integer(
+          "eep_kv_cache_tokens",
+          16384,
+          16,
+          1 << 26,
+          "Positions of one rank's preallocated KV pool (paged in blocks of 16); a request reserves its"
+              + " prompt + max_new_tokens when it joins a batch, waits while the pool is full, and is"
+              + " refused if it can never fit.");
   public static final ConfigKey QUEUE_CAPACITY =
       ConfigKey.integer(
           "eep_queue_capacity",
@@ -122,6 +140,8 @@ public final class EepKeys {
         SEED,
         MAX_NEW_TOKENS,
         MAX_BATCH,
+        PREFILL_CHUNK,
+        KV_CACHE_TOKENS,
         QUEUE_CAPACITY,
         TIER_BANDWIDTH,
         HOST,

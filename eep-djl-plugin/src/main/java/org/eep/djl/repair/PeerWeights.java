@@ -2,6 +2,7 @@ package org.eep.djl.repair;
 
 import static java.util.Objects.requireNonNull;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import org.eep.api.comm.MessageKey;
 import org.eep.api.comm.Phase;
@@ -30,10 +31,14 @@ final class PeerWeights implements WeightSource {
 
   @Override
   public void load(long epoch, RepairAction action, int slot) throws InterruptedException {
-    int n = model.hiddenSize() * model.moeIntermediateSize();
     for (int l = 0; l < model.numLayers(); l++) {
       MessageKey key = new MessageKey(action.sourceRank(), epoch, 0, l, Phase.WEIGHTS, slot);
-      store.write(l, slot, WeightsCodec.decode(transport.receive(key, timeout).payload(), n));
+      ByteBuffer[] parts =
+          WeightsCodec.split(
+              transport.receive(key, timeout).payload(),
+              model.hiddenSize(),
+              model.moeIntermediateSize());
+      store.writeStored(l, slot, parts[0], parts[1]);
     }
     store.setHolds(slot, action.expert());
   }

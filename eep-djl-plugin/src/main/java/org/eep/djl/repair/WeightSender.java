@@ -2,6 +2,7 @@ package org.eep.djl.repair;
 
 import static java.util.Objects.requireNonNull;
 
+import ai.djl.ndarray.NDManager;
 import java.util.function.Supplier;
 import org.eep.api.comm.MessageHeader;
 import org.eep.api.comm.Phase;
@@ -10,7 +11,6 @@ import org.eep.api.comm.TransportException;
 import org.eep.api.placement.ExpertPlacement;
 import org.eep.djl.step.ExpertStore;
 import org.eep.djl.wire.PlacementCodec;
-import org.eep.djl.wire.WeightsCodec;
 import org.eep.placement.repair.RepairAction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,18 +29,21 @@ public final class WeightSender {
   private final ExpertStore store;
   private final Transport transport;
   private final Supplier<Long> incarnation;
+  private final NDManager manager;
 
   public WeightSender(
       int rank,
       int slotsPerRank,
       ExpertStore store,
       Transport transport,
-      Supplier<Long> incarnation) {
+      Supplier<Long> incarnation,
+      NDManager manager) {
     this.rank = rank;
     this.slotsPerRank = slotsPerRank;
     this.store = requireNonNull(store, "store is null");
     this.transport = requireNonNull(transport, "transport is null");
     this.incarnation = requireNonNull(incarnation, "incarnation is null");
+    this.manager = requireNonNull(manager, "manager is null");
   }
 
   /**
@@ -55,12 +58,11 @@ public final class WeightSender {
     }
     int targetSlot = action.physicalSlot() % slotsPerRank;
     for (int l = 0; l < store.config().numLayers(); l++) {
-      float[][] w = store.weightArrays(l, local);
-      try {
+      try (NDManager scratch = manager.newSubManager()) {
         transport.send(
             action.targetRank(),
             new MessageHeader(rank, incarnation.get(), epoch, 0, l, Phase.WEIGHTS, targetSlot),
-            WeightsCodec.encode(w[0], w[1], w[2]));
+            store.slotBytes(l, local, scratch));
       } catch (TransportException e) {
         LOG.warn(
             "rank {} could not send weights to rank {}: {}",

@@ -2,18 +2,18 @@ package org.eep.djl.step;
 
 import static java.util.Objects.requireNonNull;
 
-import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 import org.eep.api.membership.Owner;
-import org.eep.djl.model.KvCache;
-import org.eep.djl.model.MoeConfig;
 import org.eep.djl.request.GenerationRequest;
 import org.eep.djl.request.RequestState;
 
 /**
- * A request being decoded on one rank: its token sequence (prompt, then the tokens emitted before
- * it reached this rank, then what this rank generates), the next position to compute and its KV
- * cache. One token position per step. Owned by the rank thread.
+ * A request being computed on one rank: its token sequence (prompt, then the tokens emitted before
+ * it reached this rank, then what this rank generates), the next position to compute, and the KV
+ * blocks that hold its positions. A step computes a <em>span</em> of positions: every known token
+ * not yet computed, up to the prefill chunk (a new or re-queued request prefills), else the one
+ * position of the last token (decode). The span's last position predicts the next token once it is
+ * the sequence's last. Owned by the rank thread.
  */
 public final class ActiveRequest {
   /** The state a re-run of a step needs: the position and sequence length before it. */
@@ -26,7 +26,8 @@ public final class ActiveRequest {
   private final int[] seq;
   private int length;
   private int position;
-  private KvCache cache;
+  private KvPool.Blocks blocks;
+  private KvPool pool;
   private boolean degraded;
 
   public ActiveRequest(RequestState state, Owner owner, int[] alreadyEmitted) {
@@ -56,40 +57,66 @@ public final class ActiveRequest {
     return !state.result().isDone() && state.ownedBy(owner);
   }
 
-  void open(MoeConfig config, NDManager manager) {
-    if (cache == null) {
-      cache = new KvCache(config, manager, promptLength + maxNewTokens);
+  /** The KV positions this request may ever use: its prompt and every token it may generate. */
+  public int positionsNeeded() {
+    return promptLength + maxNewTokens;
+  }
+
+  /** Reserves its KV blocks in {@code kv}; false (nothing reserved) if they are not free now. */
+  public boolean reserve(KvPool kv) {
+    if (blocks != null) {
+      return true;
     }
+    blocks = kv.allocate(positionsNeeded()).orElse(null);
+    pool = blocks == null ? null : kv;
+    return blocks != null;
   }
 
-  KvCache cache() {
-    return cache;
+  /** Positions the next step computes, at most {@code chunk}. */
+  public int span(int chunk) {
+    return Math.max(1, Math.min(chunk, length - position));
   }
 
-  int position() {
+  /** The position the next step starts at. */
+  public int position() {
     return position;
   }
 
-  int input() {
-    return seq[position];
+  /** The token at {@code position() + i}. */
+  public int input(int i) {
+    return seq[position + i];
   }
 
-  /** True if the token computed at the current position is a new output token. */
-  public boolean producesToken() {
-    return position == length - 1;
+  /** The KV pool row of position {@code p}. */
+  public int row(int p) {
+    return blocks.row(p);
   }
 
-  /** Index (among generated tokens) of the token the current position produces. */
+  /** The KV block holding position {@code p}. */
+  public int block(int p) {
+    return blocks.block(p);
+  }
+
+  /** True if computing {@code span} positions from here predicts a new output token. */
+  public boolean producesToken(int span) {
+    return position + span == length;
+  }
+
+  /** Index (among generated tokens) of the token the sequence's last position predicts. */
   public int outputIndex() {
     return length - promptLength;
   }
 
-  /** Accepts the token computed at the current position and moves to the next one. */
-  public void advance(int token) {
-    if (producesToken()) {
+  /**
+   * Accepts a step that computed {@code span} positions, whose last predicted {@code token} if it
+   * was the sequence's last.
+   */
+  public void advance(int span, int token) {
+    boolean produced = producesToken(span);
+    position += span;
+    if (produced) {
       seq[length++] = token;
     }
-    position++;
   }
 
   public boolean finished() {
@@ -113,10 +140,12 @@ public final class ActiveRequest {
     length = mark.length();
   }
 
+  /** Returns its KV blocks. */
   public void close() {
-    if (cache != null) {
-      cache.close();
-      cache = null;
+    if (blocks != null) {
+      pool.free(blocks);
+      blocks = null;
+      pool = null;
     }
   }
 

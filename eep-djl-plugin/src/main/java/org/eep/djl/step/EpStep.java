@@ -6,63 +6,82 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.eep.api.comm.Phase;
-import org.eep.djl.model.DenseWeights;
 import org.eep.djl.model.MoeConfig;
-import org.eep.djl.model.MoeMath;
 import org.eep.djl.wire.CombineCodec;
 import org.eep.djl.wire.DispatchCodec;
-import org.eep.djl.wire.Row;
 
 /**
- * One decode step of one rank: data-parallel attention over its own requests, then per MoE layer
- * router → top-k → replica choice on active ranks → dispatch to every active peer (empty messages
- * included) → local experts batched per slot → combine back → weighted sum in top-k order, so the
- * result does not depend on arrival order. Reads membership and placement only through the {@link
- * RoutingTable}. Runs on the rank thread; allocates only in a per-step scratch manager.
+ * One step of one rank over all of its requests at once: decode requests advance one position,
+ * prefill requests (new, or re-queued with the tokens already emitted) a chunk of up to {@code
+ * eep_prefill_chunk} positions, in the same step. Per layer: batched attention over the rank's
+ * tokens ({@link Attention}), then the MoE layer: router → top-k → a replica of each chosen expert
+ * on an active rank (read only through the {@link RoutingTable}) → dispatch to every active peer
+ * (empty messages included) → the local slots' experts on every row routed to them ({@link
+ * ExpertStore#compute}) → combine back → the weighted sum over the k choices in top-k order, so the
+ * result does not depend on which replica or rank computed what. Tensors stay on the rank's device;
+ * the host sees only token ids, routing choices and index lists. Runs on the rank thread; allocates
+ * only in the per-step scratch manager.
  */
 public final class EpStep {
   private final MoeConfig config;
-  private final DenseWeights dense;
+  private final StepWeights weights;
   private final ExpertStore experts;
   private final RoutingTable routing;
+  private final KvPool kv;
+  private final RopeTables rope;
+  private final Attention attention;
   private final int rank;
   private final int slotsPerRank;
   private final boolean dropUncovered;
+  private final int chunk;
   private final StepTimings timings;
 
-  /** {@code dropUncovered}: drop experts without a replica from top-k (else refuse the request). */
+  /**
+   * {@code dropUncovered}: drop experts without a replica from top-k (else refuse the request);
+   * {@code chunk}: the most positions a request advances in one step.
+   */
   public EpStep(
       MoeConfig config,
-      DenseWeights dense,
+      StepWeights weights,
       ExpertStore experts,
       RoutingTable routing,
+      KvPool kv,
+      RopeTables rope,
       int rank,
       int slotsPerRank,
       boolean dropUncovered,
+      int chunk,
       StepTimings timings) {
     this.config = requireNonNull(config, "config is null");
-    this.dense = requireNonNull(dense, "dense is null");
+    this.weights = requireNonNull(weights, "weights is null");
     this.experts = requireNonNull(experts, "experts is null");
     this.routing = requireNonNull(routing, "routing is null");
+    this.kv = requireNonNull(kv, "kv is null");
+    this.rope = requireNonNull(rope, "rope is null");
+    this.attention = new Attention(config, weights, kv);
     this.rank = rank;
     this.slotsPerRank = slotsPerRank;
     this.dropUncovered = dropUncovered;
+    this.chunk = chunk;
     this.timings = requireNonNull(timings, "timings is null");
   }
 
-  /** A token of a local slot's batch: where it came from and its hidden row. */
-  private record Incoming(int source, Row row, float[] data, int offset) {}
+  /** The most positions a request advances in one step. */
+  public int chunk() {
+    return chunk;
+  }
 
   /**
    * Runs step {@code step} of epoch {@code epoch} for {@code batch} with {@code peers} (active
-   * ranks other than this one, ascending). Every request in the batch computes its current
-   * position; the outcomes are in batch order.
+   * ranks other than this one, ascending); the outcomes are in batch order. A rank with an empty
+   * batch still takes part in every exchange.
    */
   public List<RequestOutcome> run(
       NDManager scratch,
@@ -73,107 +92,129 @@ public final class EpStep {
       Exchange exchange,
       boolean keepLogits)
       throws InterruptedException {
-    int b = batch.size();
+    StepPlan plan = new StepPlan(batch, chunk, scratch);
+    int t = plan.tokens;
     int h = config.hiddenSize();
-    int k = config.topK();
-    boolean[] degraded = new boolean[b];
-    String[] refused = new String[b];
+    boolean[] degraded = new boolean[batch.size()];
+    String[] refused = new String[batch.size()];
     NDArray hidden = null;
-    if (b > 0) {
-      int[] inputs = new int[b];
-      for (int i = 0; i < b; i++) {
-        inputs[i] = batch.get(i).input();
-        batch.get(i).open(config, scratch.getParentManager());
-      }
-      hidden = MoeMath.embed(dense, inputs);
-      hidden.attach(scratch);
+    NDArray cos = null;
+    NDArray sin = null;
+    if (t > 0) {
+      hidden = weights.embed().get(scratch, new NDIndex("{}", plan.tokenIds));
+      cos =
+          rope.cos()
+              .get(scratch, new NDIndex("{}", plan.positions))
+              .reshape(t, 1, config.headDim());
+      sin =
+          rope.sin()
+              .get(scratch, new NDIndex("{}", plan.positions))
+              .reshape(t, 1, config.headDim());
     }
     for (int layer = 0; layer < config.numLayers(); layer++) {
       ExchangePoint at = new ExchangePoint(epoch, step, layer);
       long t0 = System.nanoTime();
-      DenseWeights.LayerWeights w = dense.layers()[layer];
-      float[] moeIn = new float[0];
-      float[] gateWeights = new float[0];
-      int[] chosen = new int[0];
+      StepWeights.Layer w = weights.layer(layer);
       NDArray residual = null;
-      if (b > 0) {
-        NDList attn = new NDList(b);
-        NDArray normed = MoeMath.rmsNorm(hidden, w.inputNorm(), config.rmsNormEps());
-        for (int i = 0; i < b; i++) {
-          ActiveRequest r = batch.get(i);
-          attn.add(
-              MoeMath.attention(
-                  config, w, normed.get(i).reshape(1, h), r.cache().layer(layer), r.position()));
+      NDArray moeIn = null;
+      NDArray gates = null;
+      int[] chosen = new int[0];
+      if (t > 0) {
+        NDArray normed = Kernels.rmsNorm(hidden, w.inputNorm(), config.rmsNormEps());
+        residual = hidden.add(attention.forward(layer, normed, plan, cos, sin));
+        moeIn = Kernels.rmsNorm(residual, w.postNorm(), config.rmsNormEps());
+        NDList top = moeIn.matMul(w.router()).softmax(-1).topK(config.topK(), -1, true, true);
+        gates = top.get(0);
+        if (config.normTopkProb()) {
+          gates = gates.div(gates.sum(new int[] {-1}, true));
         }
-        residual = hidden.add(NDArrays.concat(attn, 0));
-        NDArray m = MoeMath.rmsNorm(residual, w.postNorm(), config.rmsNormEps());
-        NDList routed = MoeMath.route(config, m, w.router());
-        moeIn = m.toFloatArray();
-        gateWeights = routed.get(0).toFloatArray();
-        chosen = routed.get(1).toIntArray();
+        chosen = top.get(1).toType(DataType.INT32, false).toIntArray();
       }
-      List<List<Row>> toRank = route(batch, layer, chosen, gateWeights, degraded, refused);
+      MoeRoute route = route(batch, plan, layer, chosen, degraded, refused);
       long t1 = System.nanoTime();
-      float[] dispatched = moeIn;
+      NDArray sent = moeIn;
       exchange.sendAll(
-          at, Phase.DISPATCH, peers, peer -> DispatchCodec.encode(toRank.get(peer), dispatched, h));
-      List<Incoming> incoming = new ArrayList<>();
-      for (Row row : toRank.get(rank)) {
-        incoming.add(new Incoming(rank, row, moeIn, row.token() * h));
+          at,
+          Phase.DISPATCH,
+          peers,
+          peer -> DispatchCodec.encode(route.slots(peer), rows(sent, route.rows(peer), scratch)));
+      NDList inputs = new NDList();
+      List<int[]> inputSlots = new ArrayList<>();
+      if (route.count(rank) > 0) {
+        inputs.add(rows(moeIn, route.rows(rank), scratch));
+        inputSlots.add(route.slots(rank));
       }
-      for (int peer : peers) {
-        DispatchCodec.decode(
-            exchange.receive(at, Phase.DISPATCH, peer),
-            h,
-            (row, data) -> incoming.add(new Incoming(peer, row, data, 0)));
+      int[] received = new int[peers.length];
+      for (int p = 0; p < peers.length; p++) {
+        DispatchCodec.Rows in =
+            DispatchCodec.decode(exchange.receive(at, Phase.DISPATCH, peers[p]), h, scratch);
+        received[p] = in.slots().length;
+        if (in.rows() != null) {
+          inputs.add(in.rows());
+          inputSlots.add(in.slots());
+        }
       }
       long t2 = System.nanoTime();
-      float[][] results = computeExperts(scratch, layer, incoming, h);
+      NDArray computed =
+          inputs.isEmpty() ? null : experts.compute(layer, concat(inputs), concatInts(inputSlots));
       long t3 = System.nanoTime();
+      int local = route.count(rank);
+      int[] offsets = new int[peers.length];
+      int offset = local;
+      for (int p = 0; p < peers.length; p++) {
+        offsets[p] = offset;
+        offset += received[p];
+      }
       exchange.sendAll(
-          at, Phase.COMBINE, peers, peer -> combinePayload(peer, incoming, results, h));
-      float[] outputs = new float[b * k * h];
-      for (int n = 0; n < incoming.size(); n++) {
-        Incoming in = incoming.get(n);
-        if (in.source == rank) {
-          System.arraycopy(results[n], 0, outputs, (in.row.token() * k + in.row.choice()) * h, h);
-        }
+          at,
+          Phase.COMBINE,
+          peers,
+          peer -> {
+            int p = indexOf(peers, peer);
+            return CombineCodec.encode(
+                slice(computed, offsets[p], received[p], scratch), received[p]);
+          });
+      NDList outputs = new NDList();
+      if (local > 0) {
+        outputs.add(slice(computed, 0, local, scratch));
       }
       for (int peer : peers) {
-        CombineCodec.decode(exchange.receive(at, Phase.COMBINE, peer), h, k, outputs);
+        NDArray back =
+            CombineCodec.decode(
+                exchange.receive(at, Phase.COMBINE, peer), route.count(peer), h, scratch);
+        if (back != null) {
+          outputs.add(back);
+        }
       }
       long t4 = System.nanoTime();
-      if (b > 0) {
-        NDArray outs = scratch.create(outputs, new Shape(b, k, h));
-        NDArray weights = scratch.create(gateWeights, new Shape(b, k));
-        hidden = residual.add(MoeMath.combine(outs, weights));
+      if (t > 0) {
+        hidden = residual.add(combine(scratch, outputs, route, gates, t));
       }
       timings.add(t1 - t0 + (System.nanoTime() - t4), t2 - t1 + (t4 - t3), t3 - t2);
     }
-    return outcomes(hidden, b, degraded, refused, keepLogits);
+    return outcomes(scratch, plan, hidden, degraded, refused, keepLogits);
   }
 
   /**
-   * Chooses a replica for each (token, choice) and buckets the rows by destination rank. A choice
-   * without a replica is dropped from top-k and its token marked degraded (weights renormalised),
-   * or refuses the token's request, by {@code dropUncovered}.
+   * Chooses a replica for each token's each choice and buckets the rows by destination rank. A
+   * choice without a replica is dropped from top-k and its request marked degraded (weights
+   * renormalised in {@link #combine}), or refuses the request, by {@code dropUncovered}.
    */
-  private List<List<Row>> route(
+  private MoeRoute route(
       List<ActiveRequest> batch,
+      StepPlan plan,
       int layer,
       int[] chosen,
-      float[] gateWeights,
       boolean[] degraded,
       String[] refused) {
     int k = config.topK();
-    List<List<Row>> toRank = new ArrayList<>();
-    for (int r = 0; r < routing.maxRanks(); r++) {
-      toRank.add(new ArrayList<>());
-    }
-    for (int i = 0; i < batch.size(); i++) {
-      double kept = 0;
+    MoeRoute route = new MoeRoute(routing.maxRanks(), plan.tokens, k);
+    for (int row = 0; row < plan.tokens; row++) {
+      int i = plan.tokenOwner[row];
+      ActiveRequest r = batch.get(i);
+      int pos = r.position() + row - plan.firstRow[i];
       for (int j = 0; j < k; j++) {
-        int e = chosen[i * k + j];
+        int e = chosen[row * k + j];
         int n = routing.count(e);
         if (n == 0) {
           if (dropUncovered) {
@@ -182,90 +223,112 @@ public final class EpStep {
             refused[i] =
                 "logical expert " + e + " has no replica on an active rank (coverage lost)";
           }
-          gateWeights[i * k + j] = 0;
           continue;
         }
-        kept += gateWeights[i * k + j];
-        int physical = routing.replica(e, spread(batch.get(i), j, layer, n));
-        toRank.get(physical / slotsPerRank).add(new Row(i, j, physical % slotsPerRank));
-      }
-      if (degraded[i] && kept > 0) {
-        for (int j = 0; j < k; j++) {
-          gateWeights[i * k + j] /= (float) kept;
-        }
+        int physical = routing.replica(e, spread(r, pos, j, layer, n));
+        route.add(row, j, physical / slotsPerRank, physical % slotsPerRank);
       }
     }
-    return toRank;
+    return route;
+  }
+
+  /**
+   * The MoE output {@code [T, h]}: every choice's output gathered into {@code [T, k, h]} (a zero
+   * row for a dropped choice), times its gate weight, summed over the k choices in top-k order.
+   */
+  private NDArray combine(NDManager scratch, NDList outputs, MoeRoute route, NDArray gates, int t) {
+    int k = config.topK();
+    int h = config.hiddenSize();
+    outputs.add(scratch.zeros(new Shape(1, h)));
+    NDArray all = NDArrays.concat(outputs, 0);
+    NDArray picked = all.get(scratch.create(route.outputRows(rank))).reshape(t, k, h);
+    NDArray w = gates;
+    if (route.dropped()) {
+      // Renormalise only the tokens that lost a choice: the others are divided by exactly 1.
+      w = w.mul(scratch.create(route.keptMask(), new Shape(t, k)));
+      NDArray hit = scratch.create(route.droppedTokens(), new Shape(t, 1));
+      NDArray sum = w.sum(new int[] {-1}, true).maximum(Float.MIN_NORMAL);
+      w = w.div(sum.mul(hit).add(hit.neg().add(1)));
+    }
+    return picked.mul(w.expandDims(-1)).sum(new int[] {1});
   }
 
   private List<RequestOutcome> outcomes(
-      NDArray hidden, int b, boolean[] degraded, String[] refused, boolean keepLogits) {
+      NDManager scratch,
+      StepPlan plan,
+      NDArray hidden,
+      boolean[] degraded,
+      String[] refused,
+      boolean keepLogits) {
+    int b = plan.spans.length;
     List<RequestOutcome> out = new ArrayList<>(b);
-    if (b == 0) {
-      return out;
+    long[] best = new long[0];
+    float[] all = null;
+    if (plan.tokens > 0 && plan.lastRows.size() > 0) {
+      NDArray last = hidden.get(plan.lastRows);
+      NDArray logits =
+          Kernels.rmsNorm(last, weights.finalNorm(), config.rmsNormEps()).matMul(weights.lmHead());
+      best = logits.argMax(1).toLongArray();
+      all = keepLogits ? logits.toFloatArray() : null;
     }
-    NDArray lg = MoeMath.logits(config, dense, hidden);
-    long[] best = lg.argMax(1).toLongArray();
-    float[] all = keepLogits ? lg.toFloatArray() : null;
     int v = config.vocabSize();
+    int produced = 0;
     for (int i = 0; i < b; i++) {
       if (refused[i] != null) {
         out.add(new RequestOutcome.Refused(refused[i]));
+        if (plan.produces[i]) {
+          produced++;
+        }
+      } else if (plan.produces[i]) {
+        float[] row =
+            all == null ? null : Arrays.copyOfRange(all, produced * v, (produced + 1) * v);
+        out.add(new RequestOutcome.Produced((int) best[produced], degraded[i], row));
+        produced++;
       } else {
-        out.add(
-            new RequestOutcome.Produced(
-                (int) best[i],
-                degraded[i],
-                all == null ? null : Arrays.copyOfRange(all, i * v, (i + 1) * v)));
+        out.add(new RequestOutcome.Prefilled(plan.spans[i], degraded[i]));
       }
     }
     return out;
   }
 
   /** Spreads a request's tokens over an expert's replicas; any replica gives the same numbers. */
-  private static int spread(ActiveRequest r, int choice, int layer, int replicas) {
-    int hash = r.state().request().id().hashCode() * 31 + r.position() * 7 + choice * 13 + layer;
+  private static int spread(ActiveRequest r, int position, int choice, int layer, int replicas) {
+    int hash = r.state().request().id().hashCode() * 31 + position * 7 + choice * 13 + layer;
     return Math.floorMod(hash, replicas);
   }
 
-  private float[][] computeExperts(NDManager scratch, int layer, List<Incoming> incoming, int h) {
-    float[][] results = new float[incoming.size()][];
-    List<List<Integer>> bySlot = new ArrayList<>();
-    for (int s = 0; s < experts.slots(); s++) {
-      bySlot.add(new ArrayList<>());
-    }
-    for (int n = 0; n < incoming.size(); n++) {
-      bySlot.get(incoming.get(n).row.slot()).add(n);
-    }
-    for (int s = 0; s < experts.slots(); s++) {
-      List<Integer> rows = bySlot.get(s);
-      if (rows.isEmpty()) {
-        continue;
-      }
-      float[] x = new float[rows.size() * h];
-      for (int i = 0; i < rows.size(); i++) {
-        Incoming in = incoming.get(rows.get(i));
-        System.arraycopy(in.data, in.offset, x, i * h, h);
-      }
-      float[] y =
-          experts.compute(layer, s, scratch.create(x, new Shape(rows.size(), h))).toFloatArray();
-      for (int i = 0; i < rows.size(); i++) {
-        results[rows.get(i)] = Arrays.copyOfRange(y, i * h, (i + 1) * h);
-      }
-    }
-    return results;
+  private static NDArray rows(NDArray x, int[] rows, NDManager scratch) {
+    return rows.length == 0 ? null : x.get(scratch.create(rows));
   }
 
-  private static ByteBuffer combinePayload(
-      int peer, List<Incoming> incoming, float[][] results, int h) {
-    List<Row> rows = new ArrayList<>();
-    List<float[]> outputs = new ArrayList<>();
-    for (int n = 0; n < incoming.size(); n++) {
-      if (incoming.get(n).source == peer) {
-        rows.add(incoming.get(n).row);
-        outputs.add(results[n]);
+  private static NDArray slice(NDArray x, int from, int count, NDManager scratch) {
+    return count == 0 ? null : x.get(new NDIndex("{}:{}", from, from + count));
+  }
+
+  private static NDArray concat(NDList parts) {
+    return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
+  }
+
+  private static int[] concatInts(List<int[]> parts) {
+    int n = 0;
+    for (int[] p : parts) {
+      n += p.length;
+    }
+    int[] out = new int[n];
+    int at = 0;
+    for (int[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
+  }
+
+  private static int indexOf(int[] peers, int peer) {
+    for (int p = 0; p < peers.length; p++) {
+      if (peers[p] == peer) {
+        return p;
       }
     }
-    return CombineCodec.encode(rows, outputs, h);
+    throw new IllegalArgumentException("rank " + peer + " is not a peer of this step");
   }
 }

@@ -18,7 +18,7 @@ public interface Exchange {
    * Sends one message of {@code phase} at {@code at} to each of {@code peers}, in order; {@code
    * payloadFor} makes each one's payload.
    */
-  void sendAll(ExchangePoint at, Phase phase, int[] peers, IntFunction<ByteBuffer> payloadFor);
+  void sendAll(ExchangePoint at, Phase phase, int[] peers, IntFunction<ByteBuffer[]> payloadFor);
 
   /**
    * Waits for the message of {@code phase} at {@code at} from {@code peer}; returns its payload

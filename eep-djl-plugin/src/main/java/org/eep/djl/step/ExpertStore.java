@@ -1,69 +1,136 @@
 package org.eep.djl.step;
 
+import static java.util.Objects.requireNonNull;
+
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.eep.djl.model.MoeConfig;
-import org.eep.djl.model.MoeMath;
 
 /**
- * One rank's expert slots: per layer, stacked tensors [slots, …] for the gate, up and down
- * projections, allocated once and written in place when a slot's expert changes. Remembers which
- * logical expert each local slot holds. Owned by one rank thread.
+ * One rank's expert slots: per layer, two stacked tensors allocated once, {@code gateUp [slots, h,
+ * 2i]} (the gate and up projections transposed side by side) and {@code down [slots, i, h]},
+ * written in place when a slot's expert changes. Remembers which logical expert each slot holds.
+ *
+ * <p>{@link #compute} runs every local slot's expert on the rows routed to it with index operations
+ * on tensors: when many slots are in use, the rows are gathered into a {@code [slots, rows per
+ * slot, h]} batch (padded with a zero row) and each projection is one batched matrix product over
+ * all slots; when few are, one product per used slot. Owned by one rank thread.
  */
 public final class ExpertStore {
   private final MoeConfig config;
-  private final NDArray[] gate;
-  private final NDArray[] up;
+  private final NDManager manager;
+  private final NDArray[] gateUp;
   private final NDArray[] down;
   private final int[] holds;
   private long bytesLoaded;
 
   public ExpertStore(MoeConfig config, NDManager manager, int slots) {
-    this.config = config;
+    this.config = requireNonNull(config, "config is null");
+    this.manager = requireNonNull(manager, "manager is null");
     int layers = config.numLayers();
     long h = config.hiddenSize();
     long i = config.moeIntermediateSize();
-    gate = new NDArray[layers];
-    up = new NDArray[layers];
+    gateUp = new NDArray[layers];
     down = new NDArray[layers];
     for (int l = 0; l < layers; l++) {
-      gate[l] = manager.zeros(new Shape(slots, i, h), DataType.FLOAT32);
-      up[l] = manager.zeros(new Shape(slots, i, h), DataType.FLOAT32);
-      down[l] = manager.zeros(new Shape(slots, h, i), DataType.FLOAT32);
+      gateUp[l] = manager.zeros(new Shape(slots, h, 2 * i), DataType.FLOAT32);
+      down[l] = manager.zeros(new Shape(slots, i, h), DataType.FLOAT32);
     }
     holds = new int[slots];
     Arrays.fill(holds, -1);
   }
 
   /**
-   * Writes expert {@code expert}'s weights for {@code layer} into local slot {@code slot}, in
-   * place.
+   * Writes an expert's projections in the checkpoint's layout (gate, up {@code [i, h]}; down {@code
+   * [h, i]}) into slot {@code slot}, in place.
    */
   public void write(int layer, int slot, NDArray gateW, NDArray upW, NDArray downW) {
-    gate[layer].set(new NDIndex(slot), gateW);
-    up[layer].set(new NDIndex(slot), upW);
-    down[layer].set(new NDIndex(slot), downW);
+    try (NDManager scratch = manager.newSubManager()) {
+      NDArray gu = NDArrays.concat(new NDList(gateW.transpose(), upW.transpose()), 1);
+      gu.attach(scratch);
+      NDArray d = downW.transpose();
+      d.attach(scratch);
+      gateUp[layer].set(new NDIndex("{}", slot), gu);
+      down[layer].set(new NDIndex("{}", slot), d);
+    }
     bytesLoaded += (gateW.size() + upW.size() + downW.size()) * Float.BYTES;
   }
 
-  /**
-   * Writes projections given as arrays (gate, up: {@code [i, h]}; down: {@code [h, i]}, row-major),
-   * in place.
-   */
+  /** Writes projections given as arrays in the checkpoint's layout (row-major), in place. */
   public void write(int layer, int slot, float[][] w) {
     long h = config.hiddenSize();
     long i = config.moeIntermediateSize();
-    try (NDManager scratch = gate[layer].getManager().newSubManager()) {
+    try (NDManager scratch = manager.newSubManager()) {
       write(
           layer,
           slot,
           scratch.create(w[0], new Shape(i, h)),
           scratch.create(w[1], new Shape(i, h)),
           scratch.create(w[2], new Shape(h, i)));
+    }
+  }
+
+  /**
+   * Writes a slot from this store's own layout (as {@link #slotBytes} gives it), in place: one
+   * copy.
+   */
+  public void writeStored(int layer, int slot, ByteBuffer gateUpBytes, ByteBuffer downBytes) {
+    long h = config.hiddenSize();
+    long i = config.moeIntermediateSize();
+    try (NDManager scratch = manager.newSubManager()) {
+      gateUp[layer].set(new NDIndex("{}", slot), direct(scratch, gateUpBytes, new Shape(h, 2 * i)));
+      down[layer].set(new NDIndex("{}", slot), direct(scratch, downBytes, new Shape(i, h)));
+    }
+    bytesLoaded += (3 * h * i) * Float.BYTES;
+  }
+
+  private static NDArray direct(NDManager scratch, ByteBuffer bytes, Shape shape) {
+    ByteBuffer b = bytes;
+    if (!b.isDirect()) {
+      b = ByteBuffer.allocateDirect(bytes.remaining()).order(bytes.order()).put(bytes.duplicate());
+      b.flip();
+    }
+    return scratch.create(b, shape, DataType.FLOAT32);
+  }
+
+  /**
+   * The stored bytes of slot {@code slot} in {@code layer}, {@code gateUp} then {@code down}: views
+   * of the slot tensors (no copy), valid until {@code scratch} closes or the slot is written.
+   */
+  public ByteBuffer[] slotBytes(int layer, int slot, NDManager scratch) {
+    NDArray gu = gateUp[layer].get(slot);
+    gu.attach(scratch);
+    NDArray d = down[layer].get(slot);
+    d.attach(scratch);
+    return new ByteBuffer[] {gu.toByteBuffer(true), d.toByteBuffer(true)};
+  }
+
+  /**
+   * The three projections of slot {@code slot} in {@code layer} in the checkpoint's layout, copied
+   * out (for a host backup).
+   */
+  public float[][] weightArrays(int layer, int slot) {
+    int i = config.moeIntermediateSize();
+    try (NDManager scratch = manager.newSubManager()) {
+      NDArray gu = gateUp[layer].get(slot);
+      gu.attach(scratch);
+      NDArray d = down[layer].get(slot);
+      d.attach(scratch);
+      NDArray g = gu.get(new NDIndex(":, 0:{}", i)).transpose();
+      NDArray u = gu.get(new NDIndex(":, {}:", i)).transpose();
+      NDArray dn = d.transpose();
+      float[][] out = {g.toFloatArray(), u.toFloatArray(), dn.toFloatArray()};
+      g.close();
+      u.close();
+      dn.close();
+      return out;
     }
   }
 
@@ -91,26 +158,90 @@ public final class ExpertStore {
   }
 
   /**
-   * Runs expert FFN of local slot {@code slot} in {@code layer} on tokens {@code x} [n, hidden].
+   * The experts of {@code layer} applied to rows {@code x} {@code [R, h]}, row {@code r} by the
+   * expert of local slot {@code slots[r]}: {@code [R, h]}. Allocates in {@code x}'s manager.
    */
-  public NDArray compute(int layer, int slot, NDArray x) {
-    return MoeMath.expert(x, gate[layer].get(slot), up[layer].get(slot), down[layer].get(slot));
+  public NDArray compute(int layer, NDArray x, int[] slots) {
+    int rows = slots.length;
+    int h = config.hiddenSize();
+    int n = holds.length;
+    int[] count = new int[n];
+    for (int s : slots) {
+      count[s]++;
+    }
+    int used = 0;
+    int widest = 0;
+    for (int c : count) {
+      used += c > 0 ? 1 : 0;
+      widest = Math.max(widest, c);
+    }
+    if (rows == 0) {
+      return x;
+    }
+    // One batched product over every slot reads each slot's weights once and pays for the padding
+    // rows; a product per used slot reads only the used experts but costs about ten tensor
+    // operations per slot, as much as some forty rows of padding. Batch unless few slots are used
+    // or the padding outweighs the saved operations.
+    long padding = (long) n * widest - rows;
+    boolean batched = used * 10L >= n && padding <= 40L * used;
+    return batched ? batched(layer, x, slots, count, widest) : perSlot(layer, x, slots, count);
   }
 
-  /**
-   * The three projections of local slot {@code slot} in {@code layer}, copied out (for a peer's
-   * repair).
-   */
-  public float[][] weightArrays(int layer, int slot) {
-    try (NDManager scratch = gate[layer].getManager().newSubManager()) {
-      NDArray g = gate[layer].get(slot);
-      NDArray u = up[layer].get(slot);
-      NDArray d = down[layer].get(slot);
-      g.attach(scratch);
-      u.attach(scratch);
-      d.attach(scratch);
-      return new float[][] {g.toFloatArray(), u.toFloatArray(), d.toFloatArray()};
+  private NDArray batched(int layer, NDArray x, int[] slots, int[] count, int widest) {
+    int n = holds.length;
+    int rows = slots.length;
+    int h = config.hiddenSize();
+    int i = config.moeIntermediateSize();
+    int[] pad = new int[n * widest];
+    Arrays.fill(pad, rows);
+    int[] fill = new int[n];
+    int[] unpad = new int[rows];
+    for (int r = 0; r < rows; r++) {
+      int s = slots[r];
+      int at = s * widest + fill[s]++;
+      pad[at] = r;
+      unpad[r] = at;
     }
+    NDManager m = x.getManager();
+    NDArray padded =
+        NDArrays.concat(new NDList(x, m.zeros(new Shape(1, h))), 0)
+            .get(m.create(pad))
+            .reshape(n, widest, h);
+    NDArray gu = padded.batchMatMul(gateUp[layer]);
+    NDArray act =
+        Kernels.swiglu(gu.get(new NDIndex(":, :, 0:{}", i)), gu.get(new NDIndex(":, :, {}:", i)));
+    return act.batchMatMul(down[layer]).reshape((long) n * widest, h).get(m.create(unpad));
+  }
+
+  private NDArray perSlot(int layer, NDArray x, int[] slots, int[] count) {
+    int n = holds.length;
+    int rows = slots.length;
+    int i = config.moeIntermediateSize();
+    int[] start = new int[n + 1];
+    for (int s = 0; s < n; s++) {
+      start[s + 1] = start[s] + count[s];
+    }
+    int[] order = new int[rows];
+    int[] unsort = new int[rows];
+    int[] fill = start.clone();
+    for (int r = 0; r < rows; r++) {
+      int at = fill[slots[r]]++;
+      order[at] = r;
+      unsort[r] = at;
+    }
+    NDManager m = x.getManager();
+    NDList outs = new NDList();
+    for (int s = 0; s < n; s++) {
+      if (count[s] == 0) {
+        continue;
+      }
+      NDArray xs = x.get(m.create(Arrays.copyOfRange(order, start[s], start[s + 1])));
+      NDArray gu = xs.matMul(gateUp[layer].get(m, s));
+      NDArray act =
+          Kernels.swiglu(gu.get(new NDIndex(":, 0:{}", i)), gu.get(new NDIndex(":, {}:", i)));
+      outs.add(act.matMul(down[layer].get(m, s)));
+    }
+    return NDArrays.concat(outs, 0).get(m.create(unsort));
   }
 
   public long bytesLoaded() {
@@ -122,10 +253,10 @@ public final class ExpertStore {
   }
 
   /**
-   * The gate projections of one layer's slots: a native tensor that stays the same object for the
-   * store's life.
+   * The gate-and-up projections of one layer's slots: a native tensor that stays the same object
+   * for the store's life.
    */
   public NDArray gateTensor(int layer) {
-    return gate[layer];
+    return gateUp[layer];
   }
 }

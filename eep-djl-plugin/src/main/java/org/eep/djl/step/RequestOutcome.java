@@ -4,10 +4,17 @@ package org.eep.djl.step;
 public sealed interface RequestOutcome {
 
   /**
-   * The token computed at the request's position; {@code degraded} if a chosen expert had no
-   * replica and was dropped from top-k; {@code logits} when the request's listener wants them.
+   * The token the last position of the request's span predicts (the span reached the sequence's
+   * end); {@code degraded} if a chosen expert had no replica and was dropped from top-k; {@code
+   * logits} when the request's listener wants them.
    */
   record Produced(int token, boolean degraded, float[] logits) implements RequestOutcome {}
+
+  /**
+   * A prefill chunk of {@code positions} positions was computed; the sequence's end is not reached
+   * yet.
+   */
+  record Prefilled(int positions, boolean degraded) implements RequestOutcome {}
 
   /**
    * The request cannot be computed exactly: a chosen expert has no replica (under {@code refuse}).

@@ -1,39 +1,31 @@
 package org.eep.djl.wire;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.List;
 
 /**
- * The COMBINE payload: the expert outputs a rank sends back to the owner of the tokens. {@code
- * count:int32, then per row token:int32 choice:int32 output:float32[h]}, little-endian. Stateless.
+ * The COMBINE payload: the expert outputs a rank sends back to the owner of the rows it was
+ * dispatched, in the order they came ({@code float32[count, h]}, little-endian; the owner knows
+ * {@code count}). Straight from and into tensor memory. Stateless.
  */
 public final class CombineCodec {
   private CombineCodec() {}
 
-  /** Encodes {@code outputs.get(i)} as the output for {@code rows.get(i)}. */
-  public static ByteBuffer encode(List<Row> rows, List<float[]> outputs, int h) {
-    ByteBuffer buf =
-        ByteBuffer.allocate(Integer.BYTES + rows.size() * (2 * Integer.BYTES + h * Float.BYTES))
-            .order(ByteOrder.LITTLE_ENDIAN);
-    buf.putInt(rows.size());
-    for (int i = 0; i < rows.size(); i++) {
-      buf.putInt(rows.get(i).token()).putInt(rows.get(i).choice());
-      buf.asFloatBuffer().put(outputs.get(i), 0, h);
-      buf.position(buf.position() + h * Float.BYTES);
-    }
-    return buf.flip();
+  /** The payload of {@code outputs} {@code [count, h]} (no parts when there are none). */
+  public static ByteBuffer[] encode(NDArray outputs, int count) {
+    return count == 0 ? new ByteBuffer[0] : new ByteBuffer[] {outputs.toByteBuffer(true)};
   }
 
-  /** Writes each decoded output into {@code into} at {@code (token * k + choice) * h}. */
-  public static void decode(ByteBuffer payload, int h, int k, float[] into) {
-    ByteBuffer p = payload.order(ByteOrder.LITTLE_ENDIAN);
-    int count = p.getInt();
-    for (int n = 0; n < count; n++) {
-      int token = p.getInt();
-      int choice = p.getInt();
-      p.asFloatBuffer().get(into, (token * k + choice) * h, h);
-      p.position(p.position() + h * Float.BYTES);
+  /**
+   * The {@code count} rows of width {@code h} in {@code payload}, in {@code scratch}; null when
+   * {@code count} is 0.
+   */
+  public static NDArray decode(ByteBuffer payload, int count, int h, NDManager scratch) {
+    if (count == 0) {
+      return null;
     }
+    return Tensors.wrap(payload.duplicate().order(ByteOrder.LITTLE_ENDIAN), count, h, scratch);
   }
 }

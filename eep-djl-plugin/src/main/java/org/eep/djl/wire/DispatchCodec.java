@@ -1,50 +1,54 @@
 package org.eep.djl.wire;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.List;
 
 /**
- * The DISPATCH payload: the hidden rows a rank sends one peer for that peer's experts. {@code
- * count:int32, then per row token:int32 choice:int32 slot:int32 hidden:float32[h]}, little-endian.
- * Stateless.
+ * The DISPATCH payload: the hidden rows a rank sends one peer for that peer's experts, in two
+ * parts: {@code count:int32, slot:int32[count]} (the receiver's local slot of each row), then the
+ * rows, {@code float32[count, h]} straight from tensor memory; little-endian. Encoding copies
+ * nothing (the transport's send copies once); decoding wraps the rows of a direct payload as a
+ * tensor without a copy. Stateless.
  */
 public final class DispatchCodec {
   private DispatchCodec() {}
 
-  /** Receives one decoded row and its hidden vector (a fresh array). */
-  @FunctionalInterface
-  public interface Sink {
-    void accept(Row row, float[] hidden);
+  /**
+   * A decoded payload: the receiver's slot of each row, and the rows ({@code null} when there are
+   * none).
+   */
+  public record Rows(int[] slots, NDArray rows) {}
+
+  /**
+   * The parts of the payload carrying {@code rows} {@code [count, h]} to local slots {@code slots}
+   * of the receiver.
+   */
+  public static ByteBuffer[] encode(int[] slots, NDArray rows) {
+    ByteBuffer head =
+        ByteBuffer.allocate(Integer.BYTES * (1 + slots.length)).order(ByteOrder.LITTLE_ENDIAN);
+    head.putInt(slots.length);
+    for (int s : slots) {
+      head.putInt(s);
+    }
+    head.flip();
+    return slots.length == 0
+        ? new ByteBuffer[] {head}
+        : new ByteBuffer[] {head, rows.toByteBuffer(true)};
   }
 
   /**
-   * Encodes {@code rows}, each with its token's row of {@code hidden} ({@code [tokens, h]}
-   * row-major).
+   * Decodes a payload made by {@code encode}; the rows (of width {@code h}) live in {@code
+   * scratch}.
    */
-  public static ByteBuffer encode(List<Row> rows, float[] hidden, int h) {
-    ByteBuffer buf =
-        ByteBuffer.allocate(Integer.BYTES + rows.size() * (3 * Integer.BYTES + h * Float.BYTES))
-            .order(ByteOrder.LITTLE_ENDIAN);
-    buf.putInt(rows.size());
-    for (Row r : rows) {
-      buf.putInt(r.token()).putInt(r.choice()).putInt(r.slot());
-      buf.asFloatBuffer().put(hidden, r.token() * h, h);
-      buf.position(buf.position() + h * Float.BYTES);
-    }
-    return buf.flip();
-  }
-
-  /** Decodes a payload made by {@link #encode} into {@code sink}, row by row. */
-  public static void decode(ByteBuffer payload, int h, Sink sink) {
-    ByteBuffer p = payload.order(ByteOrder.LITTLE_ENDIAN);
+  public static Rows decode(ByteBuffer payload, int h, NDManager scratch) {
+    ByteBuffer p = payload.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     int count = p.getInt();
-    for (int n = 0; n < count; n++) {
-      Row row = new Row(p.getInt(), p.getInt(), p.getInt());
-      float[] hidden = new float[h];
-      p.asFloatBuffer().get(hidden);
-      p.position(p.position() + h * Float.BYTES);
-      sink.accept(row, hidden);
+    int[] slots = new int[count];
+    for (int i = 0; i < count; i++) {
+      slots[i] = p.getInt();
     }
+    return new Rows(slots, count == 0 ? null : Tensors.wrap(p, count, h, scratch));
   }
 }

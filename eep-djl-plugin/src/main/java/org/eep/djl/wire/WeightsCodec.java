@@ -4,32 +4,26 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * One layer of one expert as a WEIGHTS message: the gate, up and down projections back to back
- * ({@code float32[3][hidden × intermediate]}, little-endian), the message's tag naming the target's
- * local slot and its layer field the layer. Stateless.
+ * One layer of one expert as a WEIGHTS message, in the expert store's layout: the fused gate-and-up
+ * projection {@code float32[h, 2i]} then the down projection {@code float32[i, h]}, little-endian,
+ * straight from the sender's slot tensors; the message's tag names the target's local slot and its
+ * layer field the layer. Stateless.
  */
 public final class WeightsCodec {
   private WeightsCodec() {}
 
-  /** Encodes the three projections, each {@code n} floats. */
-  public static ByteBuffer encode(float[] gate, float[] up, float[] down) {
-    int n = gate.length;
-    ByteBuffer buf = ByteBuffer.allocate(3 * n * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    for (float[] w : new float[][] {gate, up, down}) {
-      buf.asFloatBuffer().put(w, 0, n);
-      buf.position(buf.position() + n * Float.BYTES);
+  /** The two parts of a payload as they are stored: {@code [gateUp, down]}. */
+  public static ByteBuffer[] split(ByteBuffer payload, int hidden, int intermediate) {
+    int gateUp = 2 * hidden * intermediate * Float.BYTES;
+    int down = hidden * intermediate * Float.BYTES;
+    ByteBuffer p = payload.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    if (p.remaining() != gateUp + down) {
+      throw new IllegalStateException(
+          "weights payload has " + p.remaining() + " bytes, expected " + (gateUp + down));
     }
-    return buf.flip();
-  }
-
-  /** The three projections of {@code n} floats each. */
-  public static float[][] decode(ByteBuffer payload, int n) {
-    ByteBuffer p = payload.order(ByteOrder.LITTLE_ENDIAN);
-    float[][] w = new float[3][n];
-    for (int i = 0; i < 3; i++) {
-      p.asFloatBuffer().get(w[i]);
-      p.position(p.position() + n * Float.BYTES);
-    }
-    return w;
+    ByteBuffer first = p.slice().limit(gateUp).order(ByteOrder.LITTLE_ENDIAN);
+    p.position(p.position() + gateUp);
+    ByteBuffer second = p.slice().order(ByteOrder.LITTLE_ENDIAN);
+    return new ByteBuffer[] {first, second};
   }
 }

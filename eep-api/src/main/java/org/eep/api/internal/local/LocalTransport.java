@@ -3,6 +3,7 @@ package org.eep.api.internal.local;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eep.api.comm.AbstractTransport;
@@ -11,8 +12,9 @@ import org.eep.api.comm.PeerFailedException;
 import org.eep.api.comm.TransportException;
 
 /**
- * Ranks in one JVM. A send copies the payload straight into the receiver's inbox. Closing an
- * endpoint reports a peer error to every endpoint connected to it, as UCX reports a killed peer.
+ * Ranks in one JVM. A send copies the payload once, straight into a direct buffer the receiver's
+ * inbox owns. Closing an endpoint reports a peer error to every endpoint connected to it, as UCX
+ * reports a killed peer.
  */
 final class LocalTransport extends AbstractTransport {
   private final String address;
@@ -65,7 +67,7 @@ final class LocalTransport extends AbstractTransport {
   }
 
   @Override
-  protected void doSend(int peer, MessageHeader header, ByteBuffer payload) {
+  protected void doSend(int peer, MessageHeader header, ByteBuffer[] parts, int length) {
     LocalTransport target = peers.get(peer);
     if (target == null) {
       throw new TransportException(peer, "Rank " + rank() + " has no connection to rank " + peer);
@@ -77,9 +79,12 @@ final class LocalTransport extends AbstractTransport {
       peerFailed(peer, e);
       throw e;
     }
-    byte[] copy = new byte[payload.remaining()];
-    payload.duplicate().get(copy);
-    target.inbox().deliver(header, ByteBuffer.wrap(copy));
+    // Direct, so a receiver can wrap the payload as a tensor without another copy.
+    ByteBuffer copy = ByteBuffer.allocateDirect(length).order(ByteOrder.LITTLE_ENDIAN);
+    for (ByteBuffer part : parts) {
+      copy.put(part.duplicate());
+    }
+    target.inbox().deliver(header, copy.flip());
   }
 
   @Override

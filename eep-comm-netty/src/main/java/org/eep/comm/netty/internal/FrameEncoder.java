@@ -25,22 +25,31 @@ final class FrameEncoder {
    * {@link #encode(ByteBufAllocator, MessageHeader, ByteBuffer, FrameAuth)} without authentication.
    */
   static ByteBuf encode(ByteBufAllocator alloc, MessageHeader header, ByteBuffer payload) {
-    return encode(alloc, header, payload, FrameAuth.none());
+    return encode(alloc, header, new ByteBuffer[] {payload}, payload.remaining(), FrameAuth.none());
+  }
+
+  /** The frame of a one-part payload, tagged if {@code auth} is on. */
+  static ByteBuf encode(
+      ByteBufAllocator alloc, MessageHeader header, ByteBuffer payload, FrameAuth auth) {
+    return encode(alloc, header, new ByteBuffer[] {payload}, payload.remaining(), auth);
   }
 
   /**
-   * The frame for {@code header} and the remaining bytes of {@code payload} (whose position is not
-   * moved), tagged if {@code auth} is on. The caller owns the returned buffer (writing it to a
-   * channel hands it over).
+   * The frame for {@code header} and the remaining bytes of the {@code parts} ({@code length} in
+   * all; no position is moved), tagged if {@code auth} is on. The caller owns the returned buffer
+   * (writing it to a channel hands it over).
    *
    * @throws IllegalArgumentException if the receiver would reject the header (negative epoch or
    *     incarnation, payload over {@link FrameCodec#MAX_PAYLOAD}): a sender bug must not cost the
    *     connection
    */
   static ByteBuf encode(
-      ByteBufAllocator alloc, MessageHeader header, ByteBuffer payload, FrameAuth auth) {
+      ByteBufAllocator alloc,
+      MessageHeader header,
+      ByteBuffer[] parts,
+      int length,
+      FrameAuth auth) {
     requireNonNull(auth, "auth is null");
-    int length = payload.remaining();
     ByteBuffer head = ByteBuffer.allocate(FrameCodec.HEADER_BYTES);
     FrameCodec.writeHeader(head, header, length, auth);
     head.flip();
@@ -51,10 +60,13 @@ final class FrameEncoder {
           "Header cannot be sent, the receiver would reject it: " + e.getMessage(), e);
     }
     byte[] tag =
-        auth.enabled() ? auth.tag(header.sender(), header.incarnation(), head, payload) : null;
+        auth.enabled() ? auth.tag(header.sender(), header.incarnation(), head, parts) : null;
     ByteBuf frame = alloc.directBuffer(FrameCodec.frameSize(length, auth));
     try {
-      frame.writeBytes(head).writeBytes(payload.duplicate());
+      frame.writeBytes(head);
+      for (ByteBuffer part : parts) {
+        frame.writeBytes(part.duplicate());
+      }
       if (tag != null) {
         frame.writeBytes(tag);
       }

@@ -219,12 +219,12 @@ public final class NettyTransport extends AbstractTransport {
   }
 
   @Override
-  protected void doSend(int peer, MessageHeader header, ByteBuffer payload) {
+  protected void doSend(int peer, MessageHeader header, ByteBuffer[] parts, int length) {
     PeerLink link = links.get(peer);
     if (link == null) {
       throw new TransportException(peer, "Rank " + rank() + " has no connection to rank " + peer);
     }
-    link.send(header, payload);
+    link.send(header, parts, length);
   }
 
   @Override

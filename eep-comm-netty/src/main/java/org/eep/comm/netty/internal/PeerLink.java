@@ -101,14 +101,14 @@ final class PeerLink {
    *
    * @throws PeerFailedException if the connection is already known to be broken
    */
-  void send(MessageHeader header, ByteBuffer payload) {
+  void send(MessageHeader header, ByteBuffer[] parts, int length) {
     if (!isUsable()) {
       PeerFailedException known =
           fail("Connection to rank " + peer + " at " + address + " is closed");
       throw new PeerFailedException(peer, known.getMessage(), known);
     }
     channel
-        .writeAndFlush(FrameEncoder.encode(channel.alloc(), header, payload, auth))
+        .writeAndFlush(FrameEncoder.encode(channel.alloc(), header, parts, length, auth))
         .addListener(onWritten);
   }
 

@@ -111,7 +111,7 @@ public final class UcxTransport extends AbstractTransport {
   }
 
   @Override
-  protected void doSend(int peer, MessageHeader header, ByteBuffer payload) {
+  protected void doSend(int peer, MessageHeader header, ByteBuffer[] parts, int length) {
     PeerLink link = endpoints.link(peer);
     if (link == null) {
       throw new TransportException(peer, "Rank " + rank() + " has no connection to rank " + peer);
@@ -120,15 +120,12 @@ public final class UcxTransport extends AbstractTransport {
     if (failure != null) {
       throw new PeerFailedException(peer, failure.getMessage(), failure);
     }
-    int length = payload.remaining();
-    if (length > FrameCodec.MAX_PAYLOAD) {
-      throw new IllegalArgumentException(
-          "payload of " + length + " bytes exceeds " + FrameCodec.MAX_PAYLOAD);
-    }
     FrameAuth toPeer = auth.toReceiver(peer);
     ByteBuffer frame = pool.acquire(FrameCodec.frameSize(length, toPeer));
     FrameCodec.writeHeader(frame, header, length, toPeer);
-    frame.put(payload.duplicate());
+    for (ByteBuffer part : parts) {
+      frame.put(part.duplicate());
+    }
     FrameCodec.appendTag(frame, 0, header, toPeer);
     frame.flip();
     loop.execute(

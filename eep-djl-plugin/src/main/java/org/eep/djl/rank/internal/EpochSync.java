@@ -2,6 +2,7 @@ package org.eep.djl.rank.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import java.nio.ByteBuffer;
 import java.util.OptionalLong;
 import org.eep.api.comm.Phase;
 import org.eep.api.membership.MembershipView;
@@ -33,7 +34,7 @@ final class EpochSync {
     ExchangePoint at = new ExchangePoint(view.epoch(), 0, 0);
     long resume = nextStep;
     try {
-      exchange.sendAll(at, Phase.SYNC, peers, p -> SyncCodec.encode(nextStep));
+      exchange.sendAll(at, Phase.SYNC, peers, p -> new ByteBuffer[] {SyncCodec.encode(nextStep)});
       for (int p : peers) {
         long theirs = SyncCodec.decode(exchange.receive(at, Phase.SYNC, p));
         if (theirs >= 0) {

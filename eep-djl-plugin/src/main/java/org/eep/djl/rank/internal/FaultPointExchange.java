@@ -29,7 +29,7 @@ final class FaultPointExchange implements Exchange {
 
   @Override
   public void sendAll(
-      ExchangePoint at, Phase phase, int[] peers, IntFunction<ByteBuffer> payloadFor) {
+      ExchangePoint at, Phase phase, int[] peers, IntFunction<ByteBuffer[]> payloadFor) {
     StepHooks.Point mid =
         phase == Phase.DISPATCH
             ? StepHooks.Point.MID_DISPATCH

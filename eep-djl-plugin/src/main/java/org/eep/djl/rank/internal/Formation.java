@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
@@ -24,15 +25,14 @@ import org.eep.api.placement.ExpertPlacement;
 import org.eep.api.placement.LoadSnapshot;
 import org.eep.api.placement.PlacementRequest;
 import org.eep.djl.model.DenseWeights;
-import org.eep.djl.model.KvCache;
 import org.eep.djl.model.ModelLayout;
 import org.eep.djl.model.MoeConfig;
-import org.eep.djl.model.MoeMath;
 import org.eep.djl.rank.RankSetup;
 import org.eep.djl.rank.RankState;
 import org.eep.djl.repair.Checkpoint;
 import org.eep.djl.repair.RepairExecutor;
 import org.eep.djl.step.ExpertStore;
+import org.eep.djl.step.StepWeights;
 import org.eep.djl.wire.PlacementCodec;
 import org.eep.placement.repair.RepairAction;
 import org.eep.placement.repair.RepairPlan;
@@ -83,7 +83,7 @@ final class Formation {
    * Joins, loads and activates; returns the dense weights once this incarnation is ACTIVE (and, at
    * formation, every slot is). {@code onView} receives every view from the join on.
    */
-  DenseWeights form(ViewApplier views, NDManager manager) throws InterruptedException {
+  StepWeights form(ViewApplier views, NDManager manager) throws InterruptedException {
     MembershipService membership = ctx.membership();
     int rank = ctx.rank();
     boolean rejoin = membership.currentView().activeCount() > 0;
@@ -95,7 +95,12 @@ final class Formation {
         ctx.incarnation(),
         rejoin ? "rejoin" : "initial formation");
     checkpoint.file().requireAll(ModelLayout.all(setup.model()));
-    DenseWeights dense = DenseWeights.load(setup.model(), checkpoint.file(), manager);
+    StepWeights weights;
+    try (NDManager load = manager.newSubManager()) {
+      weights =
+          StepWeights.of(
+              setup.model(), DenseWeights.load(setup.model(), checkpoint.file(), load), manager);
+    }
     if (rejoin) {
       rejoinLoad();
     } else {
@@ -108,7 +113,7 @@ final class Formation {
         }
       }
     }
-    warmUp(dense, manager);
+    warmUp(weights, manager);
     if (!rejoin) {
       connections.connectTo(awaitView(v -> v.slots().stream().allMatch(s -> s.state().isMember())));
     }
@@ -125,7 +130,7 @@ final class Formation {
     }
     ctx.lifecycle().advance(RankState.FORMING, RankState.SERVING);
     LOG.info("rank {} active at {}", rank, active.summary());
-    return dense;
+    return weights;
   }
 
   private ExpertPlacement initialPlacement() {
@@ -189,19 +194,23 @@ final class Formation {
   }
 
   /**
-   * One token through the first layer's attention and every held expert, so the first real step
-   * runs warm.
+   * A row through the first layer's projections and every held expert, so the first real step runs
+   * warm.
    */
-  private void warmUp(DenseWeights dense, NDManager manager) {
+  private void warmUp(StepWeights weights, NDManager manager) {
     MoeConfig model = setup.model();
-    try (NDManager scratch = manager.newSubManager();
-        KvCache cache = new KvCache(model, scratch, 1)) {
+    try (NDManager scratch = manager.newSubManager()) {
       NDArray x = scratch.zeros(new Shape(1, model.hiddenSize()));
-      MoeMath.attention(model, dense.layers()[0], x, cache.layer(0), 0);
+      x.matMul(weights.layer(0).qkv());
+      int[] held = new int[store.slots()];
+      int n = 0;
       for (int s = 0; s < store.slots(); s++) {
         if (store.holds(s) >= 0) {
-          store.compute(0, s, x);
+          held[n++] = s;
         }
+      }
+      if (n > 0) {
+        store.compute(0, scratch.zeros(new Shape(n, model.hiddenSize())), Arrays.copyOf(held, n));
       }
     }
   }

@@ -19,7 +19,6 @@ import org.eep.api.config.EepKeys;
 import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.placement.ExpertPlacement;
-import org.eep.djl.model.DenseWeights;
 import org.eep.djl.rank.RankSetup;
 import org.eep.djl.rank.RankStats;
 import org.eep.djl.repair.Checkpoint;
@@ -30,9 +29,12 @@ import org.eep.djl.step.ActiveRequest;
 import org.eep.djl.step.EpStep;
 import org.eep.djl.step.Exchange;
 import org.eep.djl.step.ExpertStore;
+import org.eep.djl.step.KvPool;
+import org.eep.djl.step.RopeTables;
 import org.eep.djl.step.RoutingTable;
 import org.eep.djl.step.StepAbortedException;
 import org.eep.djl.step.StepTimings;
+import org.eep.djl.step.StepWeights;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,7 +113,8 @@ public final class RankLoop implements AutoCloseable {
             manager);
     Connections connections = new Connections(setup.rank(), maxRanks, transport, health, counters);
     WeightSender sender =
-        new WeightSender(setup.rank(), setup.slotsPerRank(), store, transport, ctx::incarnation);
+        new WeightSender(
+            setup.rank(), setup.slotsPerRank(), store, transport, ctx::incarnation, manager);
     this.views =
         new ViewApplier(ctx, connections, placement, repairs, sender, this::failAll, this::wake);
     this.formation = new Formation(ctx, store, checkpoint, repairs, connections, placement);
@@ -125,25 +128,31 @@ public final class RankLoop implements AutoCloseable {
   public void run() {
     thread = Thread.currentThread();
     try {
-      DenseWeights dense = formation.form(views, manager);
+      StepWeights weights = formation.form(views, manager);
       RankSetup setup = ctx.setup();
       boolean drop =
           setup.config().getEnum(EepKeys.ON_COVERAGE_LOSS, CoverageLossPolicy.class)
               == CoverageLossPolicy.DROP;
+      KvPool kv =
+          new KvPool(setup.model(), manager, setup.config().getInt(EepKeys.KV_CACHE_TOKENS));
       EpStep step =
           new EpStep(
               setup.model(),
-              dense,
+              weights,
               store,
               placement.routing(),
+              kv,
+              new RopeTables(setup.model(), manager),
               ctx.rank(),
               setup.slotsPerRank(),
               drop,
+              setup.config().getInt(EepKeys.PREFILL_CHUNK),
               timings);
       runner =
           new StepRunner(
               ctx.rank(),
               step,
+              kv,
               exchange,
               counters,
               manager,

@@ -12,6 +12,7 @@ import org.eep.djl.request.RequestRejectedException;
 import org.eep.djl.step.ActiveRequest;
 import org.eep.djl.step.EpStep;
 import org.eep.djl.step.Exchange;
+import org.eep.djl.step.KvPool;
 import org.eep.djl.step.RequestOutcome;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,7 @@ final class StepRunner implements AutoCloseable {
 
   private final int rank;
   private final EpStep step;
+  private final KvPool kv;
   private final Exchange exchange;
   private final RankCounters counters;
   private final NDManager manager;
@@ -46,6 +48,7 @@ final class StepRunner implements AutoCloseable {
   StepRunner(
       int rank,
       EpStep step,
+      KvPool kv,
       Exchange exchange,
       RankCounters counters,
       NDManager manager,
@@ -54,6 +57,7 @@ final class StepRunner implements AutoCloseable {
     this.rank = rank;
     this.arrivals = requireNonNull(arrivals, "arrivals is null");
     this.step = requireNonNull(step, "step is null");
+    this.kv = requireNonNull(kv, "kv is null");
     this.exchange = requireNonNull(exchange, "exchange is null");
     this.counters = requireNonNull(counters, "counters is null");
     this.manager = requireNonNull(manager, "manager is null");
@@ -70,12 +74,38 @@ final class StepRunner implements AutoCloseable {
     return nextStep;
   }
 
+  /**
+   * Moves arrived requests into the batch while it has room and the KV pool has blocks for them; a
+   * request that would never fit the pool is refused, one that does not fit now waits.
+   */
   void admit() {
     ActiveRequest r;
-    while (batch.size() < maxBatch && (r = arrivals.poll()) != null) {
-      if (r.live()) {
-        batch.add(r);
+    while (batch.size() < maxBatch && (r = arrivals.peek()) != null) {
+      if (!r.live()) {
+        arrivals.poll();
+        continue;
       }
+      if (r.positionsNeeded() > kv.capacity()) {
+        arrivals.poll();
+        r.state()
+            .fail(
+                new RequestRejectedException(
+                    "request "
+                        + r.state().request().id()
+                        + " needs "
+                        + r.positionsNeeded()
+                        + " KV positions (prompt + max_new_tokens) but rank "
+                        + rank
+                        + "'s KV pool holds "
+                        + kv.capacity()
+                        + " (eep_kv_cache_tokens)"));
+        continue;
+      }
+      if (!r.reserve(kv)) {
+        return; // the pool is full: it waits for a finished request's blocks
+      }
+      arrivals.poll();
+      batch.add(r);
     }
   }
 
@@ -121,15 +151,21 @@ final class StepRunner implements AutoCloseable {
         done.add(r);
         continue;
       }
+      if (o instanceof RequestOutcome.Prefilled prefilled) {
+        if (prefilled.degraded()) {
+          r.markDegraded();
+        }
+        r.advance(prefilled.positions(), -1);
+        continue;
+      }
       RequestOutcome.Produced p = (RequestOutcome.Produced) o;
       if (p.degraded()) {
         r.markDegraded();
       }
-      if (r.producesToken()) {
-        r.state().emit(r.owner(), r.outputIndex(), p.token(), r.degraded(), p.logits());
-        counters.tokensEmitted.increment();
-      }
-      r.advance(p.token());
+      int span = r.span(step.chunk());
+      r.state().emit(r.owner(), r.outputIndex(), p.token(), r.degraded(), p.logits());
+      counters.tokensEmitted.increment();
+      r.advance(span, p.token());
       if (r.finished() || !r.live()) {
         done.add(r);
       }

@@ -50,13 +50,13 @@ final class TransportExchange implements Exchange {
 
   @Override
   public void sendAll(
-      ExchangePoint at, Phase phase, int[] peers, IntFunction<ByteBuffer> payloadFor) {
+      ExchangePoint at, Phase phase, int[] peers, IntFunction<ByteBuffer[]> payloadFor) {
     for (int peer : peers) {
       send(at, phase, peer, payloadFor.apply(peer));
     }
   }
 
-  void send(ExchangePoint at, Phase phase, int peer, ByteBuffer payload) {
+  void send(ExchangePoint at, Phase phase, int peer, ByteBuffer[] payload) {
     checkRunning();
     if (!health.usable(peer)) {
       throw new StepAbortedException("rank " + peer + " failed");
