@@ -195,6 +195,19 @@ public final class Router implements AutoCloseable {
               + model.maxPositions()
               + " positions");
     }
+    int kv = config.getInt(EepKeys.KV_CACHE_TOKENS);
+    if (r.promptLength() + r.maxNewTokens() > kv) {
+      throw new RequestRejectedException(
+          "request "
+              + r.id()
+              + ": prompt ("
+              + r.promptLength()
+              + ") + max_new_tokens ("
+              + r.maxNewTokens()
+              + ") needs more KV positions than a rank's pool holds ("
+              + kv
+              + ", eep_kv_cache_tokens)");
+    }
   }
 
   /**

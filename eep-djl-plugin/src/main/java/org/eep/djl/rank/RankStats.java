@@ -19,6 +19,8 @@ import org.eep.api.membership.Owner;
  * @param loads bytes it loaded into expert slots and read from the checkpoint
  * @param fencedMessages data-plane messages its transport dropped as stale (older epoch or
  *     incarnation)
+ * @param admissions requests it took into its batch and how their prefill went
+ * @param kv its KV pool
  */
 public record RankStats(
     Owner owner,
@@ -29,12 +31,16 @@ public record RankStats(
     long routingUpdates,
     Rebuilds rebuilds,
     Loads loads,
-    long fencedMessages) {
+    long fencedMessages,
+    Admissions admissions,
+    Kv kv) {
   public RankStats {
     requireNonNull(owner, "owner is null");
     requireNonNull(steps, "steps is null");
     requireNonNull(rebuilds, "rebuilds is null");
     requireNonNull(loads, "loads is null");
+    requireNonNull(admissions, "admissions is null");
+    requireNonNull(kv, "kv is null");
   }
 
   /** Steps completed, and steps aborted at an epoch boundary (then re-run in the next epoch). */
@@ -50,4 +56,14 @@ public record RankStats(
 
   /** Bytes written into expert slots (any tier), and bytes read from the checkpoint. */
   public record Loads(long expertBytes, long checkpointBytes) {}
+
+  /**
+   * Requests taken into the batch (new and re-queued), the prefill chunks and positions computed
+   * for them, and the most steps any of them took from its admission to its next token (1: the
+   * step that prefilled it emitted it).
+   */
+  public record Admissions(long requests, long prefillChunks, long prefillPositions, long maxStepsToToken) {}
+
+  /** KV pool positions in all, and not handed out. */
+  public record Kv(long capacity, long free) {}
 }

@@ -29,6 +29,7 @@ public final class ActiveRequest {
   private KvPool.Blocks blocks;
   private KvPool pool;
   private boolean degraded;
+  private long admittedAt = -1;
 
   public ActiveRequest(RequestState state, Owner owner, int[] alreadyEmitted) {
     this.state = requireNonNull(state, "state is null");
@@ -70,6 +71,24 @@ public final class ActiveRequest {
     blocks = kv.allocate(positionsNeeded()).orElse(null);
     pool = blocks == null ? null : kv;
     return blocks != null;
+  }
+
+  /** Records that the request joined the batch before step {@code step}; until its next token it is waiting for one. */
+  public void admitted(long step) {
+    admittedAt = step;
+  }
+
+  /**
+   * Steps from its admission to now, counting step {@code step} that produced a token, once after
+   * each admission (then -1).
+   */
+  public long stepsSinceAdmission(long step) {
+    if (admittedAt < 0) {
+      return -1;
+    }
+    long steps = step - admittedAt + 1;
+    admittedAt = -1;
+    return steps;
   }
 
   /** Positions the next step computes, at most {@code chunk}. */

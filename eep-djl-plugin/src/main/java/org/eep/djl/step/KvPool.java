@@ -57,6 +57,7 @@ public final class KvPool implements AutoCloseable {
   private final NDArray[] valueBlocks;
   private final Deque<Integer> free = new ArrayDeque<>();
   private final int blocks;
+  private volatile int freeBlocks;
 
   /** A pool of at least {@code tokens} positions (rounded up to whole blocks). */
   public KvPool(MoeConfig config, NDManager parent, int tokens) {
@@ -80,6 +81,7 @@ public final class KvPool implements AutoCloseable {
     for (int b = 0; b < blocks; b++) {
       free.add(b);
     }
+    freeBlocks = blocks;
   }
 
   /** Keys of {@code layer}: {@code [kvHeads, rows, headDim]}. */
@@ -113,9 +115,9 @@ public final class KvPool implements AutoCloseable {
     return blocks * BLOCK;
   }
 
-  /** Positions of the blocks not handed out. */
+  /** Positions of the blocks not handed out; may be read from any thread. */
   public int freePositions() {
-    return free.size() * BLOCK;
+    return freeBlocks * BLOCK;
   }
 
   /** Blocks for {@code positions} positions, or empty if not enough are free now. */
@@ -128,6 +130,7 @@ public final class KvPool implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       ids[i] = free.poll();
     }
+    freeBlocks = free.size();
     return Optional.of(new Blocks(ids));
   }
 
@@ -136,6 +139,7 @@ public final class KvPool implements AutoCloseable {
     for (int id : b.ids()) {
       free.add(id);
     }
+    freeBlocks = free.size();
   }
 
   @Override

@@ -62,7 +62,7 @@ final class Fixture implements AutoCloseable {
     return out;
   }
 
-  /** Every request completes with exactly the reference tokens. */
+  /** Every request completes with the reference tokens (up to a counted near tie). */
   void assertAllExact(
       List<GenerationRequest> requests, List<CompletableFuture<GenerationResult>> results)
       throws Exception {
@@ -80,9 +80,7 @@ final class Fixture implements AutoCloseable {
                 + cluster.view().summary(),
             e);
       }
-      assertThat(got.tokens())
-          .as(requests.get(i).id())
-          .isEqualTo(TestModels.expected(requests.get(i)).tokens());
+      TestModels.assertMatchesReference(requests.get(i), got.tokens());
       assertThat(got.degraded()).isFalse();
     }
   }

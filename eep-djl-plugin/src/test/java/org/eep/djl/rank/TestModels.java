@@ -1,5 +1,7 @@
 package org.eep.djl.rank;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,6 +15,7 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eep.djl.model.CheckpointGenerator;
 import org.eep.djl.model.Preset;
+import org.eep.djl.model.ReferenceCheck;
 import org.eep.djl.model.ReferenceModel;
 import org.eep.djl.request.GenerationRequest;
 
@@ -63,5 +66,23 @@ final class TestModels {
             return ref.generate(r.prompt(), r.maxNewTokens());
           }
         });
+  }
+
+  private static final AtomicInteger NEAR_TIES = new AtomicInteger();
+
+  /**
+   * Asserts {@code produced} are the reference's tokens for {@code r}, up to a near tie (counted
+   * and printed, never hidden; see {@link ReferenceCheck}).
+   */
+  static void assertMatchesReference(GenerationRequest r, int[] produced) {
+    ReferenceCheck check = ReferenceCheck.of(expected(r), produced);
+    if (check.verdict() == ReferenceCheck.Verdict.NEAR_TIE) {
+      System.out.printf(
+          "near tie: %s token %d (reference margin %.2e); %d so far in this JVM%n",
+          r.id(), check.firstDifference(), check.margin(), NEAR_TIES.incrementAndGet());
+    }
+    assertThat(check.acceptable())
+        .as("%s: %s at token %d (margin %s)", r.id(), check.verdict(), check.firstDifference(), check.margin())
+        .isTrue();
   }
 }

@@ -1,5 +1,6 @@
 package org.eep.djl.rank.internal;
 
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.eep.api.comm.TransportStats;
 import org.eep.api.membership.Owner;
@@ -18,6 +19,10 @@ public final class RankCounters {
   final LongAdder tokensEmitted = new LongAdder();
   final LongAdder connectionsOpened = new LongAdder();
   final LongAdder stepStateResets = new LongAdder();
+  final LongAdder admitted = new LongAdder();
+  final LongAdder prefillChunks = new LongAdder();
+  final LongAdder prefillPositions = new LongAdder();
+  final AtomicLong maxStepsToToken = new AtomicLong();
 
   public long stepsCompleted() {
     return stepsCompleted.sum();
@@ -32,7 +37,8 @@ public final class RankCounters {
       RoutingTable routing,
       ExpertStore store,
       long checkpointBytes,
-      TransportStats transport) {
+      TransportStats transport,
+      RankStats.Kv kv) {
     return new RankStats(
         owner,
         epoch,
@@ -42,6 +48,9 @@ public final class RankCounters {
         routing == null ? 0 : routing.updates(),
         new RankStats.Rebuilds(routing == null ? 0 : routing.rebuilds(), stepStateResets.sum()),
         new RankStats.Loads(store == null ? 0 : store.bytesLoaded(), checkpointBytes),
-        transport.fenced());
+        transport.fenced(),
+        new RankStats.Admissions(
+            admitted.sum(), prefillChunks.sum(), prefillPositions.sum(), maxStepsToToken.get()),
+        kv);
   }
 }

@@ -62,6 +62,7 @@ public final class RankLoop implements AutoCloseable {
   private final EpochSync sync;
   private final Queue<ActiveRequest> arrivals = new ConcurrentLinkedQueue<>();
   private volatile StepRunner runner;
+  private volatile KvPool kv;
   private volatile Thread thread;
 
   /**
@@ -135,6 +136,7 @@ public final class RankLoop implements AutoCloseable {
               == CoverageLossPolicy.DROP;
       KvPool kv =
           new KvPool(setup.model(), manager, setup.config().getInt(EepKeys.KV_CACHE_TOKENS));
+      this.kv = kv;
       EpStep step =
           new EpStep(
               setup.model(),
@@ -264,7 +266,8 @@ public final class RankLoop implements AutoCloseable {
         placement.routing(),
         store,
         checkpoint.bytesRead(),
-        ctx.transport().stats());
+        ctx.transport().stats(),
+        kv == null ? new RankStats.Kv(0, 0) : new RankStats.Kv(kv.capacity(), kv.freePositions()));
   }
 
   public StepTimings timings() {

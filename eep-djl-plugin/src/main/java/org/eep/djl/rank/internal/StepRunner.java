@@ -105,6 +105,8 @@ final class StepRunner implements AutoCloseable {
         return; // the pool is full: it waits for a finished request's blocks
       }
       arrivals.poll();
+      r.admitted(Math.max(nextStep, 0));
+      counters.admitted.increment();
       batch.add(r);
     }
   }
@@ -121,7 +123,7 @@ final class StepRunner implements AutoCloseable {
       boolean logits = batch.stream().anyMatch(r -> r.state().wantsLogits());
       outcomes = step.run(scratch, batch, peers, epoch, s, exchange, logits);
     }
-    commit(outcomes);
+    commit(outcomes, s);
     Map<ActiveRequest, ActiveRequest.Mark> t = startOfCompletedStep;
     startOfCompletedStep = startOfStep;
     startOfStep = t;
@@ -130,7 +132,7 @@ final class StepRunner implements AutoCloseable {
     counters.stepsCompleted.increment();
   }
 
-  private void commit(List<RequestOutcome> outcomes) {
+  private void commit(List<RequestOutcome> outcomes, long currentStep) {
     for (ActiveRequest r : retired) {
       r.close();
     }
@@ -155,6 +157,8 @@ final class StepRunner implements AutoCloseable {
         if (prefilled.degraded()) {
           r.markDegraded();
         }
+        counters.prefillChunks.increment();
+        counters.prefillPositions.add(prefilled.positions());
         r.advance(prefilled.positions(), -1);
         continue;
       }
@@ -163,6 +167,14 @@ final class StepRunner implements AutoCloseable {
         r.markDegraded();
       }
       int span = r.span(step.chunk());
+      if (span > 1) {
+        counters.prefillChunks.increment();
+        counters.prefillPositions.add(span);
+      }
+      long waited = r.stepsSinceAdmission(currentStep);
+      if (waited > 0) {
+        counters.maxStepsToToken.accumulateAndGet(waited, Math::max);
+      }
       r.state().emit(r.owner(), r.outputIndex(), p.token(), r.degraded(), p.logits());
       counters.tokensEmitted.increment();
       r.advance(span, p.token());
