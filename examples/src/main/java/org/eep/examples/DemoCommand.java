@@ -23,6 +23,7 @@ import org.eep.examples.demo.TimelineChart;
 import org.eep.examples.demo.Units;
 import org.eep.server.launcher.UcxProbe;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,11 +43,7 @@ import picocli.CommandLine.Option;
       "Without --kill/--stop/--rejoin: kill rank 1 at 1/3 of --duration and restart it at 2/3."
     })
 public final class DemoCommand implements Callable<Integer> {
-  @Option(
-      names = "--ranks",
-      defaultValue = "4",
-      description = "Rank slots of the instance (default: ${DEFAULT-VALUE}).")
-  int ranks;
+  @Mixin InstanceOptions instance = new InstanceOptions("demo");
 
   @Option(
       names = "--transport",
@@ -64,12 +61,6 @@ public final class DemoCommand implements Callable<Integer> {
         "or static (a failure stops the instance). Default: zookeeper, or local when --transport is local."
       })
   String membership;
-
-  @Option(
-      names = "--preset",
-      defaultValue = "demo",
-      description = "Generated model: tiny, small or demo (default: ${DEFAULT-VALUE}).")
-  String preset;
 
   @Option(
       names = "--model",
@@ -251,13 +242,13 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private Scenario scenario() {
-    Preset p = Preset.of(preset);
+    Preset p = instance.preset();
     List<FaultEvent> faults = new ArrayList<>();
     kill.forEach(s -> faults.add(FaultEvent.parse(FaultEvent.Kind.KILL, s)));
     stop.forEach(s -> faults.add(FaultEvent.parse(FaultEvent.Kind.STOP, s)));
     rejoin.forEach(s -> faults.add(FaultEvent.parse(FaultEvent.Kind.REJOIN, s)));
     if (faults.isEmpty() && !noFaults) {
-      faults.addAll(Scenario.defaultFaults(ranks, duration));
+      faults.addAll(Scenario.defaultFaults(instance.ranks(), duration));
     }
     if (noFaults && !faults.isEmpty()) {
       throw new IllegalArgumentException("--no-faults contradicts --kill/--stop/--rejoin");
@@ -270,7 +261,7 @@ public final class DemoCommand implements Callable<Integer> {
                 Scenario.PROCESS_TRANSPORTS.contains(transport)
                     && Scenario.PROCESS_MEMBERSHIPS.contains(membership));
     return new Scenario(
-        ranks,
+        instance.ranks(),
         transport,
         membership,
         p,

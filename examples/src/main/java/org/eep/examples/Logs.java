@@ -19,4 +19,14 @@ public final class Logs {
     }
     return Path.of(System.getProperty("org.slf4j.simpleLogger.logFile"));
   }
+
+  /** Logs only warnings and errors of {@code loggers} (and their children), unless configured. */
+  public static void quiet(String... loggers) {
+    for (String logger : loggers) {
+      String key = "org.slf4j.simpleLogger.log." + logger;
+      if (System.getProperty(key) == null) {
+        System.setProperty(key, "warn");
+      }
+    }
+  }
 }

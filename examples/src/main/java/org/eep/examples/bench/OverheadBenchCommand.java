@@ -1,26 +1,20 @@
 package org.eep.examples.bench;
 
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.eep.djl.model.Preset;
-import org.eep.examples.Logs;
 import org.eep.examples.demo.DemoReport;
 import org.eep.examples.demo.DemoRun;
 import org.eep.examples.demo.ModelCache;
 import org.eep.examples.demo.Recorder;
 import org.eep.examples.demo.RequestRecord;
-import org.eep.examples.demo.RequestShape;
 import org.eep.examples.demo.Scenario;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -36,14 +30,7 @@ import picocli.CommandLine.Option;
     description =
         "Steady-state tokens/s, elastic (local) vs static membership, alternating pairs in one run; ratio = elastic/static.")
 public final class OverheadBenchCommand implements Callable<Integer> {
-  @Option(names = "--out", required = true, description = "Directory for overhead.json.")
-  Path out;
-
-  @Option(
-      names = "--doc",
-      defaultValue = "docs/BENCHMARKS.md",
-      description = "Markdown report (default: ${DEFAULT-VALUE}).")
-  Path doc;
+  @Mixin SuiteFiles files = SuiteFiles.required("docs/BENCHMARKS.md");
 
   @Option(
       names = "--pairs",
@@ -51,20 +38,7 @@ public final class OverheadBenchCommand implements Callable<Integer> {
       description = "Static/elastic pairs, in ABBA order (default: ${DEFAULT-VALUE}).")
   int pairs;
 
-  @Option(
-      names = "--preset",
-      defaultValue = "demo",
-      description = "Model preset (default: ${DEFAULT-VALUE}).")
-  String preset;
-
-  @Option(names = "--ranks", defaultValue = "4", description = "Ranks (default: ${DEFAULT-VALUE}).")
-  int ranks;
-
-  @Option(
-      names = "--transport",
-      defaultValue = "local",
-      description = "Transport of both sides: local or tcp (default: ${DEFAULT-VALUE}).")
-  String transport;
+  @Mixin ScenarioOptions setup = new ScenarioOptions();
 
   @Option(
       names = "--clients",
@@ -83,19 +57,6 @@ public final class OverheadBenchCommand implements Callable<Integer> {
       defaultValue = "6",
       description = "Seconds measured per run (default: ${DEFAULT-VALUE}).")
   double measure;
-
-  @Option(
-      names = {"-o", "--option"},
-      paramLabel = "KEY=VALUE",
-      description =
-          "Extra eep_ configuration of every instance (default: eep_heartbeat_misses=20, see BenchOptions).")
-  Map<String, String> options = new LinkedHashMap<>(BenchOptions.DEFAULTS);
-
-  @Option(
-      names = "--seed",
-      defaultValue = "42",
-      description = "Model and load seed (default: ${DEFAULT-VALUE}).")
-  long seed;
 
   /**
    * One measured run; {@code retriedAfter} lists the causes of discarded attempts (a view change in
@@ -116,15 +77,14 @@ public final class OverheadBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Files.createDirectories(out);
-    Logs.toFile(out.resolve("overhead.log"));
+    files.logToFile();
     if (pairs < 1 || !(measure > 0) || warmup < 0 || clients < 1) {
       System.err.println(
           "eep bench overhead: --pairs >= 1, --measure > 0, --warmup >= 0, --clients >= 1");
       return 2;
     }
-    Preset p = Preset.of(preset);
-    Path model = ModelCache.ensure(p, seed, line -> System.err.println("model: " + line));
+    Preset p = setup.preset();
+    Path model = ModelCache.ensure(p, setup.seed(), line -> System.err.println("model: " + line));
     List<Run> runs = new ArrayList<>();
     for (int i = 0; i < pairs; i++) {
       String[] order =
@@ -137,19 +97,8 @@ public final class OverheadBenchCommand implements Callable<Integer> {
     List<Double> elastic = new ArrayList<>();
     List<Double> fixed = new ArrayList<>();
     for (int i = 0; i < pairs; i++) {
-      final int pair = i + 1;
-      double e =
-          runs.stream()
-              .filter(r -> r.pair() == pair && r.membership().equals("local"))
-              .findFirst()
-              .orElseThrow()
-              .tokensPerS();
-      double s =
-          runs.stream()
-              .filter(r -> r.pair() == pair && r.membership().equals("static"))
-              .findFirst()
-              .orElseThrow()
-              .tokensPerS();
+      double e = tokensPerS(runs, i + 1, "local");
+      double s = tokensPerS(runs, i + 1, "static");
       elastic.add(e);
       fixed.add(s);
       ratios.add(s > 0 ? e / s : null);
@@ -160,19 +109,15 @@ public final class OverheadBenchCommand implements Callable<Integer> {
             elastic.stream().mapToDouble(Double::doubleValue).average().orElse(0),
             fixed.stream().mapToDouble(Double::doubleValue).average().orElse(0));
     String command = command();
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("benchmark", "overhead");
-    json.put("command", command);
-    json.put("date", Instant.now().toString());
-    json.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-    json.put("available_processors", Runtime.getRuntime().availableProcessors());
+    Map<String, Object> json = files.jsonHeader(command);
+    json.put("available_processors", Machine.cores());
     json.put("preset", p.id());
-    json.put("ranks", ranks);
-    json.put("transport", transport);
+    json.put("ranks", setup.ranks());
+    json.put("transport", setup.transport());
     json.put("clients", clients);
     json.put("warmup_s", warmup);
     json.put("measure_s", measure);
-    json.put("options", options);
+    json.put("options", setup.options());
     json.put("runs", runs);
     json.put("pair_ratios", ratios);
     json.put("elastic_tokens_per_s_median", Stats.median(elastic));
@@ -181,9 +126,8 @@ public final class OverheadBenchCommand implements Callable<Integer> {
     json.put("ratio_of_means", meanRatio);
     json.put("goal", ">= 0.99 (EEP paper: 0.956)");
     json.put("goal_met", ratio != null && ratio >= 0.99);
-    Path file = out.resolve("overhead.json");
-    Files.writeString(file, DemoReport.GSON.toJson(json) + "\n", StandardCharsets.UTF_8);
-    BenchmarksDoc.update(doc, "overhead", markdown(command, runs, ratios, ratio, meanRatio, p));
+    Path file = files.writeJson(DemoReport.GSON.toJson(json) + "\n");
+    files.updateDoc(markdown(command, runs, ratios, ratio, meanRatio, p));
     System.out.printf(
         Locale.ROOT,
         "elastic/static = %s (median of %d pair ratios; ratio of means %s); wrote %s and the overhead section of %s%n",
@@ -191,7 +135,7 @@ public final class OverheadBenchCommand implements Callable<Integer> {
         pairs,
         Stats.fmt(meanRatio, "%.3f"),
         file,
-        doc);
+        files.doc());
     return 0;
   }
 
@@ -204,20 +148,8 @@ public final class OverheadBenchCommand implements Callable<Integer> {
     List<String> disturbed = new ArrayList<>();
     while (true) {
       Scenario s =
-          new Scenario(
-              ranks,
-              transport,
-              membership,
-              p,
-              seed,
-              warmup + measure,
-              1,
-              clients,
-              List.of(),
-              RequestShape.MIXED,
-              options,
-              false,
-              0);
+          setup.scenario(
+              membership, setup.seed(), warmup + measure, 1, clients, List.of(), false, 0);
       DemoRun.Result r = new DemoRun(s, model).run();
       String cause = disturbance(r);
       if (cause == null || disturbed.size() + 1 >= ATTEMPTS) {
@@ -247,8 +179,17 @@ public final class OverheadBenchCommand implements Callable<Integer> {
     return null;
   }
 
+  /** The tokens/s of {@code pair}'s run with {@code membership}. */
+  private static double tokensPerS(List<Run> runs, int pair, String membership) {
+    return runs.stream()
+        .filter(r -> r.pair() == pair && r.membership().equals(membership))
+        .findFirst()
+        .orElseThrow()
+        .tokensPerS();
+  }
+
   private Run measured(int pair, String membership, DemoRun.Result r, List<String> disturbed) {
-    double loadAverage = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    double loadAverage = Machine.loadAverage();
     Recorder rec = r.recorder();
     double[] t = rec.tokenTimeline()[0];
     double from = warmup * 1e3;
@@ -283,16 +224,12 @@ public final class OverheadBenchCommand implements Callable<Integer> {
 
   private String command() {
     return "./eep bench overhead --out "
-        + out
+        + files.out()
         + (pairs == 5 ? "" : " --pairs " + pairs)
-        + (preset.equals("demo") ? "" : " --preset " + preset)
-        + (ranks == 4 ? "" : " --ranks " + ranks)
-        + (transport.equals("local") ? "" : " --transport " + transport)
+        + setup.flags()
         + (clients == 32 ? "" : " --clients " + clients)
         + (warmup == 4 ? "" : " --warmup " + warmup)
-        + (measure == 6 ? "" : " --measure " + measure)
-        + (seed == 42 ? "" : " --seed " + seed)
-        + BenchOptions.flags(options);
+        + (measure == 6 ? "" : " --measure " + measure);
   }
 
   private String markdown(
@@ -304,9 +241,7 @@ public final class OverheadBenchCommand implements Callable<Integer> {
       Preset p) {
     StringBuilder sb = new StringBuilder();
     sb.append("## Steady-state overhead: elastic vs static membership\n\n");
-    sb.append("Reproduce: `")
-        .append(command)
-        .append("` (writes `overhead.json` there and this section).\n\n");
+    sb.append(files.reproduce(command));
     sb.append(
         String.format(
             Locale.ROOT,
@@ -315,35 +250,22 @@ public final class OverheadBenchCommand implements Callable<Integer> {
                 + "(heartbeats, epoch fencing, failure handling armed); static = `eep_membership=static` (fixed membership, the baseline). "
                 + "`ratio` = median of the per-pair ratios elastic/static. %s%n%n",
             p.id(),
-            ranks,
-            transport,
+            setup.ranks(),
+            setup.transport(),
             clients,
             warmup,
             measure,
-            BenchOptions.describe(options)));
+            BenchOptions.describe(setup.options())));
     sb.append(
         "| pair | static tokens/s | elastic tokens/s | elastic/static |\n|---:|---:|---:|---:|\n");
     for (int i = 0; i < ratios.size(); i++) {
-      final int pair = i + 1;
-      double s =
-          runs.stream()
-              .filter(r -> r.pair() == pair && r.membership().equals("static"))
-              .findFirst()
-              .orElseThrow()
-              .tokensPerS();
-      double e =
-          runs.stream()
-              .filter(r -> r.pair() == pair && r.membership().equals("local"))
-              .findFirst()
-              .orElseThrow()
-              .tokensPerS();
       sb.append(
           String.format(
               Locale.ROOT,
               "| %d | %.1f | %.1f | %s |%n",
-              pair,
-              s,
-              e,
+              i + 1,
+              tokensPerS(runs, i + 1, "static"),
+              tokensPerS(runs, i + 1, "local"),
               Stats.fmt(ratios.get(i), "%.3f")));
     }
     sb.append(
@@ -363,7 +285,7 @@ public final class OverheadBenchCommand implements Callable<Integer> {
                 + "benchmark's own rank threads included; the rest is other work on the machine). Read the pair ratios together, and rerun on a quiet machine for a tighter figure.%n",
             minLoad,
             maxLoad,
-            Runtime.getRuntime().availableProcessors()));
+            Machine.cores()));
     List<String> retried =
         runs.stream()
             .flatMap(

@@ -1,10 +1,6 @@
 package org.eep.examples.bench;
 
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +12,6 @@ import java.util.stream.Collectors;
 import org.eep.api.membership.Slot;
 import org.eep.api.membership.SlotState;
 import org.eep.djl.model.Preset;
-import org.eep.examples.Logs;
 import org.eep.examples.demo.DemoReport;
 import org.eep.examples.demo.DemoRun;
 import org.eep.examples.demo.FaultEvent;
@@ -24,10 +19,10 @@ import org.eep.examples.demo.FullRestart;
 import org.eep.examples.demo.Metrics;
 import org.eep.examples.demo.ModelCache;
 import org.eep.examples.demo.Recorder;
-import org.eep.examples.demo.RequestShape;
 import org.eep.examples.demo.Scenario;
 import org.eep.examples.demo.TimelineChart;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,20 +36,22 @@ import picocli.CommandLine.Option;
     name = "recovery",
     mixinStandardHelpOptions = true,
     sortOptions = false,
-    description =
-        "Recovery pause, time to 95%% and reintegration pause (medians over runs) vs the full-restart baseline.")
+    description = {
+      "Recovery pause, time to 95%% and reintegration pause (medians over runs) vs the full-restart baseline.",
+      "Each run N writes run-N/report.json and run-N/timeline.png into --out, with load seed --seed + N - 1."
+    })
 public final class RecoveryBenchCommand implements Callable<Integer> {
-  @Option(
-      names = "--out",
-      required = true,
-      description = "Directory for recovery.json and the runs' reports.")
-  Path out;
+  /** The report table's millisecond columns after "tokens/s before", as the JSON names them. */
+  private static final List<String> MS_COLUMNS =
+      List.of(
+          "step_ms",
+          "max_token_gap_before_fault_ms",
+          "detection_ms",
+          "recovery_pause_ms",
+          "time_to_95pct_ms",
+          "reintegration_pause_ms");
 
-  @Option(
-      names = "--doc",
-      defaultValue = "docs/BENCHMARKS.md",
-      description = "Markdown report (default: ${DEFAULT-VALUE}).")
-  Path doc;
+  @Mixin SuiteFiles files = SuiteFiles.required("docs/BENCHMARKS.md");
 
   @Option(
       names = "--runs",
@@ -62,20 +59,7 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
       description = "Repetitions of the scenario and of the baseline (default: ${DEFAULT-VALUE}).")
   int runs;
 
-  @Option(
-      names = "--preset",
-      defaultValue = "demo",
-      description = "Model preset (default: ${DEFAULT-VALUE}).")
-  String preset;
-
-  @Option(names = "--ranks", defaultValue = "4", description = "Ranks (default: ${DEFAULT-VALUE}).")
-  int ranks;
-
-  @Option(
-      names = "--transport",
-      defaultValue = "local",
-      description = "local or tcp (default: ${DEFAULT-VALUE}).")
-  String transport;
+  @Mixin ScenarioOptions setup = new ScenarioOptions();
 
   @Option(
       names = "--duration",
@@ -103,29 +87,17 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
       description = "The rank that is killed and restarted (default: ${DEFAULT-VALUE}).")
   int rank;
 
-  @Option(
-      names = {"-o", "--option"},
-      paramLabel = "KEY=VALUE",
-      description =
-          "Extra eep_ configuration of every instance (default: eep_heartbeat_misses=20, see BenchOptions).")
-  Map<String, String> options = new LinkedHashMap<>(BenchOptions.DEFAULTS);
-
-  @Option(
-      names = "--seed",
-      defaultValue = "42",
-      description = "Model seed; run i uses load seed + i (default: ${DEFAULT-VALUE}).")
-  long seed;
-
   @Override
   public Integer call() throws Exception {
-    Files.createDirectories(out);
-    Logs.toFile(out.resolve("recovery.log"));
+    files.logToFile();
+    int ranks = setup.ranks();
     if (runs < 1 || !(duration > 0) || rank < 0 || rank >= ranks || ranks < 2) {
       System.err.println(
           "eep bench recovery: --runs >= 1, --duration > 0, --ranks >= 2, 0 <= --rank < --ranks");
       return 2;
     }
-    Preset p = Preset.of(preset);
+    Preset p = setup.preset();
+    long seed = setup.seed();
     Path model = ModelCache.ensure(p, seed, line -> System.err.println("model: " + line));
     double r = rate != null ? rate : Scenario.defaultRate(p);
     List<Map<String, Object>> runRows = new ArrayList<>();
@@ -140,20 +112,8 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
               new FaultEvent(FaultEvent.Kind.KILL, rank, duration / 3),
               new FaultEvent(FaultEvent.Kind.REJOIN, rank, 2 * duration / 3));
       Scenario s =
-          new Scenario(
-              ranks,
-              transport,
-              "local",
-              p,
-              seed + i,
-              duration,
-              r,
-              clients,
-              faults,
-              RequestShape.MIXED,
-              options,
-              true,
-              Math.max(60, 2 * duration));
+          setup.scenario(
+              "local", seed + i, duration, r, clients, faults, true, Math.max(60, 2 * duration));
       System.err.printf(
           Locale.ROOT,
           "eep bench recovery: run %d/%d (%.0f s of load, kill rank %d at %.1f s, restart at %.1f s)...%n",
@@ -166,7 +126,7 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
       DemoRun.Result res = new DemoRun(s, model).run();
       Metrics m = Metrics.compute(Metrics.timeline(res.recorder(), res.loadEndMs()));
       Map<String, Object> report = DemoReport.build(res, m);
-      Path dir = out.resolve("run-" + (i + 1));
+      Path dir = files.out().resolve("run-" + (i + 1));
       DemoReport.write(dir, report);
       TimelineChart.write(res, m, dir.resolve("timeline.png"));
       metrics.add(m);
@@ -192,10 +152,7 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
         row.put(k, report.get(k));
       }
       row.put("unexpected_views", unexpected(res, rank));
-      row.put(
-          "load_average",
-          Math.round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage() * 100)
-              / 100.0);
+      row.put("load_average", Math.round(Machine.loadAverage() * 100) / 100.0);
       runRows.add(row);
       lost += ((Number) report.get("requests_lost")).intValue();
       rejected += ((Number) report.get("requests_rejected")).intValue();
@@ -221,21 +178,7 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
           "eep bench recovery: full-restart baseline %d/%d (static membership)...%n",
           i + 1,
           runs);
-      Scenario base =
-          new Scenario(
-              ranks,
-              transport,
-              "static",
-              p,
-              seed + i,
-              duration,
-              r,
-              0,
-              List.of(),
-              RequestShape.MIXED,
-              options,
-              false,
-              60);
+      Scenario base = setup.scenario("static", seed + i, duration, r, 0, List.of(), false, 60);
       FullRestart.Result fr =
           FullRestart.measure(base, model, duration / 3, clients > 0 ? clients : 16, rank);
       restarts.add(fr);
@@ -266,33 +209,26 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
     medians.put(
         "max_token_gap_before_fault_ms", r1(med(metrics, Metrics::maxTokenGapBeforeFaultMs)));
     medians.put("full_restart_ms", r1(fullRestart));
-    Map<String, Object> goals = new LinkedHashMap<>();
-    Double pauseShare = Stats.ratio(pause, fullRestart);
-    Double reintSteps = Stats.ratio(reint, step);
-    Double t95Ratio = Stats.ratio(t95, pause);
-    goals.put("recovery_pause_over_full_restart", r4(pauseShare));
-    goals.put("recovery_pause_goal_met", pauseShare != null && pauseShare <= 0.01);
-    goals.put("reintegration_pause_in_steps", r4(reintSteps));
-    goals.put("reintegration_goal_met", reintSteps != null && reintSteps <= 2);
-    goals.put("time_to_95pct_over_recovery_pause", r4(t95Ratio));
-    goals.put("time_to_95pct_goal_met", t95Ratio != null && t95Ratio <= 3);
-    goals.put("no_loss_goal_met", lost == 0 && rejected == 0);
-    goals.put("no_mismatch_goal_met", mismatches == 0 && streamErrors == 0);
+    Goals goals =
+        new Goals(
+            Stats.ratio(pause, fullRestart),
+            Stats.ratio(reint, step),
+            Stats.ratio(t95, pause),
+            lost,
+            rejected,
+            mismatches,
+            streamErrors);
 
     String command = command();
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("benchmark", "recovery");
-    json.put("command", command);
-    json.put("date", Instant.now().toString());
-    json.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-    json.put("available_processors", Runtime.getRuntime().availableProcessors());
+    Map<String, Object> json = files.jsonHeader(command);
+    json.put("available_processors", Machine.cores());
     json.put("preset", p.id());
     json.put("ranks", ranks);
-    json.put("transport", transport);
+    json.put("transport", setup.transport());
     json.put(
         "load", clients > 0 ? clients + " closed-loop clients" : "Poisson " + r + " requests/s");
     json.put("duration_s", duration);
-    json.put("options", options);
+    json.put("options", setup.options());
     json.put("runs", runRows);
     json.put("medians", medians);
     json.put("recovery_pause_ms", r1(pause));
@@ -307,55 +243,34 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
     json.put(
         "full_restart_requests_lost",
         restarts.stream().mapToInt(FullRestart.Result::requestsLost).sum());
-    json.put("goals", goals);
-    Path file = out.resolve("recovery.json");
-    Files.writeString(file, DemoReport.GSON.toJson(json) + "\n", StandardCharsets.UTF_8);
-    BenchmarksDoc.update(
-        doc,
-        "recovery",
-        markdown(
-            command,
-            p,
-            r,
-            runRows,
-            medians,
-            restarts,
-            lost,
-            rejected,
-            mismatches,
-            streamErrors,
-            pauseShare,
-            reintSteps,
-            t95Ratio));
+    json.put("goals", goals.json());
+    Path file = files.writeJson(DemoReport.GSON.toJson(json) + "\n");
+    files.updateDoc(markdown(command, p, r, runRows, medians, restarts, goals));
     System.out.printf(
         Locale.ROOT,
         "recovery pause %s ms (%s of the %s ms full restart), time to 95%% %s ms, reintegration pause %s ms; "
             + "lost %d, mismatches %d; wrote %s and the recovery section of %s%n",
         Stats.fmt(pause, "%.0f"),
-        pct(pauseShare),
+        pct(goals.pauseShare()),
         Stats.fmt(fullRestart, "%.0f"),
         Stats.fmt(t95, "%.0f"),
         Stats.fmt(reint, "%.0f"),
         lost,
         mismatches,
         file,
-        doc);
+        files.doc());
     return 0;
   }
 
   private String command() {
     return "./eep bench recovery --out "
-        + out
+        + files.out()
         + (runs == 3 ? "" : " --runs " + runs)
-        + (preset.equals("demo") ? "" : " --preset " + preset)
-        + (ranks == 4 ? "" : " --ranks " + ranks)
-        + (transport.equals("local") ? "" : " --transport " + transport)
+        + setup.flags()
         + (duration == 15 ? "" : " --duration " + duration)
         + (clients == 24 ? "" : " --clients " + clients)
         + (rate == null ? "" : " --rate " + rate)
-        + (rank == 1 ? "" : " --rank " + rank)
-        + (seed == 42 ? "" : " --seed " + seed)
-        + BenchOptions.flags(options);
+        + (rank == 1 ? "" : " --rank " + rank);
   }
 
   private String markdown(
@@ -365,13 +280,7 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
       List<Map<String, Object>> rows,
       Map<String, Object> med,
       List<FullRestart.Result> restarts,
-      int lost,
-      int rejected,
-      int mismatches,
-      int streamErrors,
-      Double pauseShare,
-      Double reintSteps,
-      Double t95Ratio) {
+      Goals goals) {
     StringBuilder sb = new StringBuilder();
     sb.append("## Recovery: pause, time to 95%, reintegration vs full restart\n\n");
     sb.append("Reproduce: `")
@@ -388,8 +297,8 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
                 + "%d times. In one JVM that restart is a lower bound (no process start, no libtorch load, checkpoint in the page cache). %s%n%n",
             rows.size(),
             p.id(),
-            ranks,
-            transport,
+            setup.ranks(),
+            setup.transport(),
             clients > 0
                 ? clients
                     + " closed-loop clients (the instance is never idle, so a token gap is a "
@@ -400,7 +309,7 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
             duration / 3,
             2 * duration / 3,
             restarts.size(),
-            BenchOptions.describe(options)));
+            BenchOptions.describe(setup.options())));
     sb.append(
         "| run | tokens/s before | step | gap before | detection | recovery pause | time to 95% | reintegration pause | lost | mismatches |\n");
     sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -408,30 +317,20 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
       sb.append(
           String.format(
               Locale.ROOT,
-              "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+              "| %s | %s | %s | %s | %s |%n",
               row.get("run"),
               na(row.get("tokens_per_s_before_fault")),
-              msCell(row.get("step_ms")),
-              msCell(row.get("max_token_gap_before_fault_ms")),
-              msCell(row.get("detection_ms")),
-              msCell(row.get("recovery_pause_ms")),
-              msCell(row.get("time_to_95pct_ms")),
-              msCell(row.get("reintegration_pause_ms")),
+              msCells(row),
               row.get("requests_lost"),
               na(row.get("token_mismatches"))));
     }
     sb.append(
         String.format(
             Locale.ROOT,
-            "| **median** | | %s | %s | %s | %s | %s | %s | %d | %d |%n%n",
-            msCell(med.get("step_ms")),
-            msCell(med.get("max_token_gap_before_fault_ms")),
-            msCell(med.get("detection_ms")),
-            msCell(med.get("recovery_pause_ms")),
-            msCell(med.get("time_to_95pct_ms")),
-            msCell(med.get("reintegration_pause_ms")),
-            lost,
-            mismatches));
+            "| **median** | | %s | %d | %d |%n%n",
+            msCells(med),
+            goals.lost(),
+            goals.mismatches()));
     sb.append(
         "| full restart | detection | teardown | start (all ranks reload) | first token | total | in-flight lost |\n");
     sb.append("|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -461,7 +360,7 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
             rows.stream()
                 .map(x -> String.valueOf(x.get("load_average")))
                 .collect(Collectors.joining(", ")),
-            Runtime.getRuntime().availableProcessors()));
+            Machine.cores()));
     Object floor = med.get("max_token_gap_before_fault_ms");
     if (floor != null
         && med.get("recovery_pause_ms") != null
@@ -497,44 +396,7 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
       unexpected.forEach(u -> sb.append("- ").append(u).append('\n'));
       sb.append('\n');
     }
-    sb.append("| goal (from the issue) | measured | EEP paper | met |\n|---|---|---|---|\n");
-    sb.append(
-        String.format(
-            Locale.ROOT,
-            "| recovery pause <= 1%% of a full restart | %s / %s = %s | 11 s / 348 s = 3.2%% | %s |%n",
-            msCell(med.get("recovery_pause_ms")),
-            msCell(med.get("full_restart_ms")),
-            pct(pauseShare),
-            yes(pauseShare != null && pauseShare <= 0.01)));
-    sb.append(
-        String.format(
-            Locale.ROOT,
-            "| reintegration pause <= 2 step times | %s = %s steps of %s | 8 s | %s |%n",
-            msCell(med.get("reintegration_pause_ms")),
-            Stats.fmt(reintSteps, "%.1f"),
-            msCell(med.get("step_ms")),
-            yes(reintSteps != null && reintSteps <= 2)));
-    sb.append(
-        String.format(
-            Locale.ROOT,
-            "| time to 95%% <= 3x recovery pause | %s = %sx | 52 s = 4.7x | %s |%n",
-            msCell(med.get("time_to_95pct_ms")),
-            Stats.fmt(t95Ratio, "%.1f"),
-            yes(t95Ratio != null && t95Ratio <= 3)));
-    sb.append(
-        String.format(
-            Locale.ROOT,
-            "| 0 requests lost | %d lost, %d rejected | — | %s |%n",
-            lost,
-            rejected,
-            yes(lost == 0 && rejected == 0)));
-    sb.append(
-        String.format(
-            Locale.ROOT,
-            "| 0 token mismatches | %d mismatches, %d stream errors | — | %s |%n",
-            mismatches,
-            streamErrors,
-            yes(mismatches == 0 && streamErrors == 0)));
+    sb.append(goals.table(med));
     return sb.toString();
   }
 
@@ -558,6 +420,97 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
     return out;
   }
 
+  /** The issue's goals, against the medians and totals of the runs. */
+  record Goals(
+      Double pauseShare,
+      Double reintSteps,
+      Double t95Ratio,
+      int lost,
+      int rejected,
+      int mismatches,
+      int streamErrors) {
+    boolean pauseMet() {
+      return pauseShare != null && pauseShare <= 0.01;
+    }
+
+    boolean reintegrationMet() {
+      return reintSteps != null && reintSteps <= 2;
+    }
+
+    boolean t95Met() {
+      return t95Ratio != null && t95Ratio <= 3;
+    }
+
+    boolean noLoss() {
+      return lost == 0 && rejected == 0;
+    }
+
+    boolean noMismatch() {
+      return mismatches == 0 && streamErrors == 0;
+    }
+
+    /** The goals as recovery.json holds them: each ratio and whether its goal is met. */
+    Map<String, Object> json() {
+      Map<String, Object> goals = new LinkedHashMap<>();
+      goals.put("recovery_pause_over_full_restart", r4(pauseShare));
+      goals.put("recovery_pause_goal_met", pauseMet());
+      goals.put("reintegration_pause_in_steps", r4(reintSteps));
+      goals.put("reintegration_goal_met", reintegrationMet());
+      goals.put("time_to_95pct_over_recovery_pause", r4(t95Ratio));
+      goals.put("time_to_95pct_goal_met", t95Met());
+      goals.put("no_loss_goal_met", noLoss());
+      goals.put("no_mismatch_goal_met", noMismatch());
+      return goals;
+    }
+
+    /** The goals table of the report, against the medians {@code med}. */
+    String table(Map<String, Object> med) {
+      StringBuilder sb =
+          new StringBuilder(
+              "| goal (from the issue) | measured | EEP paper | met |\n|---|---|---|---|\n");
+      row(
+          sb,
+          "recovery pause <= 1% of a full restart",
+          msCell(med.get("recovery_pause_ms"))
+              + " / "
+              + msCell(med.get("full_restart_ms"))
+              + " = "
+              + pct(pauseShare),
+          "11 s / 348 s = 3.2%",
+          pauseMet());
+      row(
+          sb,
+          "reintegration pause <= 2 step times",
+          msCell(med.get("reintegration_pause_ms"))
+              + " = "
+              + Stats.fmt(reintSteps, "%.1f")
+              + " steps of "
+              + msCell(med.get("step_ms")),
+          "8 s",
+          reintegrationMet());
+      row(
+          sb,
+          "time to 95% <= 3x recovery pause",
+          msCell(med.get("time_to_95pct_ms")) + " = " + Stats.fmt(t95Ratio, "%.1f") + "x",
+          "52 s = 4.7x",
+          t95Met());
+      row(sb, "0 requests lost", lost + " lost, " + rejected + " rejected", "—", noLoss());
+      row(
+          sb,
+          "0 token mismatches",
+          mismatches + " mismatches, " + streamErrors + " stream errors",
+          "—",
+          noMismatch());
+      return sb.toString();
+    }
+
+    private static void row(
+        StringBuilder sb, String goal, String measured, String paper, boolean met) {
+      sb.append(
+          String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", goal, measured, paper, yes(met)));
+    }
+  }
+
   private static Double med(List<Metrics> ms, Function<Metrics, Double> f) {
     return Stats.median(ms.stream().map(f).toList());
   }
@@ -576,6 +529,11 @@ public final class RecoveryBenchCommand implements Callable<Integer> {
 
   private static String msCell(Object v) {
     return v == null ? "n/a" : String.format(Locale.ROOT, "%.0f ms", ((Number) v).doubleValue());
+  }
+
+  /** The cells of the table's millisecond columns, from a run's row or the medians. */
+  private static String msCells(Map<String, Object> m) {
+    return MS_COLUMNS.stream().map(k -> msCell(m.get(k))).collect(Collectors.joining(" | "));
   }
 
   private static String na(Object v) {

@@ -18,14 +18,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eep.api.config.EepConfig;
 import org.eep.api.membership.MembershipView;
-import org.eep.djl.model.Preset;
 import org.eep.djl.request.GenerationRequest;
 import org.eep.djl.request.GenerationResult;
 import org.eep.djl.request.RequestRejectedException;
+import org.eep.examples.DaemonThreads;
+import org.eep.examples.InstanceOptions;
 import org.eep.examples.demo.ModelCache;
 import org.eep.server.launcher.ProcessCluster;
 import org.eep.server.launcher.UcxProbe;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -40,11 +42,7 @@ import picocli.CommandLine.Option;
     description =
         "Start rank processes (UCX or tcp, ZooKeeper membership) under load; kill, stop, cont and restart ranks.")
 public final class ClusterCommand implements Callable<Integer> {
-  @Option(
-      names = "--ranks",
-      defaultValue = "4",
-      description = "Rank processes (default ${DEFAULT-VALUE}).")
-  int ranks;
+  @Mixin InstanceOptions instance = new InstanceOptions("tiny");
 
   @Option(
       names = "--transport",
@@ -62,12 +60,6 @@ public final class ClusterCommand implements Callable<Integer> {
       defaultValue = "embedded",
       description = "ZooKeeper connect string, or embedded (default).")
   String zookeeper;
-
-  @Option(
-      names = "--preset",
-      defaultValue = "tiny",
-      description = "Model preset (default ${DEFAULT-VALUE}).")
-  String preset;
 
   @Option(
       names = "--duration",
@@ -102,7 +94,8 @@ public final class ClusterCommand implements Callable<Integer> {
       System.out.println(
           "eep cluster: libucx not found (apt-get install libucx0); using the tcp transport");
     }
-    Path model = ModelCache.ensure(Preset.of(preset), seed, System.out::println);
+    Path model = ModelCache.ensure(instance.preset(), seed, System.out::println);
+    int ranks = instance.ranks();
     Map<String, Object> options = new LinkedHashMap<>();
     options.put("eep_instance", "cluster-" + ProcessHandle.current().pid());
     options.put("eep_max_ranks", ranks);
@@ -123,13 +116,7 @@ public final class ClusterCommand implements Callable<Integer> {
               + c.view().summary()
               + (duration == 0 ? "; commands: kill N | stop N | cont N | restart N | quit" : ""));
       ScheduledExecutorService timer =
-          Executors.newScheduledThreadPool(
-              2,
-              r -> {
-                Thread th = new Thread(r, "eep-cluster-driver");
-                th.setDaemon(true);
-                return th;
-              });
+          Executors.newScheduledThreadPool(2, DaemonThreads.named("eep-cluster-driver"));
       schedule(timer, c, kills, "kill");
       schedule(timer, c, stops, "stop");
       schedule(timer, c, conts, "cont");
@@ -147,9 +134,8 @@ public final class ClusterCommand implements Callable<Integer> {
           1,
           1,
           TimeUnit.SECONDS);
-      Thread load = new Thread(() -> load(c, tokens, completed, failed), "eep-cluster-load");
-      load.setDaemon(true);
-      load.start();
+      Thread load =
+          DaemonThreads.start("eep-cluster-load", () -> load(c, tokens, completed, failed));
       if (duration > 0) {
         load.join(TimeUnit.SECONDS.toMillis(duration));
       } else {

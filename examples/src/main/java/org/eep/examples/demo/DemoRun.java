@@ -31,6 +31,7 @@ import org.eep.djl.repair.ExecutedRepair;
 import org.eep.djl.request.GenerationRequest;
 import org.eep.djl.request.GenerationResult;
 import org.eep.djl.request.RequestRejectedException;
+import org.eep.examples.DaemonThreads;
 import org.eep.placement.Sizing;
 
 /**
@@ -141,12 +142,7 @@ public final class DemoRun {
       double startMs = (System.nanoTime() - s0) / 1e6;
       cluster = c;
       ScheduledExecutorService monitor =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "eep-demo-monitor");
-                t.setDaemon(true);
-                return t;
-              });
+          Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("eep-demo-monitor"));
       AutoCloseable subscription = null;
       double loadEndMs;
       double endMs;
@@ -226,15 +222,8 @@ public final class DemoRun {
   // ---------------------------------------------------------------- load
 
   private Thread startLoad(Recorder rec) {
-    Thread t;
-    if (scenario.clients() > 0) {
-      t = new Thread(() -> closedLoop(rec), "eep-demo-load");
-    } else {
-      t = new Thread(() -> openLoop(rec), "eep-demo-load");
-    }
-    t.setDaemon(true);
-    t.start();
-    return t;
+    return DaemonThreads.start(
+        "eep-demo-load", scenario.clients() > 0 ? () -> closedLoop(rec) : () -> openLoop(rec));
   }
 
   /** Poisson arrivals at the scenario's rate, seeded. */
@@ -259,12 +248,7 @@ public final class DemoRun {
   /** {@code clients} clients, each submitting its next request when the previous one ends. */
   private void closedLoop(Recorder rec) {
     ScheduledExecutorService clients =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "eep-demo-clients");
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("eep-demo-clients"));
     try {
       // Staggered over the first second, so that the clients' requests do not all start (and
       // prefill) in the same step.

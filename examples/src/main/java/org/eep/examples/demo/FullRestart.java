@@ -18,6 +18,7 @@ import org.eep.djl.model.MoeConfig;
 import org.eep.djl.rank.StepHooks;
 import org.eep.djl.request.GenerationResult;
 import org.eep.djl.request.RequestRejectedException;
+import org.eep.examples.DaemonThreads;
 
 /**
  * The full-restart baseline: with fixed ({@code static}) membership one rank failure puts the whole
@@ -67,21 +68,11 @@ public final class FullRestart {
     RequestFactory factory =
         new RequestFactory(s.seed(), MoeConfig.read(modelDir).vocabSize(), s.shape());
     try (NDManager manager = NDManager.newBaseManager()) {
-      EpCluster a =
-          Clusters.start(
-              Clusters.config(fixed, Clusters.freshInstance("restart-a")),
-              modelDir,
-              manager,
-              StepHooks.NONE);
+      EpCluster a = start(fixed, "restart-a", modelDir, manager);
       List<CompletableFuture<GenerationResult>> inFlight = new ArrayList<>();
       AtomicInteger next = new AtomicInteger();
       ExecutorService driver =
-          Executors.newSingleThreadExecutor(
-              r -> {
-                Thread t = new Thread(r, "eep-restart-load");
-                t.setDaemon(true);
-                return t;
-              });
+          Executors.newSingleThreadExecutor(DaemonThreads.named("eep-restart-load"));
       boolean[] loading = {true};
       Runnable[] submit = new Runnable[1];
       submit[0] =
@@ -142,12 +133,7 @@ public final class FullRestart {
       a.close();
       driver.shutdownNow();
       long tClosed = System.nanoTime();
-      EpCluster b =
-          Clusters.start(
-              Clusters.config(fixed, Clusters.freshInstance("restart-b")),
-              modelDir,
-              manager,
-              StepHooks.NONE);
+      EpCluster b = start(fixed, "restart-b", modelDir, manager);
       try {
         long tStarted = System.nanoTime();
         CompletableFuture<Long> first = new CompletableFuture<>();
@@ -167,6 +153,13 @@ public final class FullRestart {
         b.close();
       }
     }
+  }
+
+  /** A fresh instance of {@code s}, named {@code prefix}-..., without fault hooks. */
+  private static EpCluster start(Scenario s, String prefix, Path modelDir, NDManager manager)
+      throws InterruptedException {
+    return Clusters.start(
+        Clusters.config(s, Clusters.freshInstance(prefix)), modelDir, manager, StepHooks.NONE);
   }
 
   private static double ms(long nanos) {

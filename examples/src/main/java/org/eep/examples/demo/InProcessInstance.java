@@ -8,7 +8,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import org.eep.api.config.EepConfig;
 import org.eep.api.internal.local.LocalMembershipService;
@@ -19,17 +18,13 @@ import org.eep.djl.instance.EpCluster;
 import org.eep.djl.metrics.PrometheusEndpoint;
 import org.eep.djl.rank.RankRuntime;
 import org.eep.djl.repair.ExecutedRepair;
-import org.eep.djl.request.GenerationRequest;
-import org.eep.djl.request.GenerationResult;
-import org.eep.djl.request.TokenListener;
 
 /**
  * Every rank a thread of this JVM ({@link EpCluster}, {@code local} or {@code tcp} transport,
  * {@code local} or {@code static} membership). A stop freezes the rank thread at its next step hook
  * and pauses its heartbeats; a rejoin of a frozen rank kills it first.
  */
-final class InProcessInstance implements DemoInstance {
-  private final Scenario scenario;
+final class InProcessInstance extends RoutedInstance {
   private final FaultHooks hooks;
   private final EpCluster cluster;
 
@@ -41,7 +36,7 @@ final class InProcessInstance implements DemoInstance {
 
   private InProcessInstance(
       Scenario scenario, FaultHooks hooks, EpCluster cluster, EepConfig config) {
-    this.scenario = scenario;
+    super(scenario, cluster.router(), cluster.size(), "ranks as threads of this JVM");
     this.hooks = hooks;
     this.cluster = cluster;
     // With -o eep_metrics_port=N (0 = any free port) the instance's counters are served at /metrics
@@ -59,41 +54,6 @@ final class InProcessInstance implements DemoInstance {
     EepConfig config = Clusters.config(s, Clusters.freshInstance("demo"));
     return new InProcessInstance(
         s, hooks, Clusters.start(config, modelDir, manager, hooks), config);
-  }
-
-  @Override
-  public String describe() {
-    return scenario.ranks()
-        + " ranks as threads of this JVM, transport "
-        + scenario.transport()
-        + ", membership "
-        + scenario.membership();
-  }
-
-  @Override
-  public int size() {
-    return cluster.size();
-  }
-
-  @Override
-  public CompletableFuture<GenerationResult> submit(
-      GenerationRequest request, TokenListener listener) {
-    return cluster.submit(request, listener);
-  }
-
-  @Override
-  public MembershipService observer() {
-    return cluster.observer();
-  }
-
-  @Override
-  public MembershipView view() {
-    return cluster.view();
-  }
-
-  @Override
-  public int outstanding() {
-    return cluster.outstanding();
   }
 
   @Override

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.eep.api.membership.InstanceState;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.Slot;
+import org.eep.examples.DaemonThreads;
 
 /**
  * The demo's terminal view. With a terminal it redraws a fixed block in place (ANSI escapes):
@@ -43,13 +44,7 @@ public final class LiveView implements AutoCloseable {
       // keep the default
     }
     this.width = cols;
-    this.ticker =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "eep-demo-view");
-              t.setDaemon(true);
-              return t;
-            });
+    this.ticker = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("eep-demo-view"));
   }
 
   /** True when the terminal can be redrawn in place. */

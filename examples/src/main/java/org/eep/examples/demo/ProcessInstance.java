@@ -9,20 +9,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.Predicate;
 import org.eep.api.config.EepConfig;
-import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.SlotState;
 import org.eep.djl.rank.RankStats;
 import org.eep.djl.repair.ExecutedRepair;
-import org.eep.djl.request.GenerationRequest;
-import org.eep.djl.request.GenerationResult;
-import org.eep.djl.request.TokenListener;
 import org.eep.placement.repair.RepairAction;
 import org.eep.placement.repair.Tier;
 import org.eep.server.launcher.ProcessCluster;
@@ -39,10 +34,9 @@ import org.slf4j.LoggerFactory;
  * #pollMs} ms while the process runs, so a killed incarnation's last numbers are those of the poll
  * before the kill.
  */
-final class ProcessInstance implements DemoInstance {
+final class ProcessInstance extends RoutedInstance {
   private static final Logger RANKS = LoggerFactory.getLogger("eep.ranks");
 
-  private final Scenario scenario;
   private final ProcessCluster cluster;
   private final AtomicIntegerArray stopped;
 
@@ -56,7 +50,7 @@ final class ProcessInstance implements DemoInstance {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private ProcessInstance(Scenario scenario, ProcessCluster cluster) {
-    this.scenario = scenario;
+    super(scenario, cluster.router(), cluster.size(), "rank processes (one JVM each)");
     this.cluster = cluster;
     this.stopped = new AtomicIntegerArray(cluster.size());
   }
@@ -83,40 +77,10 @@ final class ProcessInstance implements DemoInstance {
 
   @Override
   public String describe() {
-    return scenario.ranks()
-        + " rank processes (one JVM each), transport "
-        + scenario.transport()
-        + ", membership "
-        + scenario.membership()
+    return super.describe()
         + ("embedded".equals(scenario.options().getOrDefault("eep_zookeeper_connect", "embedded"))
             ? " (ZooKeeper embedded in this JVM)"
             : "");
-  }
-
-  @Override
-  public int size() {
-    return cluster.size();
-  }
-
-  @Override
-  public CompletableFuture<GenerationResult> submit(
-      GenerationRequest request, TokenListener listener) {
-    return cluster.submit(request, listener);
-  }
-
-  @Override
-  public MembershipService observer() {
-    return cluster.router().observer();
-  }
-
-  @Override
-  public MembershipView view() {
-    return cluster.view();
-  }
-
-  @Override
-  public int outstanding() {
-    return cluster.outstanding();
   }
 
   @Override

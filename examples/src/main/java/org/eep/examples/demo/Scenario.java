@@ -139,29 +139,20 @@ public record Scenario(
       out.add("--ranks must be in [1, 64], got " + ranks);
     }
     if (!multiProcess()) {
-      if (!IN_PROCESS_TRANSPORTS.contains(transport)) {
-        out.add(
-            "--transport "
-                + transport
-                + ": ranks as threads of this JVM run "
-                + String.join(" or ", sorted(IN_PROCESS_TRANSPORTS))
-                + (PROCESS_TRANSPORTS.contains(transport)
-                    ? "; " + transport + " ranks as processes need --membership zookeeper"
-                    : ""));
-      }
-      if (!IN_PROCESS_MEMBERSHIPS.contains(membership)) {
-        out.add(
-            "--membership "
-                + membership
-                + ": ranks as threads of this JVM run "
-                + String.join(" or ", sorted(IN_PROCESS_MEMBERSHIPS))
-                + (PROCESS_MEMBERSHIPS.contains(membership)
-                    ? "; "
-                        + membership
-                        + "-coordinated ranks run as processes and need --transport "
-                        + String.join(" or ", sorted(PROCESS_TRANSPORTS))
-                    : ""));
-      }
+      String transportHint = transport + " ranks as processes need --membership zookeeper";
+      String membershipHint =
+          membership
+              + "-coordinated ranks run as processes and need --transport "
+              + String.join(" or ", sorted(PROCESS_TRANSPORTS));
+      inProcessOnly(
+          out, "--transport", transport, IN_PROCESS_TRANSPORTS, PROCESS_TRANSPORTS, transportHint);
+      inProcessOnly(
+          out,
+          "--membership",
+          membership,
+          IN_PROCESS_MEMBERSHIPS,
+          PROCESS_MEMBERSHIPS,
+          membershipHint);
     }
     if (!(durationSeconds > 0)) {
       out.add("--duration must be > 0 s, got " + durationSeconds);
@@ -180,31 +171,12 @@ public record Scenario(
               + " positions)");
     }
     for (FaultEvent f : faults) {
+      String flag = "--" + f.kind().id() + " " + f.rank() + "@" + f.atSeconds();
       if (f.rank() >= ranks) {
-        out.add(
-            "--"
-                + f.kind().id()
-                + " "
-                + f.rank()
-                + "@"
-                + f.atSeconds()
-                + ": rank "
-                + f.rank()
-                + " does not exist (ranks 0.."
-                + (ranks - 1)
-                + ")");
+        out.add(flag + ": rank " + f.rank() + " does not exist (ranks 0.." + (ranks - 1) + ")");
       }
       if (f.atSeconds() > durationSeconds) {
-        out.add(
-            "--"
-                + f.kind().id()
-                + " "
-                + f.rank()
-                + "@"
-                + f.atSeconds()
-                + ": after the end of the run (--duration "
-                + durationSeconds
-                + ")");
+        out.add(flag + ": after the end of the run (--duration " + durationSeconds + ")");
       }
     }
     return out;
@@ -231,6 +203,28 @@ public record Scenario(
     m.put("faults", faults.stream().map(FaultEvent::toString).toList());
     m.put("options", options);
     return m;
+  }
+
+  /**
+   * Adds the problem with {@code flag value} for ranks that run as threads of this JVM, which take
+   * only {@code inProcess}; ends with {@code processHint} when the value is one for rank processes.
+   */
+  private static void inProcessOnly(
+      List<String> out,
+      String flag,
+      String value,
+      Set<String> inProcess,
+      Set<String> forProcesses,
+      String processHint) {
+    if (!inProcess.contains(value)) {
+      out.add(
+          flag
+              + " "
+              + value
+              + ": ranks as threads of this JVM run "
+              + String.join(" or ", sorted(inProcess))
+              + (forProcesses.contains(value) ? "; " + processHint : ""));
+    }
   }
 
   private static List<String> sorted(Set<String> s) {

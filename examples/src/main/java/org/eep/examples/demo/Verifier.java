@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eep.djl.model.ReferenceModel;
+import org.eep.examples.DaemonThreads;
 
 /**
  * Checks completed requests against the reference model (the single-process, fixed-membership
@@ -60,7 +61,8 @@ public final class Verifier {
     List<Thread> workers = new ArrayList<>();
     for (int w = 0; w < threads; w++) {
       Thread t =
-          new Thread(
+          DaemonThreads.start(
+              "eep-verify-" + w,
               () -> {
                 try (NDManager m = NDManager.newBaseManager();
                     ReferenceModel ref = ReferenceModel.load(modelDir, m)) {
@@ -94,10 +96,7 @@ public final class Verifier {
                 } catch (RuntimeException | Error e) {
                   errors.add(e);
                 }
-              },
-              "eep-verify-" + w);
-      t.setDaemon(true);
-      t.start();
+              });
       workers.add(t);
     }
     for (Thread t : workers) {

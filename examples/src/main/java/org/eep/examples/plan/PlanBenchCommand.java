@@ -5,11 +5,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,6 +16,8 @@ import java.util.function.Supplier;
 import org.eep.api.placement.ExpertPlacement;
 import org.eep.api.placement.LoadSnapshot;
 import org.eep.api.placement.PlacementRequest;
+import org.eep.examples.bench.Machine;
+import org.eep.examples.bench.SuiteFiles;
 import org.eep.placement.Sizing;
 import org.eep.placement.balanced.BalancedPlacementPolicy;
 import org.eep.placement.repair.RepairPlan;
@@ -25,6 +25,7 @@ import org.eep.placement.repair.RepairPlanner;
 import org.eep.placement.repair.SourceCatalog;
 import org.eep.placement.repair.Tier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -38,14 +39,7 @@ import picocli.CommandLine.Option;
     description =
         "Time the balanced placement and the repair planner at scale (up to 1024 ranks, 4096 slots).")
 public final class PlanBenchCommand implements Callable<Integer> {
-  @Option(names = "--out", required = true, description = "Directory for plan.json.")
-  Path out;
-
-  @Option(
-      names = "--doc",
-      defaultValue = "docs/benchmarks/plan.md",
-      description = "Markdown report (default: ${DEFAULT-VALUE}).")
-  Path doc;
+  @Mixin SuiteFiles files = SuiteFiles.required("docs/benchmarks/plan.md");
 
   @Option(
       names = "--ranks",
@@ -147,7 +141,7 @@ public final class PlanBenchCommand implements Callable<Integer> {
 
     String command =
         "./eep bench plan --out "
-            + out
+            + files.out()
             + (Arrays.equals(ranks, new int[] {8, 64, 256, 1024}) ? "" : " --ranks " + join(ranks))
             + (slotsPerRank == 4 ? "" : " --slots-per-rank " + slotsPerRank)
             + (redundantFraction == 0.125 ? "" : " --redundant-fraction " + redundantFraction)
@@ -157,25 +151,19 @@ public final class PlanBenchCommand implements Callable<Integer> {
             + (bandwidth.equals("nvlink=450,rdma=50,pcie=64,disk=7")
                 ? ""
                 : " --bandwidth " + bandwidth);
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("benchmark", "plan");
-    json.put("command", command);
-    json.put("date", Instant.now().toString());
-    json.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-    json.put("availableProcessors", Runtime.getRuntime().availableProcessors());
+    Map<String, Object> json = files.jsonHeader(command);
+    json.put("availableProcessors", Machine.cores());
     json.put("reps", reps);
     json.put("warmup", warmup);
     json.put("fabric", fabric.toString());
     json.put("bytesPerExpert", bytesPerExpert);
     json.put("cases", cases);
-    Files.createDirectories(out);
-    Path jsonFile = out.resolve("plan.json");
-    Files.writeString(
-        jsonFile,
-        new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(json),
-        StandardCharsets.UTF_8);
+    Path jsonFile =
+        files.writeJson(
+            new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(json));
 
     String md = markdown(cases, command, fabric, bytesPerExpert);
+    Path doc = files.doc();
     if (doc.getParent() != null) {
       Files.createDirectories(doc.getParent());
     }
@@ -286,11 +274,9 @@ public final class PlanBenchCommand implements Callable<Integer> {
         .append(warmup)
         .append(
             " warm-up calls (in brackets: the very first call, before any warm-up), single thread, ")
-        .append(System.getProperty("java.vm.name"))
-        .append(' ')
-        .append(System.getProperty("java.version"))
+        .append(Machine.java())
         .append(", ")
-        .append(Runtime.getRuntime().availableProcessors())
+        .append(Machine.cores())
         .append(" cores (shared).\n\n");
     sb.append("Reproduce: `")
         .append(command)

@@ -1,23 +1,19 @@
 package org.eep.examples.bench.membership;
 
-import com.google.gson.GsonBuilder;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.eep.examples.bench.BenchmarksDoc;
+import org.eep.examples.Logs;
+import org.eep.examples.bench.Machine;
+import org.eep.examples.bench.SuiteFiles;
 import org.eep.examples.bench.membership.MembershipBench.Result;
 import org.eep.examples.bench.membership.MembershipBench.Settings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -33,14 +29,7 @@ import picocli.CommandLine.Option;
         "Time from evidence reported to every rank having applied the resulting view: local vs zookeeper.")
 public final class MembershipBenchCommand implements Callable<Integer> {
 
-  @Option(names = "--out", required = true, description = "Directory for membership.json.")
-  Path out;
-
-  @Option(
-      names = "--doc",
-      defaultValue = "docs/benchmarks/zookeeper.md",
-      description = "Markdown report (default: ${DEFAULT-VALUE}).")
-  Path doc;
+  @Mixin SuiteFiles files = SuiteFiles.required("docs/benchmarks/zookeeper.md");
 
   @Option(
       names = "--ranks",
@@ -97,10 +86,10 @@ public final class MembershipBenchCommand implements Callable<Integer> {
       return 2;
     }
     if (!verbose) {
-      quietLogs();
+      Logs.quiet("org.eep", "org.apache.zookeeper", "org.apache.curator");
     }
     Settings settings = new Settings(ranks, reps, warmup, heartbeatMs, heartbeatMisses);
-    double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    double loadBefore = Machine.loadAverage();
     List<Result> results = new ArrayList<>();
     System.err.printf(
         Locale.ROOT, "eep bench membership: local, %d ranks, %d reps...%n", ranks, reps);
@@ -119,10 +108,10 @@ public final class MembershipBenchCommand implements Callable<Integer> {
         MembershipBench.run(
             "zookeeper", Map.of("eep_zookeeper_connect", zookeeperConnect), where, settings));
 
-    double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    double loadAfter = Machine.loadAverage();
     String command =
         "./eep bench membership --out "
-            + out
+            + files.out()
             + (ranks == 4 ? "" : " --ranks " + ranks)
             + (reps == 100 ? "" : " --reps " + reps)
             + (warmup == 10 ? "" : " --warmup " + warmup)
@@ -131,28 +120,16 @@ public final class MembershipBenchCommand implements Callable<Integer> {
             + ("embedded".equals(zookeeperConnect)
                 ? ""
                 : " --zookeeper-connect " + zookeeperConnect);
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("benchmark", "membership");
-    json.put("command", command);
-    json.put("date", Instant.now().toString());
-    json.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-    json.put("availableProcessors", Runtime.getRuntime().availableProcessors());
+    Map<String, Object> json = files.jsonHeader(command);
+    json.put("availableProcessors", Machine.cores());
     json.put("loadAverageBefore", loadBefore);
     json.put("loadAverageAfter", loadAfter);
     json.put("settings", settings);
     json.put("results", results);
-    Files.createDirectories(out);
-    Path jsonFile = out.resolve("membership.json");
-    Files.writeString(
-        jsonFile,
-        new GsonBuilder().setPrettyPrinting().create().toJson(json),
-        StandardCharsets.UTF_8);
-
-    String section = section(results, command, loadBefore, loadAfter);
-    BenchmarksDoc.update(
-        doc, "membership", section, "# Membership provider `zookeeper`: benchmarks");
-    System.out.print(section);
-    System.out.println("wrote " + jsonFile + " and " + doc);
+    files.publish(
+        SuiteFiles.PRETTY.toJson(json),
+        section(results, command, loadBefore, loadAfter),
+        "# Membership provider `zookeeper`: benchmarks");
     return 0;
   }
 
@@ -178,17 +155,11 @@ public final class MembershipBenchCommand implements Callable<Integer> {
         .append("`, `eep_heartbeat_misses=")
         .append(heartbeatMisses)
         .append("`, ")
-        .append(System.getProperty("java.vm.name"))
-        .append(' ')
-        .append(System.getProperty("java.version"))
-        .append(", ")
-        .append(Runtime.getRuntime().availableProcessors())
-        .append(" cores shared with other work (1-minute load average ")
-        .append(String.format(Locale.ROOT, "%.1f before, %.1f after", loadBefore, loadAfter))
-        .append("). `local` runs first, then `zookeeper`.\n\n");
-    sb.append("Reproduce: `")
-        .append(command)
-        .append("` (writes `membership.json` there and this section).\n\n");
+        .append(
+            Machine.shared(
+                String.format(Locale.ROOT, "%.1f before, %.1f after", loadBefore, loadAfter)))
+        .append(". `local` runs first, then `zookeeper`.\n\n");
+    sb.append(files.reproduce(command));
     sb.append(
         "| provider | against | median (all ranks) | p99 (all ranks) | min | max | median (first rank) |\n");
     sb.append("|---|---|---:|---:|---:|---:|---:|\n");
@@ -221,14 +192,5 @@ public final class MembershipBenchCommand implements Callable<Integer> {
                 zk.medianAllMs() / local.medianAllMs(),
                 zk.p99AllMs() / local.p99AllMs()));
     return sb.toString();
-  }
-
-  private static void quietLogs() {
-    for (String logger : List.of("org.eep", "org.apache.zookeeper", "org.apache.curator")) {
-      String key = "org.slf4j.simpleLogger.log." + logger;
-      if (System.getProperty(key) == null) {
-        System.setProperty(key, "warn");
-      }
-    }
   }
 }

@@ -1,7 +1,5 @@
 package org.eep.examples.bench.restart;
 
-import com.google.gson.GsonBuilder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,13 +9,14 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.eep.api.config.EepConfig;
-import org.eep.djl.model.Preset;
 import org.eep.djl.request.GenerationRequest;
-import org.eep.examples.bench.BenchmarksDoc;
+import org.eep.examples.InstanceOptions;
+import org.eep.examples.bench.SuiteFiles;
 import org.eep.examples.demo.ModelCache;
 import org.eep.server.launcher.ProcessCluster;
 import org.eep.server.launcher.UcxProbe;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -32,23 +31,9 @@ import picocli.CommandLine.Option;
     description =
         "Full-restart baseline with rank processes: kill all, start all, reload, first token.")
 public final class ProcessRestartBenchCommand implements Callable<Integer> {
-  @Option(
-      names = "--out",
-      defaultValue = "target/bench",
-      description = "Directory for restart.json.")
-  Path out;
+  @Mixin SuiteFiles files = SuiteFiles.inTarget();
 
-  @Option(
-      names = "--preset",
-      defaultValue = "demo",
-      description = "Model preset (default ${DEFAULT-VALUE}).")
-  String preset;
-
-  @Option(
-      names = "--ranks",
-      defaultValue = "4",
-      description = "Rank processes (default ${DEFAULT-VALUE}).")
-  int ranks;
+  @Mixin InstanceOptions instance = new InstanceOptions("demo");
 
   @Option(
       names = "--runs",
@@ -56,16 +41,11 @@ public final class ProcessRestartBenchCommand implements Callable<Integer> {
       description = "Restarts measured (default ${DEFAULT-VALUE}).")
   int runs;
 
-  @Option(
-      names = "--doc",
-      defaultValue = "docs/BENCHMARKS.md",
-      description = "Markdown file whose restart section is rewritten.")
-  Path doc;
-
   @Override
   public Integer call() throws Exception {
     String transport = UcxProbe.available() ? "ucx" : "tcp";
-    Path model = ModelCache.ensure(Preset.of(preset), 42, System.out::println);
+    Path model = ModelCache.ensure(instance.preset(), 42, System.out::println);
+    int ranks = instance.ranks();
     List<Double> totals = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
       EepConfig config =
@@ -104,16 +84,14 @@ public final class ProcessRestartBenchCommand implements Callable<Integer> {
     List<Double> sorted = new ArrayList<>(totals);
     sorted.sort(null);
     double median = sorted.get(sorted.size() / 2);
-    Files.createDirectories(out);
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("suite", "restart");
     json.put("transport", transport);
     json.put("ranks", ranks);
-    json.put("preset", preset);
+    json.put("preset", instance.presetName());
     json.put("full_restart_ms", totals);
     json.put("median_full_restart_ms", median);
-    Files.writeString(
-        out.resolve("restart.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
+    files.writeJson(SuiteFiles.PRETTY.toJson(json));
     StringBuilder md =
         new StringBuilder("## Full restart with rank processes (the fixed-membership baseline)\n\n")
             .append("Reproduce: `./eep bench restart --out target/bench`. ")
@@ -121,7 +99,7 @@ public final class ProcessRestartBenchCommand implements Callable<Integer> {
             .append(" rank processes, `")
             .append(transport)
             .append("` + embedded ZooKeeper, preset `")
-            .append(preset)
+            .append(instance.presetName())
             .append("`: kill every rank process, start them all again ")
             .append(
                 "(JVM start, libtorch load, weights reloaded from the checkpoint, instance re-formed), measured to the first token ")
@@ -130,7 +108,7 @@ public final class ProcessRestartBenchCommand implements Callable<Integer> {
       md.append(String.format("| %d | %.0f ms |%n", i + 1, totals.get(i)));
     }
     md.append(String.format("| **median** | **%.0f ms** |%n", median));
-    BenchmarksDoc.update(doc, "restart", md.toString());
+    files.updateDoc(md.toString());
     System.out.println(md);
     return 0;
   }

@@ -1,8 +1,6 @@
 package org.eep.examples.bench.step;
 
 import ai.djl.ndarray.NDManager;
-import com.google.gson.GsonBuilder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,9 +17,10 @@ import org.eep.djl.request.GenerationRequest;
 import org.eep.djl.request.GenerationResult;
 import org.eep.djl.request.TokenListener;
 import org.eep.djl.step.StepTimings;
-import org.eep.examples.bench.BenchmarksDoc;
+import org.eep.examples.bench.SuiteFiles;
 import org.eep.examples.demo.ModelCache;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,8 +34,7 @@ import picocli.CommandLine.Option;
     description =
         "Decode step throughput for 1..8 ranks and the share of time in dispatch/combine vs expert compute.")
 public final class StepBenchCommand implements Callable<Integer> {
-  @Option(names = "--out", defaultValue = "target/bench", description = "Directory for step.json.")
-  Path out;
+  @Mixin SuiteFiles files = SuiteFiles.inTarget();
 
   @Option(names = "--preset", defaultValue = "tiny", description = "Model preset.")
   String preset;
@@ -60,12 +58,6 @@ public final class StepBenchCommand implements Callable<Integer> {
       description = "Tokens generated per request.")
   int newTokens;
 
-  @Option(
-      names = "--doc",
-      defaultValue = "docs/BENCHMARKS.md",
-      description = "Markdown file whose step section is rewritten.")
-  Path doc;
-
   @Override
   public Integer call() throws Exception {
     Preset p = Preset.of(preset);
@@ -74,15 +66,13 @@ public final class StepBenchCommand implements Callable<Integer> {
     for (int ranks : rankCounts) {
       rows.add(measure(model, ranks));
     }
-    Files.createDirectories(out);
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("suite", "step");
     json.put("preset", preset);
     json.put("requests", requests);
     json.put("new_tokens", newTokens);
     json.put("rows", rows);
-    Files.writeString(
-        out.resolve("step.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
+    files.writeJson(SuiteFiles.PRETTY.toJson(json));
     StringBuilder md = new StringBuilder();
     md.append("### Decode step: ranks vs throughput (`")
         .append(preset)
@@ -115,7 +105,7 @@ public final class StepBenchCommand implements Callable<Integer> {
             + "both cores stay busy; throughput here says little about scaling. The dispatch+combine share includes waiting for the "
             + "slowest peer in lockstep, which grows as ranks outnumber cores; on real hardware each rank has its own device and that "
             + "share becomes network time.\n");
-    BenchmarksDoc.update(doc, "step", md.toString());
+    files.updateDoc(md.toString());
     System.out.println(md);
     return 0;
   }

@@ -15,17 +15,16 @@ import org.eep.api.spi.Providers;
  * The benchmark traffic through the transport SPI: provider found by name, one {@link Transport}
  * per rank, every pair connected.
  */
-final class EepAllToAll implements AllToAll {
+final class EepAllToAll extends AllToAll {
   private static final Duration RECEIVE_TIMEOUT = Duration.ofSeconds(60);
   private static final Phase[] PHASES = {Phase.DISPATCH, Phase.COMBINE};
 
   private final Transport[] transports;
   private final ByteBuffer payload;
-  private final RankThreads threads;
-  private long nextRound;
 
   EepAllToAll(
       String provider, int ranks, int payloadBytes, String instance, Map<String, ?> extraOptions) {
+    super("bench-" + provider + "-rank", ranks);
     EepConfig config =
         EepConfig.of(
                 Map.of(
@@ -59,39 +58,29 @@ final class EepAllToAll implements AllToAll {
     for (int i = 0; i < payloadBytes; i++) {
       payload.put(i, (byte) i);
     }
-    threads = new RankThreads("bench-" + provider + "-rank", ranks);
   }
 
   @Override
-  public long run(int rounds) throws Exception {
-    long first = nextRound;
-    nextRound += rounds;
-    return threads.run(
-        rank -> {
-          Transport t = transports[rank];
-          for (long round = first; round < first + rounds; round++) {
-            for (Phase phase : PHASES) {
-              for (int peer = 0; peer < transports.length; peer++) {
-                if (peer != rank) {
-                  t.send(
-                      peer, new MessageHeader(rank, 0, 0, round, 0, phase, 0), payload.duplicate());
-                }
-              }
-              for (int peer = 0; peer < transports.length; peer++) {
-                if (peer != rank) {
-                  t.receive(new MessageKey(peer, 0, round, 0, phase, 0), RECEIVE_TIMEOUT);
-                }
-              }
-            }
+  void rounds(int rank, long first, long end) throws Exception {
+    Transport t = transports[rank];
+    for (long round = first; round < end; round++) {
+      for (Phase phase : PHASES) {
+        for (int peer = 0; peer < transports.length; peer++) {
+          if (peer != rank) {
+            t.send(peer, new MessageHeader(rank, 0, 0, round, 0, phase, 0), payload.duplicate());
           }
-        });
+        }
+        for (int peer = 0; peer < transports.length; peer++) {
+          if (peer != rank) {
+            t.receive(new MessageKey(peer, 0, round, 0, phase, 0), RECEIVE_TIMEOUT);
+          }
+        }
+      }
+    }
   }
 
   @Override
-  public void close() {
-    if (threads != null) {
-      threads.close();
-    }
+  void release() {
     for (Transport t : transports) {
       if (t != null) {
         t.close();

@@ -21,6 +21,7 @@ import org.eep.api.comm.TransportException;
 import org.eep.api.comm.TransportProvider;
 import org.eep.api.config.EepConfig;
 import org.eep.api.spi.Providers;
+import org.eep.examples.DaemonThreads;
 
 /**
  * Kill -9 detection of the {@code ucx} transport. Rank 0 lives in this JVM for the whole run; for
@@ -98,26 +99,22 @@ final class KillDetection {
   }
 
   private static Thread startSender(Transport survivor, CountDownLatch reported) {
-    Thread t =
-        new Thread(
-            () -> {
-              ByteBuffer small = ByteBuffer.allocate(64);
-              for (long step = 1;
-                  reported.getCount() > 0 && !Thread.currentThread().isInterrupted();
-                  step++) {
-                try {
-                  survivor.send(
-                      1, new MessageHeader(0, 0, 0, step, 0, Phase.CONTROL, 0), small.duplicate());
-                } catch (TransportException failed) {
-                  return;
-                }
-                LockSupport.parkNanos(TRAFFIC_INTERVAL_NANOS);
-              }
-            },
-            "bench-kill-traffic");
-    t.setDaemon(true);
-    t.start();
-    return t;
+    return DaemonThreads.start(
+        "bench-kill-traffic",
+        () -> {
+          ByteBuffer small = ByteBuffer.allocate(64);
+          for (long step = 1;
+              reported.getCount() > 0 && !Thread.currentThread().isInterrupted();
+              step++) {
+            try {
+              survivor.send(
+                  1, new MessageHeader(0, 0, 0, step, 0, Phase.CONTROL, 0), small.duplicate());
+            } catch (TransportException failed) {
+              return;
+            }
+            LockSupport.parkNanos(TRAFFIC_INTERVAL_NANOS);
+          }
+        });
   }
 
   private static Process startChild() throws IOException {

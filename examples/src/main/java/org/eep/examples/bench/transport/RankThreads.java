@@ -7,7 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.eep.examples.DaemonThreads;
 
 /**
  * One thread per rank; {@link #run} starts every rank's work at once and times it to the last
@@ -25,15 +25,7 @@ final class RankThreads implements AutoCloseable {
 
   RankThreads(String name, int ranks) {
     this.ranks = ranks;
-    AtomicInteger next = new AtomicInteger();
-    this.pool =
-        Executors.newFixedThreadPool(
-            ranks,
-            r -> {
-              Thread t = new Thread(r, name + next.getAndIncrement());
-              t.setDaemon(true);
-              return t;
-            });
+    this.pool = Executors.newFixedThreadPool(ranks, DaemonThreads.numbered(name));
   }
 
   long run(RankWork work) throws Exception {

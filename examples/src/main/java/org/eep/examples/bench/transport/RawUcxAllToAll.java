@@ -19,7 +19,7 @@ import org.openucx.jucx.ucp.UcpWorkerParams;
  * own thread: polling (and yielding the core) for {@code spinNanos} when idle, then sleeping in
  * {@code ucp_worker_wait}, like the ucx transport's progress thread.
  */
-final class RawUcxAllToAll implements AllToAll {
+final class RawUcxAllToAll extends AllToAll {
   private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
   private final int ranks;
@@ -30,10 +30,9 @@ final class RawUcxAllToAll implements AllToAll {
   private final UcpEndpoint[][] endpoints;
   private final ByteBuffer[] sendBuffers;
   private final ByteBuffer[][] recvBuffers;
-  private final RankThreads threads;
-  private long nextRound;
 
   RawUcxAllToAll(int ranks, int payloadBytes, long spinNanos) {
+    super("bench-raw-ucx-rank", ranks);
     this.ranks = ranks;
     this.payloadBytes = payloadBytes;
     this.spinNanos = spinNanos;
@@ -64,7 +63,6 @@ final class RawUcxAllToAll implements AllToAll {
         }
       }
     }
-    threads = new RankThreads("bench-raw-ucx-rank", ranks);
   }
 
   static long tag(long round, int phase, int sender) {
@@ -72,39 +70,34 @@ final class RawUcxAllToAll implements AllToAll {
   }
 
   @Override
-  public long run(int rounds) throws Exception {
-    long first = nextRound;
-    nextRound += rounds;
-    return threads.run(
-        rank -> {
-          UcpWorker w = workers[rank];
-          long sendAddress = UcxUtils.getAddress(sendBuffers[rank]);
-          UcpRequest[] requests = new UcpRequest[2 * (ranks - 1)];
-          for (long round = first; round < first + rounds; round++) {
-            for (int phase = 0; phase < 2; phase++) {
-              int n = 0;
-              for (int peer = 0; peer < ranks; peer++) {
-                if (peer != rank) {
-                  requests[n++] =
-                      w.recvTaggedNonBlocking(
-                          UcxUtils.getAddress(recvBuffers[rank][peer]),
-                          payloadBytes,
-                          tag(round, phase, peer),
-                          -1L,
-                          null);
-                }
-              }
-              for (int peer = 0; peer < ranks; peer++) {
-                if (peer != rank) {
-                  requests[n++] =
-                      endpoints[rank][peer].sendTaggedNonBlocking(
-                          sendAddress, payloadBytes, tag(round, phase, rank), null);
-                }
-              }
-              awaitAll(w, requests);
-            }
+  void rounds(int rank, long first, long end) throws Exception {
+    UcpWorker w = workers[rank];
+    long sendAddress = UcxUtils.getAddress(sendBuffers[rank]);
+    UcpRequest[] requests = new UcpRequest[2 * (ranks - 1)];
+    for (long round = first; round < end; round++) {
+      for (int phase = 0; phase < 2; phase++) {
+        int n = 0;
+        for (int peer = 0; peer < ranks; peer++) {
+          if (peer != rank) {
+            requests[n++] =
+                w.recvTaggedNonBlocking(
+                    UcxUtils.getAddress(recvBuffers[rank][peer]),
+                    payloadBytes,
+                    tag(round, phase, peer),
+                    -1L,
+                    null);
           }
-        });
+        }
+        for (int peer = 0; peer < ranks; peer++) {
+          if (peer != rank) {
+            requests[n++] =
+                endpoints[rank][peer].sendTaggedNonBlocking(
+                    sendAddress, payloadBytes, tag(round, phase, rank), null);
+          }
+        }
+        awaitAll(w, requests);
+      }
+    }
   }
 
   private void awaitAll(UcpWorker w, UcpRequest[] requests) throws Exception {
@@ -140,8 +133,7 @@ final class RawUcxAllToAll implements AllToAll {
   }
 
   @Override
-  public void close() {
-    threads.close();
+  void release() {
     UcpRequest[][] closing = new UcpRequest[ranks][ranks];
     for (int a = 0; a < ranks; a++) {
       for (int b = 0; b < ranks; b++) {

@@ -5,20 +5,20 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.eep.examples.bench.BenchmarksDoc;
+import org.eep.examples.Logs;
+import org.eep.examples.bench.Machine;
+import org.eep.examples.bench.SuiteFiles;
 import org.eep.examples.bench.transport.TransportBench.Detection;
 import org.eep.examples.bench.transport.TransportBench.Report;
 import org.eep.examples.bench.transport.TransportBench.Settings;
 import org.eep.examples.bench.transport.TransportBench.Throughput;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,14 +34,7 @@ import picocli.CommandLine.Option;
         "All-to-all rounds/s of a transport vs raw JUCX (same run), and ucx kill -9 detection latency.")
 public final class TransportBenchCommand implements Callable<Integer> {
 
-  @Option(names = "--out", required = true, description = "Directory for transport.json.")
-  Path out;
-
-  @Option(
-      names = "--doc",
-      defaultValue = "docs/benchmarks/ucx.md",
-      description = "Markdown report (default: ${DEFAULT-VALUE}).")
-  Path doc;
+  @Mixin SuiteFiles files = SuiteFiles.required("docs/benchmarks/ucx.md");
 
   @Option(
       names = "--providers",
@@ -117,7 +110,7 @@ public final class TransportBenchCommand implements Callable<Integer> {
       return 2;
     }
     if (!verbose) {
-      quietLogs();
+      Logs.quiet("org.eep", "io.netty");
     }
     Settings settings =
         new Settings(
@@ -128,38 +121,26 @@ public final class TransportBenchCommand implements Callable<Integer> {
     String load = loadBefore + " before, " + loadAverage() + " after";
 
     String command = command();
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("benchmark", "transport");
-    json.put("command", command);
-    json.put("date", Instant.now().toString());
-    json.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-    json.put("availableProcessors", Runtime.getRuntime().availableProcessors());
+    Map<String, Object> json = files.jsonHeader(command);
+    json.put("availableProcessors", Machine.cores());
     json.put("ucxEnvironment", ucxEnvironment());
     json.put("loadAverage1m", load);
     json.put("settings", report.settings());
     json.put("throughput", report.throughput());
     json.put("killDetection", report.detection());
-    Files.createDirectories(out);
-    Path jsonFile = out.resolve("transport.json");
-    Files.writeString(
-        jsonFile,
+    String text =
         new GsonBuilder()
             .setPrettyPrinting()
             .serializeNulls()
             .disableHtmlEscaping()
             .create()
-            .toJson(json),
-        StandardCharsets.UTF_8);
-
-    String section = section(report, command, load);
-    BenchmarksDoc.update(doc, "transport", section, "# Transport `ucx`: benchmarks");
-    System.out.print(section);
-    System.out.println("wrote " + jsonFile + " and " + doc);
+            .toJson(json);
+    files.publish(text, section(report, command, load), "# Transport `ucx`: benchmarks");
     return 0;
   }
 
   private String command() {
-    StringBuilder c = new StringBuilder("./eep bench transport --out ").append(out);
+    StringBuilder c = new StringBuilder("./eep bench transport --out ").append(files.out());
     if (!providers.equals(List.of("ucx"))) {
       c.append(" --providers ").append(String.join(",", providers));
     }
@@ -223,17 +204,9 @@ public final class TransportBenchCommand implements Callable<Integer> {
         .append("UCX: JUCX 1.12.1 on the system's libucx (Debian `libucx0`), ")
         .append(ucxEnvironment())
         .append("; ")
-        .append(System.getProperty("java.vm.name"))
-        .append(' ')
-        .append(System.getProperty("java.version"))
-        .append(", ")
-        .append(Runtime.getRuntime().availableProcessors())
-        .append(" cores shared with other work (1-minute load average ")
-        .append(load)
-        .append(").\n\n");
-    sb.append("Reproduce: `")
-        .append(command)
-        .append("` (writes `transport.json` there and this section).\n\n");
+        .append(Machine.shared(load))
+        .append(".\n\n");
+    sb.append(files.reproduce(command));
     sb.append(
         "| provider | ranks | payload | provider rounds/s | raw JUCX rounds/s | ratio (min–max) |\n");
     sb.append("|---|---:|---:|---:|---:|---:|\n");
@@ -311,14 +284,5 @@ public final class TransportBenchCommand implements Callable<Integer> {
         + System.getenv().getOrDefault("UCX_TLS", "(unset)")
         + ", UCX_NET_DEVICES="
         + System.getenv().getOrDefault("UCX_NET_DEVICES", "(unset)");
-  }
-
-  private static void quietLogs() {
-    for (String logger : Arrays.asList("org.eep", "io.netty")) {
-      String key = "org.slf4j.simpleLogger.log." + logger;
-      if (System.getProperty(key) == null) {
-        System.setProperty(key, "warn");
-      }
-    }
   }
 }
