@@ -87,6 +87,15 @@ public final class EepKeys {
           1 << 20,
           "Most positions a request prefills in one step (new requests, and re-queued ones with the tokens"
               + " already emitted); decoders advance one position in the same step.");
+  public static final ConfigKey STEP_TOKENS =
+      ConfigKey.integer(
+          "eep_step_tokens",
+          2048,
+          1,
+          1 << 20,
+          "Most positions one rank computes in one step: every decoder's next position, then prefill"
+              + " chunks in arrival order while there is room (bounds a step's time and scratch"
+              + " memory).");
   public static final ConfigKey KV_CACHE_TOKENS =
       ConfigKey.integer(
           "eep_kv_cache_tokens",
@@ -141,6 +150,7 @@ public final class EepKeys {
         MAX_NEW_TOKENS,
         MAX_BATCH,
         PREFILL_CHUNK,
+        STEP_TOKENS,
         KV_CACHE_TOKENS,
         QUEUE_CAPACITY,
         TIER_BANDWIDTH,

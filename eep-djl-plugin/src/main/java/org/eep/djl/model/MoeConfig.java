@@ -55,6 +55,22 @@ public record MoeConfig(
     return 3L * hiddenSize * moeIntermediateSize * Float.BYTES;
   }
 
+  /**
+   * Bytes of the dense weights a step reads whole on every rank: each layer's norms, attention
+   * projections and router, the final norm and the LM head (embeddings are read row by row).
+   */
+  public long denseBytesReadPerStep() {
+    long q = (long) numHeads * headDim;
+    long kv = (long) numKvHeads * headDim;
+    long layer =
+        2L * hiddenSize
+            + hiddenSize * (q + 2 * kv)
+            + 2L * headDim
+            + q * hiddenSize
+            + (long) hiddenSize * numExperts;
+    return (layer * numLayers + hiddenSize + (long) hiddenSize * vocabSize) * Float.BYTES;
+  }
+
   /** Bytes of one logical expert over every layer: what a repair moves to restore it. */
   public long expertBytesAllLayers() {
     return expertBytes() * numLayers;

@@ -59,10 +59,11 @@ public record RankStats(
 
   /**
    * Requests taken into the batch (new and re-queued), the prefill chunks and positions computed
-   * for them, and the most steps any of them took from its admission to its next token (1: the
-   * step that prefilled it emitted it).
+   * for them, and the most steps any of them took from its admission to its next token (1: the step
+   * that prefilled it emitted it).
    */
-  public record Admissions(long requests, long prefillChunks, long prefillPositions, long maxStepsToToken) {}
+  public record Admissions(
+      long requests, long prefillChunks, long prefillPositions, long maxStepsToToken) {}
 
   /** KV pool positions in all, and not handed out. */
   public record Kv(long capacity, long free) {}

@@ -73,7 +73,10 @@ public final class ActiveRequest {
     return blocks != null;
   }
 
-  /** Records that the request joined the batch before step {@code step}; until its next token it is waiting for one. */
+  /**
+   * Records that the request joined the batch before step {@code step}; until its next token it is
+   * waiting for one.
+   */
   public void admitted(long step) {
     admittedAt = step;
   }
@@ -91,9 +94,9 @@ public final class ActiveRequest {
     return steps;
   }
 
-  /** Positions the next step computes, at most {@code chunk}. */
-  public int span(int chunk) {
-    return Math.max(1, Math.min(chunk, length - position));
+  /** Positions from the next step's start to the sequence's end (1 for a decoder). */
+  public int remaining() {
+    return length - position;
   }
 
   /** The position the next step starts at. */

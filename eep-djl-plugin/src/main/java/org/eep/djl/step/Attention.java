@@ -43,12 +43,20 @@ final class Attention {
     int t = plan.tokens;
     int hd = c.headDim();
     NDArray qkv = x.matMul(w.qkv());
-    NDArray q = qkv.get(new NDIndex(":, 0:{}", qWidth)).reshape(t, c.numHeads(), hd);
+    // Queries and keys together: one head norm and one rotary embedding over all their heads.
+    NDArray qk =
+        rope(
+            Kernels.rmsNorm(
+                qkv.get(columns(0, qWidth + kvWidth)).reshape(t, c.numHeads() + c.numKvHeads(), hd),
+                w.qkNorm(),
+                c.rmsNormEps()),
+            cos,
+            sin);
+    NDArray q = qk.get(new NDIndex().addAllDim().addSliceDim(0, c.numHeads()));
     NDArray k =
-        qkv.get(new NDIndex(":, {}:{}", qWidth, qWidth + kvWidth)).reshape(t, c.numKvHeads(), hd);
-    NDArray v = qkv.get(new NDIndex(":, {}:", qWidth + kvWidth)).reshape(t, c.numKvHeads(), hd);
-    q = rope(Kernels.rmsNorm(q, w.qNorm(), c.rmsNormEps()), cos, sin);
-    k = rope(Kernels.rmsNorm(k, w.kNorm(), c.rmsNormEps()), cos, sin);
+        qk.get(new NDIndex().addAllDim().addSliceDim(c.numHeads(), c.numHeads() + c.numKvHeads()));
+    NDArray v =
+        qkv.get(columns(qWidth + kvWidth, qWidth + 2 * kvWidth)).reshape(t, c.numKvHeads(), hd);
     NDIndex written = new NDIndex(":, {}", plan.kvRows);
     kv.keys(layer).set(written, k.transpose(1, 0, 2));
     kv.values(layer).set(written, v.transpose(1, 0, 2));
@@ -80,17 +88,20 @@ final class Attention {
             .reshape(g.b(), g.c(), nkv, group, hd)
             .transpose(2, 0, 3, 1, 4)
             .reshape(nkv, g.b(), group * g.c(), hd);
-    NDArray scores =
-        queries
-            .matMul(keys.transpose(0, 1, 3, 2))
-            .div(Math.sqrt(hd))
-            .reshape(nkv, g.b(), group, g.c(), g.l())
-            .add(g.mask());
-    NDArray attended = scores.softmax(-1).reshape(nkv, g.b(), group * g.c(), g.l()).matMul(values);
+    // The scores are the group's one big tensor: scaled and masked in place.
+    NDArray scores = queries.matMul(keys.transpose(0, 1, 3, 2));
+    scores.divi(Math.sqrt(hd));
+    NDArray masked = scores.reshape(nkv, g.b(), group, g.c(), g.l());
+    masked.addi(g.mask());
+    NDArray attended = masked.softmax(-1).reshape(nkv, g.b(), group * g.c(), g.l()).matMul(values);
     return attended
         .reshape(nkv, g.b(), group, g.c(), hd)
         .transpose(1, 3, 0, 2, 4)
         .reshape((long) g.b() * g.c(), (long) c.numHeads() * hd);
+  }
+
+  private static NDIndex columns(long from, long to) {
+    return new NDIndex().addAllDim().addSliceDim(from, to);
   }
 
   /**
@@ -99,8 +110,8 @@ final class Attention {
    */
   private NDArray rope(NDArray x, NDArray cos, NDArray sin) {
     int half = c.headDim() / 2;
-    NDArray x1 = x.get(new NDIndex(":, :, :{}", half));
-    NDArray x2 = x.get(new NDIndex(":, :, {}:", half));
+    NDArray x1 = x.get(new NDIndex().addAllDim(2).addSliceDim(0, half));
+    NDArray x2 = x.get(new NDIndex().addAllDim(2).addSliceDim(half, c.headDim()));
     NDArray rotated = NDArrays.concat(new NDList(x2.neg(), x1), 2);
     return x.mul(cos).add(rotated.mul(sin));
   }

@@ -40,12 +40,12 @@ public final class EpStep {
   private final int rank;
   private final int slotsPerRank;
   private final boolean dropUncovered;
-  private final int chunk;
+  private final StepBudget budget;
   private final StepTimings timings;
 
   /**
    * {@code dropUncovered}: drop experts without a replica from top-k (else refuse the request);
-   * {@code chunk}: the most positions a request advances in one step.
+   * {@code budget}: how many positions a request and the whole step advance.
    */
   public EpStep(
       MoeConfig config,
@@ -57,7 +57,7 @@ public final class EpStep {
       int rank,
       int slotsPerRank,
       boolean dropUncovered,
-      int chunk,
+      StepBudget budget,
       StepTimings timings) {
     this.config = requireNonNull(config, "config is null");
     this.weights = requireNonNull(weights, "weights is null");
@@ -69,13 +69,13 @@ public final class EpStep {
     this.rank = rank;
     this.slotsPerRank = slotsPerRank;
     this.dropUncovered = dropUncovered;
-    this.chunk = chunk;
+    this.budget = requireNonNull(budget, "budget is null");
     this.timings = requireNonNull(timings, "timings is null");
   }
 
-  /** The most positions a request advances in one step. */
-  public int chunk() {
-    return chunk;
+  /** How many positions a request and the whole step advance. */
+  public StepBudget budget() {
+    return budget;
   }
 
   /**
@@ -92,7 +92,7 @@ public final class EpStep {
       Exchange exchange,
       boolean keepLogits)
       throws InterruptedException {
-    StepPlan plan = new StepPlan(batch, chunk, scratch);
+    StepPlan plan = new StepPlan(batch, budget, config.numHeads(), scratch);
     int t = plan.tokens;
     int h = config.hiddenSize();
     boolean[] degraded = new boolean[batch.size()];
@@ -155,8 +155,10 @@ public final class EpStep {
         }
       }
       long t2 = System.nanoTime();
+      int[] slotsOfRows = concatInts(inputSlots);
+      timings.addSlotsUsed(distinct(slotsOfRows));
       NDArray computed =
-          inputs.isEmpty() ? null : experts.compute(layer, concat(inputs), concatInts(inputSlots));
+          inputs.isEmpty() ? null : experts.compute(layer, concat(inputs), slotsOfRows);
       long t3 = System.nanoTime();
       int local = route.count(rank);
       int[] offsets = new int[peers.length];
@@ -192,6 +194,7 @@ public final class EpStep {
       }
       timings.add(t1 - t0 + (System.nanoTime() - t4), t2 - t1 + (t4 - t3), t3 - t2);
     }
+    timings.addStep();
     return outcomes(scratch, plan, hidden, degraded, refused, keepLogits);
   }
 
@@ -282,7 +285,7 @@ public final class EpStep {
       } else if (plan.produces[i]) {
         float[] row =
             all == null ? null : Arrays.copyOfRange(all, produced * v, (produced + 1) * v);
-        out.add(new RequestOutcome.Produced((int) best[produced], degraded[i], row));
+        out.add(new RequestOutcome.Produced(plan.spans[i], (int) best[produced], degraded[i], row));
         produced++;
       } else {
         out.add(new RequestOutcome.Prefilled(plan.spans[i], degraded[i]));
@@ -302,7 +305,7 @@ public final class EpStep {
   }
 
   private static NDArray slice(NDArray x, int from, int count, NDManager scratch) {
-    return count == 0 ? null : x.get(new NDIndex("{}:{}", from, from + count));
+    return count == 0 ? null : x.get(new NDIndex().addSliceDim(from, from + count));
   }
 
   private static NDArray concat(NDList parts) {
@@ -321,6 +324,10 @@ public final class EpStep {
       at += p.length;
     }
     return out;
+  }
+
+  private static int distinct(int[] slots) {
+    return (int) Arrays.stream(slots).distinct().count();
   }
 
   private static int indexOf(int[] peers, int peer) {

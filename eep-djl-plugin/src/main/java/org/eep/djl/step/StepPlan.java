@@ -5,14 +5,16 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 
 /**
  * What one step computes on this rank, decided on the host once and used by every layer: each
  * request's span of positions, the step's tokens in request order (ids, positions, KV rows), and
- * for attention the requests in at most two groups, decoders (one position) and prefills (a chunk),
- * each padded to its longest span and context with a mask, so attention is a fixed number of tensor
- * operations per group whatever the batch. Its index tensors live in the step's scratch.
+ * for attention the requests in groups, decoders (one position) and prefills (a chunk), each padded
+ * to its longest span and context with a mask, so attention is a fixed number of tensor operations
+ * per group whatever the group's size; a group is split only when its scores would pass {@link
+ * #MAX_GROUP_SCORES}. Its index tensors live in the step's scratch.
  */
 final class StepPlan {
   /**
@@ -49,15 +51,35 @@ final class StepPlan {
 
   final int[] tokenOwner;
 
-  StepPlan(List<ActiveRequest> batch, int chunk, NDManager scratch) {
+  /**
+   * The most attention scores one group computes at once (16 MiB of floats): bigger groups are
+   * split, which keeps a prefill's scratch tensors small enough to be reused from the allocator
+   * rather than mapped fresh (and page-faulted) per layer.
+   */
+  static final long MAX_GROUP_SCORES = 1L << 22;
+
+  StepPlan(List<ActiveRequest> batch, StepBudget budget, int heads, NDManager scratch) {
+    this(batch, budget, heads, MAX_GROUP_SCORES, scratch);
+  }
+
+  /** A plan whose attention groups hold at most {@code maxGroupScores} scores each. */
+  StepPlan(
+      List<ActiveRequest> batch,
+      StepBudget budget,
+      int heads,
+      long maxGroupScores,
+      NDManager scratch) {
     int b = batch.size();
-    spans = new int[b];
+    int[] remaining = new int[b];
+    for (int i = 0; i < b; i++) {
+      remaining[i] = batch.get(i).remaining();
+    }
+    spans = budget.spans(remaining);
     produces = new boolean[b];
     firstRow = new int[b];
     int t = 0;
     for (int i = 0; i < b; i++) {
-      spans[i] = batch.get(i).span(chunk);
-      produces[i] = batch.get(i).producesToken(spans[i]);
+      produces[i] = spans[i] > 0 && batch.get(i).producesToken(spans[i]);
       firstRow[i] = t;
       t += spans[i];
     }
@@ -87,13 +109,15 @@ final class StepPlan {
     List<Integer> decoders = new ArrayList<>();
     List<Integer> prefills = new ArrayList<>();
     for (int i = 0; i < b; i++) {
-      (spans[i] == 1 ? decoders : prefills).add(i);
+      if (spans[i] > 0) {
+        (spans[i] == 1 ? decoders : prefills).add(i);
+      }
     }
     groups = new ArrayList<>(2);
     int[] outRow = new int[t];
     int offset = 0;
-    for (List<Integer> members : List.of(decoders, prefills)) {
-      if (!members.isEmpty()) {
+    for (List<Integer> kind : List.of(decoders, prefills)) {
+      for (List<Integer> members : bounded(batch, kind, heads, maxGroupScores)) {
         groups.add(group(batch, members, scratch, outRow, offset));
         Group g = groups.get(groups.size() - 1);
         offset += g.b() * g.c();
@@ -102,6 +126,55 @@ final class StepPlan {
     boolean identity =
         groups.size() == 1 && groups.get(0).c() * groups.get(0).b() == t && inOrder(outRow);
     gatherOut = identity ? null : scratch.create(outRow);
+  }
+
+  /**
+   * {@code kind} split into groups whose padded scores ({@code heads × b × c × l}) stay within
+   * {@code maxGroupScores}, longest context first so members of a group pad little; a member that
+   * alone exceeds the bound is a group of its own.
+   */
+  private List<List<Integer>> bounded(
+      List<ActiveRequest> batch, List<Integer> kind, int heads, long maxGroupScores) {
+    if (kind.isEmpty()) {
+      return List.of();
+    }
+    long c = 0;
+    long l = 0;
+    for (int i : kind) {
+      c = Math.max(c, spans[i]);
+      l = Math.max(l, roundUp(batch.get(i).position() + spans[i]));
+    }
+    if (heads * kind.size() * c * l <= maxGroupScores) {
+      return List.of(kind);
+    }
+    List<Integer> sorted = new ArrayList<>(kind);
+    sorted.sort(
+        Comparator.comparingInt((Integer i) -> batch.get(i).position() + spans[i]).reversed());
+    List<List<Integer>> out = new ArrayList<>();
+    List<Integer> current = new ArrayList<>();
+    c = 0;
+    l = 0;
+    for (int i : sorted) {
+      long ci = Math.max(c, spans[i]);
+      long li = Math.max(l, roundUp(batch.get(i).position() + spans[i]));
+      if (!current.isEmpty() && heads * (current.size() + 1L) * ci * li > maxGroupScores) {
+        out.add(current);
+        current = new ArrayList<>();
+        ci = spans[i];
+        li = roundUp(batch.get(i).position() + spans[i]);
+      }
+      current.add(i);
+      c = ci;
+      l = li;
+    }
+    if (!current.isEmpty()) {
+      out.add(current);
+    }
+    return out;
+  }
+
+  private static long roundUp(int positions) {
+    return (long) (positions + KvPool.BLOCK - 1) / KvPool.BLOCK * KvPool.BLOCK;
   }
 
   private static boolean inOrder(int[] outRow) {

@@ -3,18 +3,43 @@ package org.eep.djl.step;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Where a rank's step time goes: dense compute (attention, routing, head), communication, experts.
+ * Where a rank's step time goes: dense compute (attention, routing, head), communication, experts;
+ * and how many expert slots its steps used (a slot with at least one row in a layer counts once),
+ * which with the steps counted gives the expert weights a step touches. Written by the rank thread,
+ * read from any thread.
  */
 public final class StepTimings {
   private final LongAdder denseNanos = new LongAdder();
   private final LongAdder commNanos = new LongAdder();
   private final LongAdder expertNanos = new LongAdder();
+  private final LongAdder slotsUsed = new LongAdder();
+  private final LongAdder steps = new LongAdder();
 
   /** Adds one layer's time to each share (called by the step). */
   public void add(long dense, long comm, long expert) {
     denseNanos.add(dense);
     commNanos.add(comm);
     expertNanos.add(expert);
+  }
+
+  /** Counts one layer's used expert slots. */
+  public void addSlotsUsed(int slots) {
+    slotsUsed.add(slots);
+  }
+
+  /** Counts a completed step. */
+  public void addStep() {
+    steps.increment();
+  }
+
+  /** Expert slots used, summed over layers and steps. */
+  public long slotsUsed() {
+    return slotsUsed.sum();
+  }
+
+  /** Steps timed. */
+  public long steps() {
+    return steps.sum();
   }
 
   public long denseNanos() {

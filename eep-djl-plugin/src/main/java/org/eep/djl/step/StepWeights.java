@@ -17,14 +17,14 @@ import org.eep.djl.model.MoeConfig;
  */
 public final class StepWeights {
   /**
-   * One decoder layer: norms, fused {@code [h, (heads + 2 kvHeads) headDim]} qkv, {@code [heads
-   * headDim, h]} output, {@code [h, experts]} router.
+   * One decoder layer: norms, fused {@code [h, (heads + 2 kvHeads) headDim]} qkv, the q and k head
+   * norms as one {@code [heads + kvHeads, headDim]} weight, {@code [heads headDim, h]} output,
+   * {@code [h, experts]} router.
    */
   public record Layer(
       NDArray inputNorm,
       NDArray qkv,
-      NDArray qNorm,
-      NDArray kNorm,
+      NDArray qkNorm,
       NDArray out,
       NDArray postNorm,
       NDArray router) {}
@@ -54,8 +54,7 @@ public final class StepWeights {
             new Layer(
                 keep(w.inputNorm(), manager, scratch),
                 keep(transposed(qkv, scratch), manager, scratch),
-                keep(w.qNorm(), manager, scratch),
-                keep(w.kNorm(), manager, scratch),
+                keep(qkNorm(config, w, scratch), manager, scratch),
                 keep(transposed(w.o(), scratch), manager, scratch),
                 keep(w.postNorm(), manager, scratch),
                 keep(transposed(w.router(), scratch), manager, scratch));
@@ -66,6 +65,20 @@ public final class StepWeights {
           keep(dense.finalNorm(), manager, scratch),
           keep(transposed(dense.lmHead(), scratch), manager, scratch));
     }
+  }
+
+  /**
+   * The q and k head norms as one {@code [heads + kvHeads, headDim]} weight: the query heads' rows,
+   * then the key heads'.
+   */
+  private static NDArray qkNorm(MoeConfig c, DenseWeights.LayerWeights w, NDManager scratch) {
+    NDArray q = w.qNorm().reshape(1, c.headDim()).repeat(0, c.numHeads());
+    q.attach(scratch);
+    NDArray k = w.kNorm().reshape(1, c.headDim()).repeat(0, c.numKvHeads());
+    k.attach(scratch);
+    NDArray both = NDArrays.concat(new NDList(q, k), 0);
+    both.attach(scratch);
+    return both;
   }
 
   private static NDArray transposed(NDArray x, NDManager scratch) {

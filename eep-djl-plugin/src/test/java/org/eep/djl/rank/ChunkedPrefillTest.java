@@ -15,14 +15,20 @@ import org.eep.djl.request.RequestRejectedException;
 import org.eep.djl.request.TokenListener;
 import org.junit.jupiter.api.Test;
 
-/** Prompts are computed in chunks within one step, new and re-queued alike, and the KV pool bounds what a rank takes. */
+/**
+ * Prompts are computed in chunks within one step, new and re-queued alike, and the KV pool bounds
+ * what a rank takes.
+ */
 class ChunkedPrefillTest {
 
-  private static List<GenerationRequest> requests(int n, long seed, int promptLength, int newTokens) {
+  private static List<GenerationRequest> requests(
+      int n, long seed, int promptLength, int newTokens) {
     Random rnd = new Random(seed);
     List<GenerationRequest> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      out.add(new GenerationRequest("p-" + seed + "-" + i, rnd.ints(promptLength, 0, 512).toArray(), newTokens));
+      out.add(
+          new GenerationRequest(
+              "p-" + seed + "-" + i, rnd.ints(promptLength, 0, 512).toArray(), newTokens));
     }
     return out;
   }
@@ -59,6 +65,20 @@ class ChunkedPrefillTest {
   }
 
   @Test
+  void aStepTokenBudgetSmallerThanAPromptSplitsItAcrossStepsAndChangesNoToken() throws Exception {
+    try (Fixture fx = new Fixture(1, StepHooks.NONE, Map.of("eep_step_tokens", 30))) {
+      List<GenerationRequest> requests = requests(4, 5, 40, 4);
+      fx.assertAllExact(requests, fx.submitAll(requests));
+      RankStats.Admissions a = fx.cluster.rank(0).stats().admissions();
+      assertThat(a.prefillPositions()).isEqualTo(4 * 40);
+      assertThat(a.prefillChunks())
+          .as("no 40-position prompt fits a 30-position step")
+          .isGreaterThanOrEqualTo(8);
+      assertThat(a.maxStepsToToken()).isGreaterThanOrEqualTo(2);
+    }
+  }
+
+  @Test
   void aRequestRequeuedAfterAKillResumesByPrefillInOneChunk() throws Exception {
     KillHook hook = new KillHook(1, StepHooks.Point.MID_DISPATCH, 12);
     try (Fixture fx = new Fixture(4, hook, Map.of())) {
@@ -77,7 +97,9 @@ class ChunkedPrefillTest {
         assertThat(a.prefillChunks()).as("rank %d chunks", r).isEqualTo(a.requests());
         assertThat(a.maxStepsToToken()).as("rank %d steps to the next token", r).isEqualTo(1);
       }
-      assertThat(admitted).as("admissions on survivors, re-queued ones included").isGreaterThan(fx.cluster.requeued());
+      assertThat(admitted)
+          .as("admissions on survivors, re-queued ones included")
+          .isGreaterThan(fx.cluster.requeued());
     }
   }
 
@@ -96,7 +118,8 @@ class ChunkedPrefillTest {
         assertThat(s.kv().capacity()).isEqualTo(64);
         assertThat(s.admissions().requests()).isPositive();
       }
-      // Blocks come back one step after a request finishes; a further request proves the pool is whole.
+      // Blocks come back one step after a request finishes; a further request proves the pool is
+      // whole.
       List<GenerationRequest> more = requests(2, 8, 60, 4);
       fx.assertAllExact(more, fx.submitAll(more));
     }

@@ -82,7 +82,9 @@ final class TestModels {
           r.id(), check.firstDifference(), check.margin(), NEAR_TIES.incrementAndGet());
     }
     assertThat(check.acceptable())
-        .as("%s: %s at token %d (margin %s)", r.id(), check.verdict(), check.firstDifference(), check.margin())
+        .as(
+            "%s: %s at token %d (margin %s)",
+            r.id(), check.verdict(), check.firstDifference(), check.margin())
         .isTrue();
   }
 }

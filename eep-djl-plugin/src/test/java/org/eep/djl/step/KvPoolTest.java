@@ -36,8 +36,10 @@ class KvPoolTest {
     try (NDManager m = NDManager.newBaseManager();
         KvPool pool = new KvPool(Preset.TINY.config(), m, 32)) {
       MoeConfig c = Preset.TINY.config();
-      assertThat(pool.keys(0).getShape().getShape()).containsExactly(c.numKvHeads(), 32, c.headDim());
-      assertThat(pool.keyBlocks(0).getShape().getShape()).containsExactly(c.numKvHeads(), 2, KvPool.BLOCK, c.headDim());
+      assertThat(pool.keys(0).getShape().getShape())
+          .containsExactly(c.numKvHeads(), 32, c.headDim());
+      assertThat(pool.keyBlocks(0).getShape().getShape())
+          .containsExactly(c.numKvHeads(), 2, KvPool.BLOCK, c.headDim());
       pool.keys(0).set(new NDIndex("1, 17, 3"), 5f);
       assertThat(pool.keyBlocks(0).getFloat(1, 1, 1, 3)).isEqualTo(5f);
     }

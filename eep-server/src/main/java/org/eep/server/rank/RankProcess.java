@@ -193,6 +193,8 @@ public final class RankProcess {
         timings.put("denseNanos", r.timings().denseNanos());
         timings.put("commNanos", r.timings().commNanos());
         timings.put("expertNanos", r.timings().expertNanos());
+        timings.put("slotsUsed", r.timings().slotsUsed());
+        timings.put("steps", r.timings().steps());
         s.put("timings", timings);
       }
       byte[] b = GSON.toJson(s).getBytes(StandardCharsets.UTF_8);

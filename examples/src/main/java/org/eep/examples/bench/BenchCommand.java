@@ -3,6 +3,7 @@ package org.eep.examples.bench;
 import org.eep.examples.bench.membership.MembershipBenchCommand;
 import org.eep.examples.bench.restart.ProcessRestartBenchCommand;
 import org.eep.examples.bench.step.StepBenchCommand;
+import org.eep.examples.bench.throughput.ThroughputBenchCommand;
 import org.eep.examples.bench.transport.TransportBenchCommand;
 import org.eep.examples.plan.PlanBenchCommand;
 import picocli.CommandLine.Command;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Spec;
       TransportBenchCommand.class,
       MembershipBenchCommand.class,
       StepBenchCommand.class,
+      ThroughputBenchCommand.class,
       ProcessRestartBenchCommand.class
     })
 public final class BenchCommand implements Runnable {

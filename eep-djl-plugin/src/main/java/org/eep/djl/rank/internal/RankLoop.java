@@ -33,6 +33,7 @@ import org.eep.djl.step.KvPool;
 import org.eep.djl.step.RopeTables;
 import org.eep.djl.step.RoutingTable;
 import org.eep.djl.step.StepAbortedException;
+import org.eep.djl.step.StepBudget;
 import org.eep.djl.step.StepTimings;
 import org.eep.djl.step.StepWeights;
 import org.slf4j.Logger;
@@ -148,7 +149,9 @@ public final class RankLoop implements AutoCloseable {
               ctx.rank(),
               setup.slotsPerRank(),
               drop,
-              setup.config().getInt(EepKeys.PREFILL_CHUNK),
+              new StepBudget(
+                  setup.config().getInt(EepKeys.PREFILL_CHUNK),
+                  setup.config().getInt(EepKeys.STEP_TOKENS)),
               timings);
       runner =
           new StepRunner(

@@ -157,16 +157,18 @@ final class StepRunner implements AutoCloseable {
         if (prefilled.degraded()) {
           r.markDegraded();
         }
-        counters.prefillChunks.increment();
-        counters.prefillPositions.add(prefilled.positions());
-        r.advance(prefilled.positions(), -1);
+        if (prefilled.positions() > 0) {
+          counters.prefillChunks.increment();
+          counters.prefillPositions.add(prefilled.positions());
+          r.advance(prefilled.positions(), -1);
+        }
         continue;
       }
       RequestOutcome.Produced p = (RequestOutcome.Produced) o;
       if (p.degraded()) {
         r.markDegraded();
       }
-      int span = r.span(step.chunk());
+      int span = p.positions();
       if (span > 1) {
         counters.prefillChunks.increment();
         counters.prefillPositions.add(span);
