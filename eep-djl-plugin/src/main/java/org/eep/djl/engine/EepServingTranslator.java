@@ -8,21 +8,15 @@ import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 import com.google.gson.Gson;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eep.djl.instance.EpCluster;
 import org.eep.djl.request.GenerationRequest;
 import org.eep.djl.request.GenerationResult;
+import org.eep.djl.request.InvalidRequestException;
 import org.eep.djl.request.RequestRejectedException;
 import org.eep.djl.request.TokenListener;
 
@@ -79,98 +73,43 @@ public final class EepServingTranslator implements Translator<Input, Output> {
   }
 
   private static CompletableFuture<Output> submit(EpCluster cluster, Input in) {
-    GenerationRequest request;
     try {
-      request = parse(in);
-    } catch (IllegalArgumentException e) {
-      return CompletableFuture.completedFuture(error(400, e.getMessage()));
-    }
-    try {
+      BytesSupplier data = in.getData();
+      GenerationRequest request =
+          PredictionJson.parse(
+              data == null ? null : data.getAsString(), "djl-" + IDS.incrementAndGet());
       return cluster
           .submit(request, TokenListener.NONE)
           .handle((r, t) -> r != null ? ok(r) : failed(t));
     } catch (RequestRejectedException e) {
-      return CompletableFuture.completedFuture(error(rejectedStatus(e), e.getMessage()));
+      return CompletableFuture.completedFuture(error(status(e), e.getMessage()));
     }
-  }
-
-  /** Parses one request body; an IllegalArgumentException says what is wrong with it. */
-  static GenerationRequest parse(Input in) {
-    BytesSupplier data = in.getData();
-    if (data == null) {
-      throw new IllegalArgumentException(
-          "empty request; expected {\"inputs\": [token ids], \"parameters\": {\"max_new_tokens\": n}}");
-    }
-    JsonObject body;
-    try {
-      JsonElement e = JsonParser.parseString(data.getAsString());
-      if (!e.isJsonObject()) {
-        throw new IllegalArgumentException("the request body must be a JSON object");
-      }
-      body = e.getAsJsonObject();
-    } catch (JsonParseException e) {
-      throw new IllegalArgumentException("the request body is not JSON: " + e.getMessage(), e);
-    }
-    JsonElement inputs = body.get("inputs");
-    if (inputs == null || !inputs.isJsonArray()) {
-      throw new IllegalArgumentException("\"inputs\" must be an array of token ids");
-    }
-    JsonArray ids = inputs.getAsJsonArray();
-    int[] prompt = new int[ids.size()];
-    for (int i = 0; i < prompt.length; i++) {
-      prompt[i] = integer(ids.get(i), "inputs[" + i + "]");
-    }
-    JsonElement params = body.get("parameters");
-    JsonElement max =
-        params != null && params.isJsonObject()
-            ? params.getAsJsonObject().get("max_new_tokens")
-            : null;
-    if (max == null) {
-      throw new IllegalArgumentException("\"parameters\": {\"max_new_tokens\": n} is required");
-    }
-    return new GenerationRequest(
-        "djl-" + IDS.incrementAndGet(), prompt, integer(max, "parameters.max_new_tokens"));
-  }
-
-  private static int integer(JsonElement e, String what) {
-    if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
-      double d = e.getAsDouble();
-      if (d == Math.rint(d) && d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE) {
-        return (int) d;
-      }
-    }
-    throw new IllegalArgumentException(what + " must be an integer, got " + e);
   }
 
   private static Output ok(GenerationResult r) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("token_ids", r.tokens());
-    body.put("degraded", r.degraded());
     Output out = new Output();
     out.addProperty("Content-Type", "application/json");
-    out.add(GSON.toJson(body));
+    out.add(PredictionJson.result(r));
     return out;
   }
 
   private static Output failed(Throwable t) {
     Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-    return error(
-        cause instanceof RequestRejectedException ? 503 : 500, String.valueOf(cause.getMessage()));
+    if (cause instanceof RequestRejectedException e) {
+      return error(status(e), e.getMessage());
+    }
+    return error(500, String.valueOf(cause.getMessage()));
   }
 
-  /**
-   * 400 for a request the instance finds invalid (its reasons start with "request &lt;id&gt;:"),
-   * 503 for one it cannot take now (overloaded, coverage lost).
-   */
-  private static int rejectedStatus(RequestRejectedException e) {
-    String m = String.valueOf(e.getMessage());
-    return m.startsWith("request ") ? 400 : 503;
+  /** 400 for a request that is wrong in itself, 503 for one the instance cannot take now. */
+  private static int status(RequestRejectedException e) {
+    return e instanceof InvalidRequestException ? 400 : 503;
   }
 
   private static Output error(int code, String message) {
     Output out = new Output(code, message);
     out.addProperty("Content-Type", "application/json");
-    out.add(GSON.toJson(Map.of("error", message)));
+    out.add(PredictionJson.error(message));
     return out;
   }
 }

@@ -9,9 +9,12 @@ import io.github.resilience4j.retry.RetryConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -28,6 +31,7 @@ import org.eep.api.membership.Owner;
 import org.eep.djl.model.MoeConfig;
 import org.eep.djl.request.GenerationRequest;
 import org.eep.djl.request.GenerationResult;
+import org.eep.djl.request.InvalidRequestException;
 import org.eep.djl.request.RequestRejectedException;
 import org.eep.djl.request.RequestState;
 import org.eep.djl.request.TokenListener;
@@ -70,6 +74,9 @@ public final class Router implements AutoCloseable {
               .waitDuration(REQUEUE_WAIT)
               .retryOnResult(ok -> !ok)
               .build());
+
+  /** Incarnations being drained: they get no new requests. */
+  private final Set<Owner> draining = ConcurrentHashMap.newKeySet();
 
   private final AtomicInteger nextRank = new AtomicInteger();
   private final AtomicInteger requeued = new AtomicInteger();
@@ -138,7 +145,7 @@ public final class Router implements AutoCloseable {
     RequestState state = new RequestState(request, listener);
     if (outstanding.putIfAbsent(request.id(), state) != null) {
       admission.onComplete();
-      throw new RequestRejectedException("request id " + request.id() + " is already in flight");
+      throw new InvalidRequestException("request id " + request.id() + " is already in flight");
     }
     state
         .result()
@@ -155,12 +162,12 @@ public final class Router implements AutoCloseable {
 
   private void validate(GenerationRequest r) {
     if (r.promptLength() == 0) {
-      throw new RequestRejectedException("request " + r.id() + ": the prompt is empty");
+      throw new InvalidRequestException("request " + r.id() + ": the prompt is empty");
     }
     for (int i = 0; i < r.promptLength(); i++) {
       int t = r.promptToken(i);
       if (t < 0 || t >= model.vocabSize()) {
-        throw new RequestRejectedException(
+        throw new InvalidRequestException(
             "request "
                 + r.id()
                 + ": prompt token "
@@ -174,7 +181,7 @@ public final class Router implements AutoCloseable {
     }
     int limit = config.getInt(EepKeys.MAX_NEW_TOKENS);
     if (r.maxNewTokens() <= 0 || r.maxNewTokens() > limit) {
-      throw new RequestRejectedException(
+      throw new InvalidRequestException(
           "request "
               + r.id()
               + ": max_new_tokens is "
@@ -184,7 +191,7 @@ public final class Router implements AutoCloseable {
               + "] (eep_max_new_tokens)");
     }
     if (r.promptLength() + r.maxNewTokens() > model.maxPositions()) {
-      throw new RequestRejectedException(
+      throw new InvalidRequestException(
           "request "
               + r.id()
               + ": prompt ("
@@ -197,7 +204,7 @@ public final class Router implements AutoCloseable {
     }
     int kv = config.getInt(EepKeys.KV_CACHE_TOKENS);
     if (r.promptLength() + r.maxNewTokens() > kv) {
-      throw new RequestRejectedException(
+      throw new InvalidRequestException(
           "request "
               + r.id()
               + ": prompt ("
@@ -219,7 +226,7 @@ public final class Router implements AutoCloseable {
     MembershipView v = observer.currentView();
     for (int i = 0; i < size; i++) {
       RankEndpoint r = ranks.apply(i);
-      if (r != null && r.serving() && r.owner().isActiveIn(v)) {
+      if (r != null && r.serving() && r.owner().isActiveIn(v) && !draining.contains(r.owner())) {
         out.add(r);
       }
     }
@@ -296,6 +303,24 @@ public final class Router implements AutoCloseable {
       return r.uncoveredExperts();
     }
     return new int[0];
+  }
+
+  /**
+   * Stops handing new requests to {@code owner} (a rank about to leave its slot); the requests it
+   * holds move to the others when the view shows it gone.
+   */
+  public void drain(Owner owner) {
+    draining.add(requireNonNull(owner, "owner is null"));
+  }
+
+  /** Outstanding requests per owning incarnation (requests waiting for a rank are not counted). */
+  public Map<Owner, Long> load() {
+    Map<Owner, Long> out =
+        new TreeMap<>(Comparator.comparingInt(Owner::rank).thenComparingLong(Owner::incarnation));
+    for (RequestState s : outstanding.values()) {
+      s.owner().ifPresent(o -> out.merge(o, 1L, Long::sum));
+    }
+    return out;
   }
 
   public int servingCount() {

@@ -6,8 +6,11 @@ import com.google.inject.Guice;
 import com.google.inject.Inject;
 import com.google.inject.Module;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.IntStream;
+import org.eep.api.EepException;
 import org.eep.api.config.EepKeys;
 import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
@@ -89,8 +92,9 @@ public final class EpCluster implements AutoCloseable {
       }
       if (!r.awaitServing(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
         if (r.state() == RankState.FAILED) {
-          throw new IllegalStateException(
-              "rank " + r.rank() + " failed to start: " + r.failure().getMessage(), r.failure());
+          throw new EepException(
+              "rank " + r.rank() + " failed to start: " + EepException.describe(r.failure()),
+              r.failure());
         }
         if (r.state().isTerminal()) {
           continue;
@@ -111,6 +115,30 @@ public final class EpCluster implements AutoCloseable {
 
   public int servingCount() {
     return router.servingCount();
+  }
+
+  /**
+   * Drains rank {@code r}: the front end gives it no new requests, it leaves its slot (LEFT), and
+   * its requests move to the other ranks when the view shows it gone. Returns once it has left.
+   */
+  public void drain(int r) {
+    LOG.info("draining rank {}", r);
+    RankRuntime rank = ranks[r];
+    router.drain(rank.owner());
+    rank.close();
+  }
+
+  /**
+   * The experts that would have no replica if rank {@code r} left now, as another serving rank
+   * plans it; all of them when no other rank serves.
+   */
+  public List<Integer> missingWithout(int r) {
+    for (RankRuntime other : ranks) {
+      if (other != null && other.rank() != r && other.serving()) {
+        return other.missingWithout(r);
+      }
+    }
+    return IntStream.range(0, ranksOf.model().numExperts()).boxed().toList();
   }
 
   /** Kills rank {@code r} abruptly (no leave): connections drop, heartbeats stop. */

@@ -70,21 +70,7 @@ public final class RankMetrics implements MeterBinder {
   @Override
   public void bindTo(MeterRegistry registry) {
     requireNonNull(registry, "registry is null");
-    Gauge.builder("eep.instance.epoch", cluster, c -> c.view().epoch())
-        .description("Epoch of the newest membership view the front end learned")
-        .register(registry);
-    Gauge.builder("eep.instance.active.ranks", cluster, c -> c.view().activeCount())
-        .description("ACTIVE rank slots in the newest view")
-        .register(registry);
-    Gauge.builder("eep.instance.queue.depth", cluster, EpCluster::outstanding)
-        .description("Requests submitted and not yet finished")
-        .register(registry);
-    Gauge.builder("eep.instance.uncovered.experts", cluster, c -> c.uncoveredExperts().length)
-        .description("Logical experts with no replica on an active rank")
-        .register(registry);
-    FunctionCounter.builder("eep.instance.requests.requeued", cluster, EpCluster::requeued)
-        .description("Requests moved from a lost rank to a survivor")
-        .register(registry);
+    new InstanceMetrics(cluster.router()).bindTo(registry);
     for (int r = 0; r < cluster.size(); r++) {
       bindRank(registry, r);
     }

@@ -16,10 +16,10 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
- * Writes a deterministic checkpoint ({@code config.json} + {@code model.safetensors}, Hugging Face
- * names) for a {@link MoeConfig}: the same config and seed give identical bytes. Weights are drawn
- * per tensor from a generator seeded by (seed, tensor name), so any tensor can be regenerated
- * alone.
+ * Writes a deterministic checkpoint ({@code config.json}, {@code model.safetensors} with Hugging
+ * Face names, and a matching {@code tokenizer.json}) for a {@link MoeConfig}: the same config and
+ * seed give identical bytes. Weights are drawn per tensor from a generator seeded by (seed, tensor
+ * name), so any tensor can be regenerated alone.
  */
 public final class CheckpointGenerator {
   public static final String WEIGHTS = "model.safetensors";
@@ -31,6 +31,7 @@ public final class CheckpointGenerator {
       throws IOException {
     Files.createDirectories(dir);
     config.write(dir);
+    TokenizerGenerator.write(config, dir);
     Map<String, long[]> layout = ModelLayout.all(config);
     try (NDManager manager = NDManager.newBaseManager()) {
       NDList list = new NDList();

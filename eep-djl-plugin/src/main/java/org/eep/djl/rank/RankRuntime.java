@@ -152,6 +152,15 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
     return loop.uncovered();
   }
 
+  /**
+   * The logical experts that would have no replica if rank {@code leaving} left now, as the
+   * recovery planner sees it from this rank's placement (empty: the rank can be drained). Any
+   * thread.
+   */
+  public List<Integer> missingWithout(int leaving) {
+    return loop.missingWithout(leaving);
+  }
+
   public RankStats stats() {
     return loop.stats();
   }

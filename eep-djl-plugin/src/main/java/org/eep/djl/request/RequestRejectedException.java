@@ -3,9 +3,11 @@ package org.eep.djl.request;
 import org.eep.api.EepException;
 
 /**
- * A request that cannot be served: invalid, over capacity, or refused because experts are missing.
+ * A request that cannot be served: invalid ({@link InvalidRequestException}: the caller must change
+ * it), or not now (over capacity, experts missing, no rank serving, the instance closing: the same
+ * request may succeed later).
  */
-public final class RequestRejectedException extends EepException {
+public class RequestRejectedException extends EepException {
   private static final long serialVersionUID = 1L;
 
   public RequestRejectedException(String message) {

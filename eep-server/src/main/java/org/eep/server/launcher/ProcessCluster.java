@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.eep.api.comm.TransportProvider;
 import org.eep.api.config.EepConfig;
 import org.eep.api.config.EepKeys;
 import org.eep.api.membership.MembershipProvider;
@@ -48,6 +49,11 @@ public final class ProcessCluster implements AutoCloseable {
   private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
   private static final Pattern READY =
       Pattern.compile(RankProcess.READY + " rank=(\\d+) incarnation=(\\d+) http=(\\d+)");
+
+  /** How long a drained rank process may take to exit after leaving its slot. */
+  private static final Duration LEAVE_EXIT = Duration.ofSeconds(30);
+
+  private static final Pattern FAILED = Pattern.compile(RankProcess.FAILED + " rank=-?\\d+ (.*)");
 
   private final EepConfig config;
   private final Path modelDir;
@@ -79,6 +85,9 @@ public final class ProcessCluster implements AutoCloseable {
           "rank processes need a transport that spans processes: eep_transport=local is "
               + "in-process only; use ucx or tcp");
     }
+    // Unknown provider names fail here, in one line, not in every rank process.
+    Providers.find(TransportProvider.class, base.getString(EepKeys.TRANSPORT));
+    Providers.find(MembershipProvider.class, membership);
     EepConfig c = base;
     if ("embedded".equals(base.asMap().getOrDefault("eep_zookeeper_connect", "embedded"))) {
       zookeeper = EmbeddedZooKeeper.start();
@@ -175,6 +184,11 @@ public final class ProcessCluster implements AutoCloseable {
           ranks[r].ready(Long.parseLong(m.group(2)), Integer.parseInt(m.group(3)));
           changed();
         }
+        Matcher f = FAILED.matcher(line);
+        if (f.find()) {
+          ranks[r].failed(f.group(1));
+          changed();
+        }
         log.accept("[rank " + r + "] " + line);
       }
     } catch (IOException e) {
@@ -191,10 +205,17 @@ public final class ProcessCluster implements AutoCloseable {
     synchronized (changed) {
       while (router.servingCount() < n) {
         for (RemoteRank r : ranks) {
+          if (r.failure() != null) {
+            throw new RankStartException("rank " + r.rank() + " failed to start: " + r.failure());
+          }
           Process p = r.process();
           if (p != null && !p.isAlive() && p.exitValue() != 0 && p.exitValue() != 137) {
-            throw new IllegalStateException(
-                "rank " + r.rank() + " exited with code " + p.exitValue());
+            throw new RankStartException(
+                "rank "
+                    + r.rank()
+                    + " exited with code "
+                    + p.exitValue()
+                    + " before it served (its output above says why)");
           }
         }
         long left = deadline - System.nanoTime();
@@ -217,6 +238,33 @@ public final class ProcessCluster implements AutoCloseable {
   public CompletableFuture<GenerationResult> submit(
       GenerationRequest request, TokenListener listener) {
     return router.submit(request, listener);
+  }
+
+  /**
+   * The experts that would have no replica if rank {@code r} left now, as the first other serving
+   * rank plans it; empty if no other rank answers (then nothing is known to be lost).
+   */
+  public int[] missingWithout(int r) {
+    for (RemoteRank other : ranks) {
+      if (other.rank() != r && other.serving()) {
+        int[] missing = other.missingWithout(r);
+        if (missing != null) {
+          return missing;
+        }
+      }
+    }
+    return new int[0];
+  }
+
+  /**
+   * Drains rank {@code r}: the front end stops giving it requests, its process leaves the slot
+   * (LEFT) and exits, and its requests move to the others when the view shows it gone. Returns once
+   * asked; false if the process did not answer.
+   */
+  public boolean drain(int r) {
+    RemoteRank rank = ranks[r];
+    router.drain(rank.owner());
+    return rank.leave();
   }
 
   /** {@code kill -9} of rank {@code r}'s process. */
@@ -252,6 +300,9 @@ public final class ProcessCluster implements AutoCloseable {
    */
   public void restart(int r) throws IOException, InterruptedException {
     Process old = ranks[r].process();
+    if (old != null && old.isAlive() && ranks[r].drained()) {
+      old.waitFor(LEAVE_EXIT.toMillis(), TimeUnit.MILLISECONDS); // it left and is exiting
+    }
     if (old != null && old.isAlive()) {
       throw new IllegalStateException("rank " + r + " is still running (pid " + old.pid() + ")");
     }

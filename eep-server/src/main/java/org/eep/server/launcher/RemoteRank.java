@@ -28,6 +28,8 @@ final class RemoteRank implements RankEndpoint {
   private volatile int port = -1;
   private volatile long incarnation;
   private volatile Process process;
+  private volatile String failure;
+  private volatile boolean drained;
 
   RemoteRank(int rank, HttpClient http) {
     this.rank = rank;
@@ -37,6 +39,23 @@ final class RemoteRank implements RankEndpoint {
   void started(Process p) {
     process = p;
     port = -1;
+    failure = null;
+    drained = false;
+  }
+
+  /** True once the current process was asked to leave its slot. */
+  boolean drained() {
+    return drained;
+  }
+
+  /** Records the cause the process reported when it could not start. */
+  void failed(String cause) {
+    failure = cause;
+  }
+
+  /** The cause the current process reported when it could not start, or null. */
+  String failure() {
+    return failure;
   }
 
   void ready(long incarnation, int port) {
@@ -103,18 +122,37 @@ final class RemoteRank implements RankEndpoint {
 
   /** The rank's /status document, or null if it does not answer. */
   JsonObject status() {
+    return call("GET", "/status");
+  }
+
+  /**
+   * The experts that would have no replica if rank {@code leaving} left now, as this rank plans;
+   * null if it does not answer.
+   */
+  int[] missingWithout(int leaving) {
+    JsonObject o = call("GET", "/coverage?without=" + leaving);
+    return o == null || !o.has("missing") ? null : GSON.fromJson(o.get("missing"), int[].class);
+  }
+
+  /** Asks the process to leave its slot (LEFT) and exit; false if it does not answer. */
+  boolean leave() {
+    drained = true;
+    return call("POST", "/leave") != null;
+  }
+
+  private JsonObject call(String method, String path) {
     if (port <= 0) {
       return null;
     }
     try {
       HttpResponse<String> r =
           http.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/status"))
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                   .timeout(Duration.ofSeconds(2))
-                  .GET()
+                  .method(method, HttpRequest.BodyPublishers.noBody())
                   .build(),
               HttpResponse.BodyHandlers.ofString());
-      return GSON.fromJson(r.body(), JsonObject.class);
+      return r.statusCode() / 100 == 2 ? GSON.fromJson(r.body(), JsonObject.class) : null;
     } catch (IOException e) {
       return null;
     } catch (InterruptedException e) {

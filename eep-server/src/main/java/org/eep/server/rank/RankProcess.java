@@ -16,10 +16,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import org.eep.api.EepException;
 import org.eep.api.config.EepConfig;
 import org.eep.api.config.EepKeys;
 import org.eep.api.membership.Owner;
@@ -34,14 +36,23 @@ import org.eep.djl.request.GenerationResult;
  * One rank as its own process: {@code RankProcess --model DIR eep_key=value ...}. Runs the rank
  * (joining through the configured membership, e.g. ZooKeeper) and serves the front end over HTTP on
  * loopback: {@code POST /generate} streams a request's tokens as JSON lines, {@code GET /status}
- * reports the rank's counters, executed repairs and step timings. Prints {@code EEP-RANK-READY
- * rank=R incarnation=I http=PORT} each time an incarnation starts serving. An incarnation that
- * finds itself evicted (a frozen process that was thawed) is replaced by a new one in the same
- * process: it rejoins as a new incarnation.
+ * reports the rank's counters, executed repairs and step timings, {@code GET /coverage?without=R}
+ * the experts that would be lost if rank R left, and {@code POST /leave} makes the rank leave its
+ * slot on purpose (LEFT) and the process exit 0. Prints {@code EEP-RANK-READY rank=R incarnation=I
+ * http=PORT} each time an incarnation starts serving, and {@code EEP-RANK-FAILED rank=R cause} (one
+ * line: the file, tensor or key at fault) before exiting with status 3 when it cannot start. An
+ * incarnation that finds itself evicted (a frozen process that was thawed) is replaced by a new one
+ * in the same process: it rejoins as a new incarnation.
  */
 public final class RankProcess {
   /** The line prefix a rank process prints each time an incarnation starts serving. */
   public static final String READY = "EEP-RANK-READY";
+
+  /** The line prefix a rank process prints, with the cause, when it cannot start. */
+  public static final String FAILED = "EEP-RANK-FAILED";
+
+  /** The exit status of a rank process that could not start. */
+  public static final int EXIT_FAILED_TO_START = 3;
 
   /**
    * Special floating-point values allowed: a repair's estimate is infinite over a tier of bandwidth
@@ -52,6 +63,9 @@ public final class RankProcess {
   private static final Duration FORMATION = Duration.ofMinutes(10);
 
   private volatile RankRuntime current;
+
+  /** Set by {@code POST /leave}: the incarnation's close, which leaves the slot. */
+  private volatile CompletableFuture<Void> leaving;
 
   public static void main(String[] args) throws Exception {
     Path model = null;
@@ -70,7 +84,30 @@ public final class RankProcess {
     if (model == null) {
       throw new IllegalArgumentException("--model DIR is required");
     }
-    new RankProcess().run(model, EepConfig.fromEnvironment(options));
+    int rank = -1;
+    try {
+      EepConfig config = EepConfig.fromEnvironment(options);
+      rank = config.getInt(EepKeys.RANK);
+      new RankProcess().run(model, config);
+    } catch (StartFailure e) {
+      System.out.println(FAILED + " rank=" + rank + " " + EepException.describe(e.getCause()));
+      System.out.flush();
+      System.exit(EXIT_FAILED_TO_START);
+    } catch (Exception e) {
+      System.out.println(FAILED + " rank=" + rank + " " + EepException.describe(e));
+      System.out.flush();
+      System.exit(EXIT_FAILED_TO_START);
+    }
+    System.exit(0);
+  }
+
+  /** A rank that could not become ACTIVE, with its cause. */
+  private static final class StartFailure extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    StartFailure(Throwable cause) {
+      super(cause);
+    }
   }
 
   private void run(Path model, EepConfig config) throws Exception {
@@ -95,6 +132,8 @@ public final class RankProcess {
             }));
     http.createContext("/generate", this::generate);
     http.createContext("/status", this::status);
+    http.createContext("/coverage", this::coverage);
+    http.createContext("/leave", this::leave);
     http.start();
     try (NDManager manager = NDManager.newBaseManager()) {
       RankFactory ranks =
@@ -104,8 +143,13 @@ public final class RankProcess {
         RankRuntime r = ranks.create(rank).start();
         current = r;
         if (!r.awaitServing(FORMATION)) {
-          throw new IllegalStateException(
-              "rank " + rank + " failed to start (" + r.state() + ")", r.failure());
+          Throwable cause = r.failure();
+          r.close();
+          throw new StartFailure(
+              cause != null
+                  ? cause
+                  : new IllegalStateException(
+                      "rank " + rank + " did not become ACTIVE (" + r.state() + ")"));
         }
         System.out.println(
             READY
@@ -117,6 +161,12 @@ public final class RankProcess {
                 + http.getAddress().getPort());
         System.out.flush();
         RankState end = r.awaitEnd(Duration.ofDays(365));
+        CompletableFuture<Void> left = leaving;
+        if (left != null) {
+          left.join();
+          System.out.println("rank " + rank + " left its slot");
+          return;
+        }
         if (end != RankState.EVICTED) {
           throw new IllegalStateException("rank " + rank + " stopped (" + end + ")", r.failure());
         }
@@ -175,12 +225,66 @@ public final class RankProcess {
     }
   }
 
+  /** {@code GET /coverage?without=R}: {@code {"missing": [experts]}} if rank R left now. */
+  private void coverage(HttpExchange ex) throws IOException {
+    try (ex) {
+      String q = String.valueOf(ex.getRequestURI().getQuery());
+      RankRuntime r = current;
+      int without;
+      try {
+        without = Integer.parseInt(q.replaceFirst("^without=", ""));
+      } catch (NumberFormatException e) {
+        reply(ex, 400, Map.of("error", "expected ?without=RANK, got " + q));
+        return;
+      }
+      reply(ex, 200, Map.of("missing", r == null ? List.of() : r.missingWithout(without)));
+    }
+  }
+
+  /**
+   * {@code POST /leave}: the incarnation leaves its slot on purpose (LEFT) and the process exits;
+   * answered at once.
+   */
+  private void leave(HttpExchange ex) throws IOException {
+    try (ex) {
+      RankRuntime r = current;
+      if (r == null) {
+        reply(ex, 409, Map.of("error", "rank has not started yet"));
+        return;
+      }
+      synchronized (this) {
+        if (leaving == null) {
+          CompletableFuture<Void> left = new CompletableFuture<>();
+          Thread closer =
+              new Thread(
+                  () -> {
+                    r.close();
+                    left.complete(null);
+                  },
+                  "eep-rank-leave");
+          closer.setDaemon(true);
+          leaving = left;
+          closer.start();
+        }
+      }
+      reply(ex, 202, Map.of("leaving", r.owner().toString()));
+    }
+  }
+
+  private static void reply(HttpExchange ex, int code, Object body) throws IOException {
+    byte[] b = GSON.toJson(body).getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().add("Content-Type", "application/json");
+    ex.sendResponseHeaders(code, b.length);
+    ex.getResponseBody().write(b);
+  }
+
   private void status(HttpExchange ex) throws IOException {
     try (ex) {
       RankRuntime r = current;
       Map<String, Object> s = new LinkedHashMap<>();
       if (r != null) {
         s.put("rank", r.rank());
+        s.put("pid", ProcessHandle.current().pid());
         s.put("incarnation", r.incarnation());
         s.put("serving", r.serving());
         s.put("uncovered", r.uncoveredExperts());

@@ -43,7 +43,7 @@ public final class Clusters {
     m.put("eep_redundant_experts", "auto");
     m.put("eep_seed", s.seed());
     m.putAll(s.options());
-    return EepConfig.of(m);
+    return EepConfig.fromEnvironment(m);
   }
 
   /** Wires and starts an instance; returns once every rank serves. */

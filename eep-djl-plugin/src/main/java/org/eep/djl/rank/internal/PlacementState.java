@@ -19,7 +19,7 @@ final class PlacementState {
 
   private final int rank;
   private final RoutingTable routing;
-  private ExpertPlacement placement;
+  private volatile ExpertPlacement placement;
   private volatile int[] uncovered = new int[0];
 
   PlacementState(int rank, RoutingTable routing) {

@@ -285,6 +285,11 @@ public final class RankLoop implements AutoCloseable {
     return placement.uncovered();
   }
 
+  /** See {@link ViewApplier#missingWithout}. */
+  public List<Integer> missingWithout(int leaving) {
+    return views.missingWithout(leaving);
+  }
+
   public Map<Integer, CircuitBreaker.State> peerStates() {
     return health.states();
   }

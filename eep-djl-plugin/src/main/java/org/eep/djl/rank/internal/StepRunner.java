@@ -177,8 +177,10 @@ final class StepRunner implements AutoCloseable {
       if (waited > 0) {
         counters.maxStepsToToken.accumulateAndGet(waited, Math::max);
       }
-      r.state().emit(r.owner(), r.outputIndex(), p.token(), r.degraded(), p.logits());
+      // Counted first: emitting the last token completes the request, and whoever waits on it may
+      // read the counters at once.
       counters.tokensEmitted.increment();
+      r.state().emit(r.owner(), r.outputIndex(), p.token(), r.degraded(), p.logits());
       r.advance(span, p.token());
       if (r.finished() || !r.live()) {
         done.add(r);

@@ -2,15 +2,19 @@ package org.eep.djl.rank.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.BitSet;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 import org.eep.api.comm.Fence;
 import org.eep.api.comm.Transport;
 import org.eep.api.membership.InstanceState;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.Slot;
 import org.eep.api.membership.SlotState;
+import org.eep.api.placement.ExpertPlacement;
 import org.eep.djl.rank.RankState;
 import org.eep.djl.repair.RepairExecutor;
 import org.eep.djl.repair.WeightSender;
@@ -145,6 +149,26 @@ final class ViewApplier {
             planner.planRejoin(placement.placement(), v.activeRanks(), s.rank(), bytes, catalog));
       }
     }
+  }
+
+  /**
+   * The logical experts that would have no replica if {@code leaving} left the applied view now:
+   * the recovery plan the ranks would compute for it, and what it could not restore. Empty before a
+   * placement and a view are known. Pure; callable from any thread.
+   */
+  List<Integer> missingWithout(int leaving) {
+    MembershipView v = ctx.applied();
+    ExpertPlacement current = placement.placement();
+    if (v == null || current == null) {
+      return List.of();
+    }
+    BitSet active = v.activeRanks();
+    active.clear(leaving);
+    if (active.isEmpty()) {
+      return IntStream.range(0, current.logicalExperts()).boxed().toList();
+    }
+    long bytes = ctx.setup().model().expertBytesAllLayers();
+    return planner.planRecovery(current, active, bytes, catalog).missingExperts();
   }
 
   private void repair(MembershipView v, RepairPlan plan) throws InterruptedException {

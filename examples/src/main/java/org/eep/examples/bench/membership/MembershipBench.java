@@ -95,7 +95,7 @@ public final class MembershipBench {
     options.put("eep_max_ranks", s.ranks());
     options.put("eep_heartbeat_ms", s.heartbeatMs());
     options.put("eep_heartbeat_misses", s.heartbeatMisses());
-    EepConfig cfg = EepConfig.of(options);
+    EepConfig cfg = EepConfig.fromEnvironment(options);
     MembershipProvider p = Providers.find(MembershipProvider.class, provider);
     List<MembershipService> handles = new ArrayList<>();
     List<Arrivals> arrivals = new ArrayList<>();

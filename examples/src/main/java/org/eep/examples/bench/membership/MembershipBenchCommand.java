@@ -69,7 +69,7 @@ public final class MembershipBenchCommand implements Callable<Integer> {
   String zookeeperConnect;
 
   @Option(
-      names = "--verbose",
+      names = "--provider-logs",
       description = "Keep the providers' INFO logs (one line per committed view).")
   boolean verbose;
 

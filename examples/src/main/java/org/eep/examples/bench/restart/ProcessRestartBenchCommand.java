@@ -49,7 +49,7 @@ public final class ProcessRestartBenchCommand implements Callable<Integer> {
     List<Double> totals = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
       EepConfig config =
-          EepConfig.of(
+          EepConfig.fromEnvironment(
               Map.of(
                   "eep_instance",
                   "restart-" + ProcessHandle.current().pid() + "-" + i,

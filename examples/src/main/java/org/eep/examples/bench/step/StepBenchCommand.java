@@ -112,7 +112,7 @@ public final class StepBenchCommand implements Callable<Integer> {
 
   private Map<String, Object> measure(Path model, int ranks) throws Exception {
     EepConfig config =
-        EepConfig.of(
+        EepConfig.fromEnvironment(
             Map.of(
                 "eep_instance",
                 "bench-step-" + ranks + "-" + System.nanoTime(),

@@ -275,7 +275,7 @@ public final class ThroughputBenchCommand implements Callable<Integer> {
       options.put("eep_tier_bandwidth", "peer=4,host=8,disk=1");
       options.put("eep_heartbeat_misses", 20);
       options.put("eep_seed", seed);
-      EepConfig config = EepConfig.of(options);
+      EepConfig config = EepConfig.fromEnvironment(options);
       return transport.equals("local")
           ? Instance.inProcess(config, model)
           : Instance.processes(config, model, line -> {});

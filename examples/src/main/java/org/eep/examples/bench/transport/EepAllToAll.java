@@ -26,7 +26,7 @@ final class EepAllToAll extends AllToAll {
       String provider, int ranks, int payloadBytes, String instance, Map<String, ?> extraOptions) {
     super("bench-" + provider + "-rank", ranks);
     EepConfig config =
-        EepConfig.of(
+        EepConfig.fromEnvironment(
                 Map.of(
                     "eep_transport",
                     provider,

@@ -40,7 +40,8 @@ final class KillDetection {
   static List<Double> measure(int kills, int warmup, boolean traffic)
       throws IOException, InterruptedException {
     EepConfig config =
-        EepConfig.of(Map.of("eep_transport", "ucx", "eep_max_ranks", 2, "eep_host", "127.0.0.1"));
+        EepConfig.fromEnvironment(
+            Map.of("eep_transport", "ucx", "eep_max_ranks", 2, "eep_host", "127.0.0.1"));
     AtomicLong reportedAt = new AtomicLong();
     AtomicReference<CountDownLatch> reported = new AtomicReference<>(new CountDownLatch(1));
     List<Double> samples = new ArrayList<>();

@@ -20,7 +20,8 @@ public final class TransportBenchChild {
 
   public static void main(String[] args) throws Exception {
     EepConfig config =
-        EepConfig.of(Map.of("eep_transport", "ucx", "eep_max_ranks", 2, "eep_host", "127.0.0.1"));
+        EepConfig.fromEnvironment(
+            Map.of("eep_transport", "ucx", "eep_max_ranks", 2, "eep_host", "127.0.0.1"));
     try (Transport t = Providers.find(TransportProvider.class, "ucx").create(config, 1)) {
       System.out.println("ADDRESS " + t.address());
       System.out.flush();

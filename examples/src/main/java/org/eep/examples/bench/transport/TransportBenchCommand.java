@@ -95,7 +95,7 @@ public final class TransportBenchCommand implements Callable<Integer> {
           "eep_ucx_spin_us of the ucx transport; the raw side polls as long before sleeping (default: ${DEFAULT-VALUE}).")
   int spinMicros;
 
-  @Option(names = "--verbose", description = "Keep the providers' INFO and DEBUG logs.")
+  @Option(names = "--provider-logs", description = "Keep the providers' INFO and DEBUG logs.")
   boolean verbose;
 
   /** Runs the command on its own, without the {@code eep} launcher. */

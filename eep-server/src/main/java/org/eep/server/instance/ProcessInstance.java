@@ -1,0 +1,115 @@
+package org.eep.server.instance;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import com.google.gson.reflect.TypeToken;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.eep.api.config.EepConfig;
+import org.eep.api.config.EepKeys;
+import org.eep.api.membership.MembershipView;
+import org.eep.djl.frontend.Router;
+import org.eep.djl.metrics.InstanceMetrics;
+import org.eep.djl.model.MoeConfig;
+import org.eep.djl.request.GenerationRequest;
+import org.eep.djl.request.GenerationResult;
+import org.eep.djl.request.TokenListener;
+import org.eep.server.launcher.ProcessCluster;
+
+/** Every rank a process of this machine, started and supervised by the launcher. */
+final class ProcessInstance implements ServedInstance {
+  private static final Gson GSON = new Gson();
+
+  private final ProcessCluster cluster;
+  private final MoeConfig model;
+
+  private ProcessInstance(ProcessCluster cluster, MoeConfig model) {
+    this.cluster = cluster;
+    this.model = model;
+  }
+
+  static ProcessInstance start(EepConfig config, Path model, Consumer<String> log)
+      throws Exception {
+    return new ProcessInstance(ProcessCluster.start(config, model, log), MoeConfig.read(model));
+  }
+
+  @Override
+  public CompletableFuture<GenerationResult> submit(
+      GenerationRequest request, TokenListener listener) {
+    return cluster.submit(request, listener);
+  }
+
+  @Override
+  public MembershipView view() {
+    return cluster.view();
+  }
+
+  @Override
+  public Router router() {
+    return cluster.router();
+  }
+
+  @Override
+  public MoeConfig model() {
+    return model;
+  }
+
+  @Override
+  public EepConfig config() {
+    return cluster.config();
+  }
+
+  @Override
+  public int size() {
+    return cluster.size();
+  }
+
+  @Override
+  public String describe() {
+    EepConfig c = cluster.config();
+    return cluster.size()
+        + " rank processes over "
+        + c.getString(EepKeys.TRANSPORT)
+        + ", ZooKeeper at "
+        + c.asMap().get("eep_zookeeper_connect");
+  }
+
+  @Override
+  public Map<String, Object> rankStatus(int r) {
+    JsonObject s = cluster.status(r);
+    if (s == null) {
+      return Map.of("process", cluster.alive(r) ? "not answering" : "not running");
+    }
+    return GSON.fromJson(s, new TypeToken<Map<String, Object>>() {}.getType());
+  }
+
+  @Override
+  public int[] missingWithout(int r) {
+    return cluster.missingWithout(r);
+  }
+
+  @Override
+  public void drain(int r) {
+    if (!cluster.drain(r)) {
+      throw new IllegalStateException("rank " + r + "'s process did not answer the leave request");
+    }
+  }
+
+  @Override
+  public void rejoin(int r) throws Exception {
+    cluster.restart(r);
+  }
+
+  @Override
+  public MeterBinder metrics() {
+    return new InstanceMetrics(cluster.router());
+  }
+
+  @Override
+  public void close() {
+    cluster.close();
+  }
+}

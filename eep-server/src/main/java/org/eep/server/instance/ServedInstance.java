@@ -1,0 +1,109 @@
+package org.eep.server.instance;
+
+import static java.util.Objects.requireNonNull;
+
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.eep.api.config.EepConfig;
+import org.eep.api.config.EepKeys;
+import org.eep.api.membership.MembershipView;
+import org.eep.djl.frontend.Router;
+import org.eep.djl.model.MoeConfig;
+import org.eep.djl.request.GenerationRequest;
+import org.eep.djl.request.GenerationResult;
+import org.eep.djl.request.TokenListener;
+
+/**
+ * An EP instance a server fronts, whatever its ranks are: threads of this JVM ({@code
+ * eep_transport=local}) or rank processes this JVM started and supervises. Requests go through its
+ * front end ({@link Router}); operations drain a rank (a planned leave) or start a slot again as a
+ * new incarnation. Thread-safe.
+ */
+public interface ServedInstance extends AutoCloseable {
+
+  /**
+   * Starts an instance of {@code config} serving {@code model}: rank processes (with an embedded
+   * ZooKeeper unless {@code eep_zookeeper_connect} names one) unless the transport is {@code
+   * local}, then every rank in this JVM; returns once every rank serves. {@code log} receives the
+   * rank processes' output.
+   */
+  static ServedInstance start(EepConfig config, Path model, Consumer<String> log) throws Exception {
+    requireNonNull(config, "config is null");
+    requireNonNull(model, "model is null");
+    requireNonNull(log, "log is null");
+    return config.getString(EepKeys.TRANSPORT).equals("local")
+        ? InProcessInstance.start(config, model)
+        : ProcessInstance.start(config, model, log);
+  }
+
+  /** Submits a request; its tokens reach {@code listener} in order, each once. */
+  CompletableFuture<GenerationResult> submit(GenerationRequest request, TokenListener listener);
+
+  /** The newest view the front end learned. */
+  MembershipView view();
+
+  /** The front end: outstanding requests, their owners, re-queues. */
+  Router router();
+
+  MoeConfig model();
+
+  EepConfig config();
+
+  /** Rank slots. */
+  int size();
+
+  /** How the ranks run, for people: "4 rank processes over ucx, ZooKeeper at 127.0.0.1:2181". */
+  String describe();
+
+  /**
+   * What rank {@code r} reports of itself (counters, step timings, repairs), or an empty map when
+   * it does not answer.
+   */
+  Map<String, Object> rankStatus(int r);
+
+  /**
+   * The experts that would have no replica if rank {@code r} left now (empty: it can be drained).
+   */
+  int[] missingWithout(int r);
+
+  /**
+   * Drains rank {@code r}: no new requests for it, it leaves its slot, and its requests move to the
+   * other ranks; returns once asked (the view shows the slot LEFT a moment later).
+   */
+  void drain(int r) throws Exception;
+
+  /**
+   * Starts slot {@code r} again as a new incarnation (its previous one must have ended); returns
+   * once asked.
+   *
+   * @throws IllegalStateException if the previous incarnation still runs
+   */
+  void rejoin(int r) throws Exception;
+
+  /** Meters of the instance and its ranks, as this JVM can read them. */
+  MeterBinder metrics();
+
+  /**
+   * Waits until a view satisfying {@code until} is learned.
+   *
+   * @return the view, or null if {@code timeout} passed first
+   */
+  default MembershipView awaitView(Predicate<MembershipView> until, Duration timeout)
+      throws InterruptedException {
+    try {
+      return router().observer().awaitView(until, timeout);
+    } catch (TimeoutException e) {
+      return null;
+    }
+  }
+
+  /** Stops every rank this instance started and its front end. */
+  @Override
+  void close();
+}
