@@ -281,13 +281,14 @@ public final class DemoCommand implements Callable<Integer> {
     out.printf(
         Locale.ROOT,
         "requests: %s submitted, %s completed, %s lost, %s rejected; tokens checked against the reference: %s requests, "
-            + "%s token mismatches, %s stream errors%n",
+            + "%s token mismatches, %s near ties, %s stream errors%n",
         j.get("requests_submitted"),
         j.get("requests_completed"),
         j.get("requests_lost"),
         j.get("requests_rejected"),
         orNa(j.get("requests_verified")),
         orNa(j.get("token_mismatches")),
+        orNa(j.get("near_ties")),
         j.get("stream_errors"));
     out.printf(
         Locale.ROOT,

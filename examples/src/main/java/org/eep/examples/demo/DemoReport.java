@@ -52,6 +52,7 @@ public final class DemoReport {
     j.put("requests_verified", v == null ? null : v.checked());
     j.put("token_mismatches", v == null ? null : v.mismatchedTokens());
     j.put("requests_mismatched", v == null ? null : v.mismatchedRequests());
+    j.put("near_ties", v == null ? null : v.nearTies());
     j.put("stream_errors", rec.requests().stream().mapToInt(RequestRecord::streamErrors).sum());
     j.put("tokens_emitted", rec.tokenCount());
     j.put("tokens_per_s_before_fault", r1(m.tokensPerSBeforeFault()));

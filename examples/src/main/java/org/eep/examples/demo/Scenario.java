@@ -97,9 +97,9 @@ public record Scenario(
       return defaultRate(preset);
     }
     return switch (preset) {
-      case TINY -> 4;
-      case SMALL -> 3;
-      case DEMO -> 1.5;
+      case TINY -> 12;
+      case SMALL -> 10;
+      case DEMO -> 8;
     };
   }
 
@@ -109,9 +109,9 @@ public record Scenario(
    */
   public static double defaultRate(Preset preset) {
     return switch (preset) {
-      case TINY -> 24;
-      case SMALL -> 16;
-      case DEMO -> 6;
+      case TINY -> 60;
+      case SMALL -> 40;
+      case DEMO -> 20;
     };
   }
 

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eep.djl.model.ReferenceCheck;
 import org.eep.djl.model.ReferenceModel;
 import org.eep.examples.DaemonThreads;
 
@@ -16,13 +17,16 @@ import org.eep.examples.DaemonThreads;
  */
 public final class Verifier {
   /**
-   * The outcome: requests checked, requests and token positions that differ, streaming errors, and
-   * a few examples of differences.
+   * The outcome: requests checked, requests that differ from the reference and the token positions
+   * from their first difference on, requests whose first difference is at a near tie (the
+   * reference's top two logits within {@link ReferenceCheck#TIE_TOLERANCE}: counted, not a
+   * mismatch), streaming errors, and a few examples of differences.
    */
   public record Result(
       int checked,
       int mismatchedRequests,
       int mismatchedTokens,
+      int nearTies,
       int streamErrors,
       List<String> examples,
       double seconds) {}
@@ -56,6 +60,7 @@ public final class Verifier {
     AtomicInteger next = new AtomicInteger();
     AtomicInteger badRequests = new AtomicInteger();
     AtomicInteger badTokens = new AtomicInteger();
+    AtomicInteger nearTies = new AtomicInteger();
     List<String> examples = Collections.synchronizedList(new ArrayList<>());
     List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
     List<Thread> workers = new ArrayList<>();
@@ -69,26 +74,31 @@ public final class Verifier {
                   int i;
                   while ((i = next.getAndIncrement()) < completed.size()) {
                     RequestRecord r = completed.get(i);
-                    int[] want =
-                        ref.generate(r.request().prompt(), r.request().maxNewTokens()).tokens();
-                    int[] got = r.result().tokens();
-                    int diff = Math.abs(want.length - got.length);
-                    for (int k = 0; k < Math.min(want.length, got.length); k++) {
-                      if (want[k] != got[k]) {
-                        diff++;
+                    ReferenceModel.Result want =
+                        ref.generate(r.request().prompt(), r.request().maxNewTokens());
+                    ReferenceCheck check = ReferenceCheck.of(want, r.result().tokens());
+                    if (check.verdict() == ReferenceCheck.Verdict.NEAR_TIE) {
+                      nearTies.incrementAndGet();
+                      if (examples.size() < 5) {
+                        examples.add(
+                            r.request().id()
+                                + ": near tie at token "
+                                + check.firstDifference()
+                                + " (reference logit margin "
+                                + check.margin()
+                                + ")");
                       }
-                    }
-                    if (diff > 0) {
+                    } else if (check.verdict() == ReferenceCheck.Verdict.MISMATCH) {
+                      int diff = want.tokens().length - Math.max(0, check.firstDifference());
                       badRequests.incrementAndGet();
                       badTokens.addAndGet(diff);
                       if (examples.size() < 5) {
                         examples.add(
                             r.request().id()
-                                + ": "
-                                + diff
+                                + ": tokens differ from the reference from index "
+                                + check.firstDifference()
                                 + " of "
-                                + want.length
-                                + " tokens differ from the reference");
+                                + want.tokens().length);
                       }
                     }
                     done.incrementAndGet();
@@ -113,6 +123,7 @@ public final class Verifier {
         completed.size(),
         badRequests.get(),
         badTokens.get(),
+        nearTies.get(),
         streamErrors,
         List.copyOf(examples),
         (System.nanoTime() - t0) / 1e9);

@@ -101,10 +101,11 @@ public final class StepBenchCommand implements Callable<Integer> {
               100 * (double) r.get("share_experts")));
     }
     md.append(
-        "\nMore ranks split the same requests, so each rank's batch (and its per-request attention loop) is shorter and "
-            + "both cores stay busy; throughput here says little about scaling. The dispatch+combine share includes waiting for the "
-            + "slowest peer in lockstep, which grows as ranks outnumber cores; on real hardware each rank has its own device and that "
-            + "share becomes network time.\n");
+        "\nMore ranks split the same requests over more threads on the same 2 cores: each rank's batch is smaller, its "
+            + "fixed per-step cost (a constant number of tensor operations per layer, whatever the batch) is paid once per rank, "
+            + "and every step waits for the slowest rank, so throughput here says little about scaling. The dispatch+combine "
+            + "share includes that lockstep wait, which grows as ranks outnumber cores; on real hardware each rank has its own "
+            + "device and that share becomes network time.\n");
     files.updateDoc(md.toString());
     System.out.println(md);
     return 0;
