@@ -3,10 +3,9 @@ package org.eep.server.instance;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.eep.api.config.EepConfig;
 import org.eep.api.membership.MembershipView;
@@ -15,10 +14,10 @@ import org.eep.djl.instance.EepModule;
 import org.eep.djl.instance.EpCluster;
 import org.eep.djl.metrics.RankMetrics;
 import org.eep.djl.model.MoeConfig;
-import org.eep.djl.rank.RankRuntime;
 import org.eep.djl.request.GenerationRequest;
 import org.eep.djl.request.GenerationResult;
 import org.eep.djl.request.TokenListener;
+import org.eep.server.rank.RankStatus;
 
 /** Every rank a thread of this JVM ({@link EpCluster}), on the {@code local} transport. */
 final class InProcessInstance implements ServedInstance {
@@ -83,16 +82,8 @@ final class InProcessInstance implements ServedInstance {
   }
 
   @Override
-  public Map<String, Object> rankStatus(int r) {
-    RankRuntime rank = requireNonNull(cluster.rank(r), "rank is null");
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("state", rank.state());
-    s.put("incarnation", rank.incarnation());
-    s.put("serving", rank.serving());
-    s.put("stats", rank.stats());
-    s.put("repairs", rank.repairs().size());
-    s.put("steps", rank.timings().steps());
-    return s;
+  public JsonObject rankStatus(int r) {
+    return RankStatus.of(requireNonNull(cluster.rank(r), "rank is null"));
   }
 
   @Override

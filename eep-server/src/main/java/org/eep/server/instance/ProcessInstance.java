@@ -1,11 +1,8 @@
 package org.eep.server.instance;
 
-import com.google.gson.Gson;
 import com.google.gson.JsonObject;
-import com.google.gson.reflect.TypeToken;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.eep.api.config.EepConfig;
@@ -21,8 +18,6 @@ import org.eep.server.launcher.ProcessCluster;
 
 /** Every rank a process of this machine, started and supervised by the launcher. */
 final class ProcessInstance implements ServedInstance {
-  private static final Gson GSON = new Gson();
-
   private final ProcessCluster cluster;
   private final MoeConfig model;
 
@@ -78,12 +73,13 @@ final class ProcessInstance implements ServedInstance {
   }
 
   @Override
-  public Map<String, Object> rankStatus(int r) {
+  public JsonObject rankStatus(int r) {
     JsonObject s = cluster.status(r);
     if (s == null) {
-      return Map.of("process", cluster.alive(r) ? "not answering" : "not running");
+      s = new JsonObject();
+      s.addProperty("process", cluster.alive(r) ? "not answering" : "not running");
     }
-    return GSON.fromJson(s, new TypeToken<Map<String, Object>>() {}.getType());
+    return s;
   }
 
   @Override

@@ -2,10 +2,10 @@ package org.eep.server.instance;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.gson.JsonObject;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -62,10 +62,10 @@ public interface ServedInstance extends AutoCloseable {
   String describe();
 
   /**
-   * What rank {@code r} reports of itself (counters, step timings, repairs), or an empty map when
-   * it does not answer.
+   * What rank {@code r} reports of itself ({@link org.eep.server.rank.RankStatus}: counters, step
+   * timings, repairs), or {@code {"process": "not running"}} and the like when it does not answer.
    */
-  Map<String, Object> rankStatus(int r);
+  JsonObject rankStatus(int r);
 
   /**
    * The experts that would have no replica if rank {@code r} left now (empty: it can be drained).

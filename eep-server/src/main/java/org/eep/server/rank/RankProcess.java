@@ -281,27 +281,9 @@ public final class RankProcess {
   private void status(HttpExchange ex) throws IOException {
     try (ex) {
       RankRuntime r = current;
-      Map<String, Object> s = new LinkedHashMap<>();
-      if (r != null) {
-        s.put("rank", r.rank());
-        s.put("pid", ProcessHandle.current().pid());
-        s.put("incarnation", r.incarnation());
-        s.put("serving", r.serving());
-        s.put("uncovered", r.uncoveredExperts());
-        s.put("stats", r.stats());
-        s.put("state", r.state());
-        s.put("transport", r.transportStats());
-        s.put("peers", r.peerStates());
-        s.put("repairs", r.repairs());
-        Map<String, Long> timings = new LinkedHashMap<>();
-        timings.put("denseNanos", r.timings().denseNanos());
-        timings.put("commNanos", r.timings().commNanos());
-        timings.put("expertNanos", r.timings().expertNanos());
-        timings.put("slotsUsed", r.timings().slotsUsed());
-        timings.put("steps", r.timings().steps());
-        s.put("timings", timings);
-      }
-      byte[] b = GSON.toJson(s).getBytes(StandardCharsets.UTF_8);
+      JsonObject s = r == null ? new JsonObject() : RankStatus.of(r);
+      s.addProperty("pid", ProcessHandle.current().pid());
+      byte[] b = RankStatus.toJson(s).getBytes(StandardCharsets.UTF_8);
       ex.getResponseHeaders().add("Content-Type", "application/json");
       ex.sendResponseHeaders(200, b.length);
       ex.getResponseBody().write(b);

@@ -16,6 +16,7 @@ import org.eep.djl.request.GenerationRequest;
 import org.eep.examples.bench.Machine;
 import org.eep.examples.bench.SuiteFiles;
 import org.eep.examples.demo.ModelCache;
+import org.eep.server.instance.ServedInstance;
 import org.eep.server.launcher.UcxProbe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -110,7 +111,7 @@ public final class ThroughputBenchCommand implements Callable<Integer> {
         System.out.println(name + ": skipped (libucx is not installed)");
         continue;
       }
-      try (Instance instance = config.start(model, seed)) {
+      try (ServedInstance instance = config.start(model, seed)) {
         serve(instance, moe, requests(RequestMix.SHORT, 8, moe, "warm"), 8); // warm-up
         for (String mixName : mixes) {
           RequestMix mix = RequestMix.of(mixName);
@@ -179,13 +180,14 @@ public final class ThroughputBenchCommand implements Callable<Integer> {
   }
 
   /** A run's front-end measurements and the instance's step counts over it. */
-  record Run(ClosedLoop.Result load, Instance.Counts counts, int ranks) {}
+  record Run(ClosedLoop.Result load, StepCounts counts, int ranks) {}
 
   private static Run serve(
-      Instance instance, MoeConfig moe, List<GenerationRequest> requests, int c) throws Exception {
-    Instance.Counts before = instance.counts();
-    ClosedLoop.Result load = ClosedLoop.run(instance, requests, c);
-    return new Run(load, instance.counts().minus(before), instance.ranks());
+      ServedInstance instance, MoeConfig moe, List<GenerationRequest> requests, int c)
+      throws Exception {
+    StepCounts before = StepCounts.of(instance);
+    ClosedLoop.Result load = ClosedLoop.run(instance::submit, requests, c);
+    return new Run(load, StepCounts.of(instance).minus(before), instance.size());
   }
 
   private static Map<String, Object> row(
@@ -265,7 +267,7 @@ public final class ThroughputBenchCommand implements Callable<Integer> {
       return new Config(name, p[0], Integer.parseInt(p[1]));
     }
 
-    Instance start(Path model, long seed) throws Exception {
+    ServedInstance start(Path model, long seed) throws Exception {
       Map<String, Object> options = new LinkedHashMap<>();
       options.put("eep_instance", "bench-throughput-" + name + "-" + System.nanoTime());
       options.put("eep_max_ranks", ranks);
@@ -276,9 +278,7 @@ public final class ThroughputBenchCommand implements Callable<Integer> {
       options.put("eep_heartbeat_misses", 20);
       options.put("eep_seed", seed);
       EepConfig config = EepConfig.fromEnvironment(options);
-      return transport.equals("local")
-          ? Instance.inProcess(config, model)
-          : Instance.processes(config, model, line -> {});
+      return ServedInstance.start(config, model, line -> {});
     }
   }
 }
