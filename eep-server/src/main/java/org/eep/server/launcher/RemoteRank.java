@@ -114,7 +114,7 @@ final class RemoteRank implements RankEndpoint {
 
   @Override
   public int[] uncoveredExperts() {
-    JsonObject s = status();
+    JsonObject s = call("GET", "/coverage");
     return s == null || !s.has("uncovered")
         ? new int[0]
         : GSON.fromJson(s.get("uncovered"), int[].class);

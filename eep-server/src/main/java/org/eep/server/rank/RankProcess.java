@@ -225,11 +225,18 @@ public final class RankProcess {
     }
   }
 
-  /** {@code GET /coverage?without=R}: {@code {"missing": [experts]}} if rank R left now. */
+  /**
+   * {@code GET /coverage}: {@code {"uncovered": [experts]}} without an active replica now; {@code
+   * GET /coverage?without=R}: {@code {"missing": [experts]}} if rank R left now.
+   */
   private void coverage(HttpExchange ex) throws IOException {
     try (ex) {
-      String q = String.valueOf(ex.getRequestURI().getQuery());
+      String q = ex.getRequestURI().getQuery();
       RankRuntime r = current;
+      if (q == null) {
+        reply(ex, 200, Map.of("uncovered", r == null ? new int[0] : r.uncoveredExperts()));
+        return;
+      }
       int without;
       try {
         without = Integer.parseInt(q.replaceFirst("^without=", ""));

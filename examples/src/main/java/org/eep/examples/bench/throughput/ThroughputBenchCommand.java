@@ -3,6 +3,7 @@ package org.eep.examples.bench.throughput;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -51,6 +52,9 @@ public final class ThroughputBenchCommand implements Callable<Integer> {
           "15–21",
           "ucx-4/short/16",
           "15–21");
+
+  /** Back-to-back (EEP, HF) runs per HF configuration. */
+  private static final int HF_PAIRS = 3;
 
   @Mixin SuiteFiles files = SuiteFiles.required("docs/BENCHMARKS.md");
 
@@ -225,6 +229,12 @@ public final class ThroughputBenchCommand implements Callable<Integer> {
     return row;
   }
 
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+
   private List<Map<String, Object>> hf(Path model, MoeConfig moe) throws Exception {
     List<Map<String, Object>> out = new ArrayList<>();
     Optional<String> missing = HfBaseline.unavailable();
@@ -232,25 +242,46 @@ public final class ThroughputBenchCommand implements Callable<Integer> {
       System.out.println("HF transformers baseline: not measured (" + missing.get() + ")");
       return out;
     }
-    for (int c : hfConcurrency) {
-      for (String experts : List.of("eager", "grouped_mm")) {
+    // The machine's speed drifts by tens of percent over minutes, so each HF run is paired with
+    // an EEP run of the same requests right before it, and the ratio is the median over pairs.
+    try (ServedInstance eep = Config.of("local-1").start(model, seed)) {
+      for (int c : hfConcurrency) {
         List<GenerationRequest> requests =
             requests(RequestMix.SHORT, runRequests(RequestMix.SHORT, c), moe, "hf-" + c);
-        JsonObject r = HfBaseline.run(model, requests, c, experts, files.out());
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("mix", "short");
-        row.put("concurrency", c);
-        row.put("experts", r.get("experts").getAsString());
-        row.put("tokens_per_s", r.get("tokens_per_s").getAsDouble());
-        row.put("torch", r.get("torch").getAsString());
-        row.put("transformers", r.get("transformers").getAsString());
-        out.add(row);
-        System.out.printf(
-            Locale.ROOT,
-            "HF transformers (%s experts) short c=%d: %.0f tokens/s%n",
-            experts,
-            c,
-            row.get("tokens_per_s"));
+        serve(eep, moe, requests(RequestMix.SHORT, c, moe, "hf-warm-" + c), c);
+        for (String experts : List.of("eager", "grouped_mm")) {
+          double[] hfTps = new double[HF_PAIRS];
+          double[] eepTps = new double[HF_PAIRS];
+          double[] ratios = new double[HF_PAIRS];
+          JsonObject r = null;
+          for (int pair = 0; pair < HF_PAIRS; pair++) {
+            eepTps[pair] = serve(eep, moe, requests, c).load().tokensPerSecond();
+            r = HfBaseline.run(model, requests, c, experts, files.out());
+            hfTps[pair] = r.get("tokens_per_s").getAsDouble();
+            ratios[pair] = eepTps[pair] / hfTps[pair];
+          }
+          Map<String, Object> row = new LinkedHashMap<>();
+          row.put("mix", "short");
+          row.put("concurrency", c);
+          row.put("experts", r.get("experts").getAsString());
+          row.put("pairs", HF_PAIRS);
+          row.put("tokens_per_s", median(hfTps));
+          row.put("eep_tokens_per_s", median(eepTps));
+          row.put("eep_over_hf", median(ratios));
+          row.put("eep_over_hf_min", Arrays.stream(ratios).min().orElseThrow());
+          row.put("eep_over_hf_max", Arrays.stream(ratios).max().orElseThrow());
+          row.put("torch", r.get("torch").getAsString());
+          row.put("transformers", r.get("transformers").getAsString());
+          out.add(row);
+          System.out.printf(
+              Locale.ROOT,
+              "HF transformers (%s experts) short c=%d: %.0f tokens/s; EEP 1 rank in the same pairs %.0f; EEP/HF %.2f%n",
+              experts,
+              c,
+              row.get("tokens_per_s"),
+              row.get("eep_tokens_per_s"),
+              row.get("eep_over_hf"));
+        }
       }
     }
     return out;

@@ -64,33 +64,26 @@ final class ThroughputReport {
         String.format(
             Locale.ROOT,
             "Hugging Face transformers %s on torch %s, `Qwen3MoeForCausalLM` on the same checkpoint and requests (static batches of "
-                + "the concurrency, one torch thread), next to one EEP rank in this JVM:%n%n",
+                + "the concurrency, one torch thread), against one EEP rank in this JVM. The speed of this machine drifts by tens of "
+                + "percent over minutes, so every HF run follows an EEP run of the same requests, %d such pairs per row: tokens/s are "
+                + "medians, the ratio is the median of the pairs' ratios (lowest and highest in brackets):%n%n",
             hf.get(0).get("transformers"),
-            hf.get(0).get("torch")));
+            hf.get(0).get("torch"),
+            hf.get(0).get("pairs")));
     md.append(
         "| concurrency | HF experts | HF tokens/s | EEP 1 rank tokens/s | EEP ÷ HF |\n|---:|---|---:|---:|---:|\n");
     for (Map<String, Object> h : hf) {
-      int c = (int) h.get("concurrency");
-      Double eep =
-          runs.stream()
-              .filter(
-                  r ->
-                      r.get("config").equals("local-1")
-                          && r.get("mix").equals("short")
-                          && (int) r.get("concurrency") == c)
-              .map(r -> (Double) r.get("tokens_per_s"))
-              .findFirst()
-              .orElse(null);
-      double tps = (double) h.get("tokens_per_s");
       md.append(
           String.format(
               Locale.ROOT,
-              "| %d | %s | %.0f | %s | %s |%n",
-              c,
+              "| %d | %s | %.0f | %.0f | %.2f× (%.2f–%.2f) |%n",
+              h.get("concurrency"),
               h.get("experts"),
-              tps,
-              eep == null ? "n/a" : String.format(Locale.ROOT, "%.0f", eep),
-              eep == null ? "n/a" : String.format(Locale.ROOT, "%.2f×", eep / tps)));
+              h.get("tokens_per_s"),
+              h.get("eep_tokens_per_s"),
+              h.get("eep_over_hf"),
+              h.get("eep_over_hf_min"),
+              h.get("eep_over_hf_max")));
     }
     md.append(
         "\n`eager` is transformers' loop over the experts a batch hits; `grouped_mm` its default on torch 2.13, one grouped matrix "
