@@ -31,6 +31,14 @@ public final class EepKeys {
           1,
           4096,
           "Number of rank slots of the instance (fixed for its life).");
+  public static final ConfigKey RANKS =
+      ConfigKey.text(
+          "eep_ranks",
+          "in_process",
+          "Where the ranks of a model the DJL engine serves run: in_process (threads of the serving"
+              + " JVM), processes (rank processes it starts and supervises on this host), external"
+              + " (ranks started elsewhere, found through ZooKeeper; the serving JVM is the front end"
+              + " only). processes and external need eep-server on the class path.");
   public static final ConfigKey RANK =
       ConfigKey.integer(
           "eep_rank",
@@ -140,6 +148,7 @@ public final class EepKeys {
         MEMBERSHIP,
         PLACEMENT,
         MAX_RANKS,
+        RANKS,
         RANK,
         REDUNDANT_EXPERTS,
         STEP_TIMEOUT_MS,

@@ -21,10 +21,18 @@ public final class Providers {
   /** For a known name whose jar is missing: the artifact that provides it. */
   private static final Map<String, String> KNOWN_ARTIFACTS =
       Map.of(
-          TransportProvider.class.getName() + "/ucx", "org.eep:eep-comm-ucx",
-          TransportProvider.class.getName() + "/tcp", "org.eep:eep-comm-netty",
-          MembershipProvider.class.getName() + "/zookeeper", "org.eep:eep-membership-zookeeper",
-          PlacementPolicyProvider.class.getName() + "/balanced", "org.eep:eep-placement");
+          TransportProvider.class.getName() + "/ucx",
+          "org.eep:eep-comm-ucx",
+          TransportProvider.class.getName() + "/tcp",
+          "org.eep:eep-comm-netty",
+          MembershipProvider.class.getName() + "/zookeeper",
+          "org.eep:eep-membership-zookeeper",
+          PlacementPolicyProvider.class.getName() + "/balanced",
+          "org.eep:eep-placement",
+          "org.eep.djl.instance.RankHostProvider/processes",
+          "org.eep:eep-server",
+          "org.eep.djl.instance.RankHostProvider/external",
+          "org.eep:eep-server");
 
   private Providers() {}
 
@@ -93,6 +101,7 @@ public final class Providers {
     return type.getSimpleName()
         .replace("Provider", "")
         .replace("PlacementPolicy", "placement policy")
+        .replace("RankHost", "ranks")
         .toLowerCase();
   }
 }

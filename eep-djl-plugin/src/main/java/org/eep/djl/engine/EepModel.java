@@ -31,9 +31,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.eep.api.config.ConfigException;
 import org.eep.api.config.EepConfig;
 import org.eep.api.config.EepKeys;
+import org.eep.api.spi.Providers;
 import org.eep.djl.instance.EepModule;
 import org.eep.djl.instance.EpCluster;
+import org.eep.djl.instance.EpInstance;
+import org.eep.djl.instance.RankHostProvider;
+import org.eep.djl.metrics.InstanceMetrics;
 import org.eep.djl.metrics.PrometheusEndpoint;
+import org.eep.djl.metrics.RankMetrics;
 import org.eep.djl.model.CheckpointException;
 import org.eep.djl.model.CheckpointGenerator;
 import org.eep.djl.model.MoeConfig;
@@ -77,9 +82,9 @@ public final class EepModel extends BaseModel {
   private Map<String, Object> loadOptions = Map.of();
   private MoeConfig moe;
   private EepConfig config;
-  private String instance;
+  private String instanceName;
   private boolean closed;
-  private volatile EpCluster cluster;
+  private volatile EpInstance instance;
   private volatile Optional<PrometheusEndpoint> metrics = Optional.empty();
 
   /**
@@ -165,7 +170,7 @@ public final class EepModel extends BaseModel {
       throw new IllegalStateException(
           "model " + modelName + " is not loaded; call load() before start()");
     }
-    if (cluster != null) {
+    if (instance != null) {
       EepConfig wanted = configure(EepOptions.overlay(config.asMap(), arguments));
       Set<String> changed = new TreeSet<>(wanted.asMap().keySet());
       changed.addAll(config.asMap().keySet());
@@ -192,37 +197,67 @@ public final class EepModel extends BaseModel {
               + EepKeys.INSTANCE.name());
     }
     try {
-      cluster = EpCluster.start(new EepModule(wanted, modelDir, manager));
-      metrics = PrometheusEndpoint.startIfEnabled(wanted, cluster);
+      EpInstance started =
+          Providers.find(RankHostProvider.class, wanted.getString(EepKeys.RANKS))
+              .start(wanted, modelDir, manager);
+      instance = started;
+      metrics =
+          PrometheusEndpoint.startIfEnabled(
+              wanted,
+              started instanceof EpCluster c
+                  ? new RankMetrics(c)
+                  : new InstanceMetrics(started.router()));
       config = wanted;
-      instance = name;
+      instanceName = name;
     } catch (ProvisionException | CreationException e) {
       RUNNING.remove(name);
       throw unwrap(e);
     } catch (RuntimeException | InterruptedException e) {
       RUNNING.remove(name);
       throw e;
+    } catch (Exception e) {
+      RUNNING.remove(name);
+      throw new EngineException(
+          "The EP instance of model " + modelName + " could not start: " + e.getMessage(), e);
     }
   }
 
   /** True once {@link #start} has returned and until {@link #close()}. */
   public boolean started() {
-    return cluster != null;
+    return instance != null;
   }
 
   /**
-   * The running EP instance: for token streaming ({@link EpCluster#submit} with a listener),
-   * statistics and fault injection.
+   * The running EP instance, wherever its ranks run: for token streaming ({@link EpInstance#submit}
+   * with a listener) and its front end.
    *
    * @throws IllegalStateException if the instance is not running
    */
-  public EpCluster cluster() {
-    EpCluster c = cluster;
-    if (c == null) {
+  public EpInstance instance() {
+    EpInstance i = instance;
+    if (i == null) {
       throw new IllegalStateException(
           "The EP instance of model " + modelName + (closed ? " is closed" : " is not started"));
     }
-    return c;
+    return i;
+  }
+
+  /**
+   * The running instance when its ranks run in this JVM ({@code eep_ranks=in_process}): for
+   * statistics and fault injection as well.
+   *
+   * @throws IllegalStateException if the instance is not running or its ranks run elsewhere
+   */
+  public EpCluster cluster() {
+    if (instance() instanceof EpCluster c) {
+      return c;
+    }
+    throw new IllegalStateException(
+        "The ranks of model "
+            + modelName
+            + " do not run in this JVM (eep_ranks="
+            + config.getString(EepKeys.RANKS)
+            + ")");
   }
 
   /** The model's architecture, read at load. */
@@ -244,7 +279,7 @@ public final class EepModel extends BaseModel {
   /** Starts the instance (without arguments) if nobody has, then creates the predictor. */
   @Override
   public <I, O> Predictor<I, O> newPredictor(Translator<I, O> translator, Device device) {
-    if (cluster == null) {
+    if (instance == null) {
       try {
         start(Map.of());
       } catch (InterruptedException e) {
@@ -278,16 +313,16 @@ public final class EepModel extends BaseModel {
       return;
     }
     closed = true;
-    EpCluster c = cluster;
-    cluster = null;
+    EpInstance i = instance;
+    instance = null;
     metrics.ifPresent(PrometheusEndpoint::close);
     try {
-      if (c != null) {
-        c.close();
+      if (i != null) {
+        i.close();
       }
     } finally {
-      if (instance != null) {
-        RUNNING.remove(instance);
+      if (instanceName != null) {
+        RUNNING.remove(instanceName);
       }
       super.close();
     }
@@ -302,10 +337,11 @@ public final class EepModel extends BaseModel {
           EepKeys.RANK.name()
               + "="
               + rank
-              + " is not supported by the EEP engine yet: it serves every rank "
-              + "of the instance in this process ("
+              + " is for a rank process; the EEP engine is a front end and takes "
               + EepKeys.RANK.name()
-              + "=-1); see docs/djl-serving.md");
+              + "=-1 (choose where ranks run with "
+              + EepKeys.RANKS.name()
+              + "=in_process, processes or external; see docs/djl-serving.md)");
     }
     return c;
   }

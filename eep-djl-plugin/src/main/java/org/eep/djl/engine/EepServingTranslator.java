@@ -1,5 +1,6 @@
 package org.eep.djl.engine;
 
+import ai.djl.inference.streaming.ChunkedBytesSupplier;
 import ai.djl.modality.Input;
 import ai.djl.modality.Output;
 import ai.djl.ndarray.BytesSupplier;
@@ -8,12 +9,13 @@ import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 import com.google.gson.Gson;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
-import org.eep.djl.instance.EpCluster;
+import org.eep.djl.instance.EpInstance;
 import org.eep.djl.request.GenerationRequest;
 import org.eep.djl.request.GenerationResult;
 import org.eep.djl.request.InvalidRequestException;
@@ -53,7 +55,7 @@ public final class EepServingTranslator implements Translator<Input, Output> {
 
   @Override
   public NDList batchProcessInput(TranslatorContext ctx, List<Input> inputs) {
-    EpCluster cluster = Pending.cluster(ctx);
+    EpInstance cluster = Pending.instance(ctx);
     List<CompletableFuture<Output>> futures = new ArrayList<>(inputs.size());
     for (Input in : inputs) {
       futures.add(submit(cluster, in));
@@ -72,18 +74,50 @@ public final class EepServingTranslator implements Translator<Input, Output> {
     return out;
   }
 
-  private static CompletableFuture<Output> submit(EpCluster cluster, Input in) {
+  private static CompletableFuture<Output> submit(EpInstance cluster, Input in) {
     try {
       BytesSupplier data = in.getData();
-      GenerationRequest request =
+      PredictionJson.Prediction p =
           PredictionJson.parse(
               data == null ? null : data.getAsString(), "djl-" + IDS.incrementAndGet());
+      if (p.stream()) {
+        return CompletableFuture.completedFuture(stream(cluster, p.request()));
+      }
       return cluster
-          .submit(request, TokenListener.NONE)
+          .submit(p.request(), TokenListener.NONE)
           .handle((r, t) -> r != null ? ok(r) : failed(t));
     } catch (RequestRejectedException e) {
       return CompletableFuture.completedFuture(error(status(e), e.getMessage()));
     }
+  }
+
+  /**
+   * A streamed response: DJL Serving sends each chunk as it is appended ({@code transfer-encoding:
+   * chunked}), one JSON line per token, then the whole response or the error. Submitting happens
+   * first, so a request the instance refuses still answers 400 or 503.
+   */
+  private static Output stream(EpInstance cluster, GenerationRequest request) {
+    ChunkedBytesSupplier chunks = new ChunkedBytesSupplier();
+    cluster
+        .submit(
+            request,
+            (id, index, token, owner) ->
+                chunks.appendContent(
+                    PredictionJson.tokenLine(index, token).getBytes(StandardCharsets.UTF_8), false))
+        .whenComplete(
+            (r, t) -> {
+              Throwable cause =
+                  t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+              String last =
+                  r != null
+                      ? PredictionJson.result(r)
+                      : PredictionJson.error(String.valueOf(cause.getMessage()));
+              chunks.appendContent((last + "\n").getBytes(StandardCharsets.UTF_8), true);
+            });
+    Output out = new Output();
+    out.addProperty("Content-Type", "application/jsonlines");
+    out.add(chunks);
+    return out;
   }
 
   private static Output ok(GenerationResult r) {
@@ -106,8 +140,12 @@ public final class EepServingTranslator implements Translator<Input, Output> {
     return e instanceof InvalidRequestException ? 400 : 503;
   }
 
+  /**
+   * An error answer: the reason in the JSON body and, on one line, as the status message (DJL
+   * Serving puts it on the status line, where a line break is not allowed).
+   */
   private static Output error(int code, String message) {
-    Output out = new Output(code, message);
+    Output out = new Output(code, String.valueOf(message).replaceAll("[\\r\\n]+", " "));
     out.addProperty("Content-Type", "application/json");
     out.add(PredictionJson.error(message));
     return out;

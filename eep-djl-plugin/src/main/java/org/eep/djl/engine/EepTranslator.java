@@ -7,7 +7,7 @@ import ai.djl.translate.TranslatorContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.eep.djl.instance.EpCluster;
+import org.eep.djl.instance.EpInstance;
 import org.eep.djl.request.GenerationRequest;
 import org.eep.djl.request.GenerationResult;
 import org.eep.djl.request.TokenListener;
@@ -45,7 +45,7 @@ public final class EepTranslator implements Translator<GenerationRequest, Genera
 
   @Override
   public NDList batchProcessInput(TranslatorContext ctx, List<GenerationRequest> inputs) {
-    EpCluster cluster = Pending.cluster(ctx);
+    EpInstance cluster = Pending.instance(ctx);
     List<CompletableFuture<GenerationResult>> futures = new ArrayList<>(inputs.size());
     for (GenerationRequest r : inputs) {
       futures.add(cluster.submit(r, TokenListener.NONE));

@@ -5,7 +5,7 @@ import ai.djl.translate.TranslatorContext;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import org.eep.djl.instance.EpCluster;
+import org.eep.djl.instance.EpInstance;
 
 /**
  * What the EEP translators share: the EP instance behind a predictor's model, and the futures of a
@@ -18,8 +18,8 @@ final class Pending {
   private Pending() {}
 
   /** The running instance of the context's model. */
-  static EpCluster cluster(TranslatorContext ctx) {
-    return EepModel.of(ctx.getModel()).cluster();
+  static EpInstance instance(TranslatorContext ctx) {
+    return EepModel.of(ctx.getModel()).instance();
   }
 
   static void put(TranslatorContext ctx, List<? extends CompletableFuture<?>> futures) {

@@ -20,17 +20,23 @@ import org.eep.djl.request.InvalidRequestException;
 /**
  * The JSON of DJL Serving's {@code POST /predictions/{model}} for an EEP model, the one definition
  * both the DJL Serving translator and {@code eep serve} use. Request: {@code {"inputs": [token
- * ids], "parameters": {"max_new_tokens": n}}}; response: {@code {"token_ids": [...], "degraded":
- * false}}; error: {@code {"error": reason}}. Unknown fields are refused by name. Stateless.
+ * ids], "parameters": {"max_new_tokens": n}, "stream": false}}; response: {@code {"token_ids":
+ * [...], "degraded": false}}; error: {@code {"error": reason}}. With {@code "stream": true} the
+ * response is JSON lines, one {@code {"index": i, "token_id": t}} per token as it is generated,
+ * then the whole response (or the error) as the last line. Unknown fields are refused by name.
+ * Stateless.
  */
 public final class PredictionJson {
   private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
-  private static final Set<String> FIELDS = Set.of("inputs", "parameters");
+  private static final Set<String> FIELDS = Set.of("inputs", "parameters", "stream");
   private static final Set<String> PARAMETERS = Set.of("max_new_tokens");
   private static final String SHAPE =
       "expected {\"inputs\": [token ids], \"parameters\": {\"max_new_tokens\": n}}";
 
   private PredictionJson() {}
+
+  /** A parsed body: the request, and whether its tokens are streamed. */
+  public record Prediction(GenerationRequest request, boolean stream) {}
 
   /**
    * The request in {@code body}, with id {@code id}.
@@ -38,9 +44,15 @@ public final class PredictionJson {
    * @throws InvalidRequestException naming what is wrong (not JSON, a missing or unknown field, a
    *     value of the wrong type)
    */
-  public static GenerationRequest parse(String body, String id) {
+  public static Prediction parse(String body, String id) {
     requireNonNull(id, "id is null");
     JsonObject o = object(body);
+    JsonElement stream = o.get("stream");
+    if (stream != null
+        && !stream.isJsonNull()
+        && !(stream.isJsonPrimitive() && stream.getAsJsonPrimitive().isBoolean())) {
+      throw new InvalidRequestException("\"stream\" must be true or false, got " + stream);
+    }
     JsonElement inputs = o.get("inputs");
     if (inputs == null || !inputs.isJsonArray()) {
       throw new InvalidRequestException("\"inputs\" must be an array of token ids; " + SHAPE);
@@ -62,7 +74,14 @@ public final class PredictionJson {
       throw new InvalidRequestException(
           "\"parameters\": {\"max_new_tokens\": n} is required; " + SHAPE);
     }
-    return new GenerationRequest(id, prompt, integer(max, "parameters.max_new_tokens"));
+    return new Prediction(
+        new GenerationRequest(id, prompt, integer(max, "parameters.max_new_tokens")),
+        stream != null && !stream.isJsonNull() && stream.getAsBoolean());
+  }
+
+  /** One line of a streamed response: token {@code index} is {@code token}. */
+  public static String tokenLine(int index, int token) {
+    return "{\"index\":" + index + ",\"token_id\":" + token + "}\n";
   }
 
   /** The response body for a finished request. */
@@ -136,11 +155,14 @@ public final class PredictionJson {
     throw new InvalidRequestException(what + " must be an integer, got " + e);
   }
 
+  /** The innermost cause's message, its first line (Gson appends a troubleshooting link). */
   private static String rootMessage(Throwable t) {
     Throwable c = t;
     while (c.getCause() != null) {
       c = c.getCause();
     }
-    return String.valueOf(c.getMessage());
+    String m = String.valueOf(c.getMessage());
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
   }
 }

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * tokens already emitted. Fault injection ({@link #kill}, {@link #restart}) is what the tests and
  * the demo use. Made by the composition root ({@link EepModule}). Thread-safe.
  */
-public final class EpCluster implements AutoCloseable {
+public final class EpCluster implements EpInstance {
   private static final Logger LOG = LoggerFactory.getLogger(EpCluster.class);
   private static final Duration FORMATION = Duration.ofMinutes(5);
 

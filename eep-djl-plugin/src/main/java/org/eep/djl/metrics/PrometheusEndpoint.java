@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -63,21 +64,23 @@ public final class PrometheusEndpoint implements AutoCloseable {
   }
 
   /**
-   * The endpoint of {@code cluster} on {@code eep_metrics_port}, or empty if that is {@code -1}.
-   * Its registry is new and owned by the endpoint (closed with it).
+   * The endpoint of an instance's meters ({@link RankMetrics} for ranks in this JVM, {@link
+   * InstanceMetrics} otherwise) on {@code eep_metrics_port}, or empty if that is {@code -1}. Its
+   * registry is new and owned by the endpoint (closed with it).
    *
    * @throws IllegalStateException if the port cannot be bound (e.g. in use)
    */
-  public static Optional<PrometheusEndpoint> startIfEnabled(EepConfig config, EpCluster cluster) {
+  public static Optional<PrometheusEndpoint> startIfEnabled(
+      EepConfig config, MeterBinder instance) {
     requireNonNull(config, "config is null");
-    requireNonNull(cluster, "cluster is null");
+    requireNonNull(instance, "instance is null");
     int port = config.getInt(EepKeys.METRICS_PORT);
     if (port < 0) {
       return Optional.empty();
     }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try {
-      new RankMetrics(cluster).bindTo(registry);
+      instance.bindTo(registry);
       new JvmMemoryMetrics().bindTo(registry);
       new JvmThreadMetrics().bindTo(registry);
       new ProcessorMetrics().bindTo(registry);

@@ -63,7 +63,7 @@ class RankMetricsTest {
     EepConfig config = config(2, Map.of());
     try (NDManager manager = NDManager.newBaseManager();
         EpCluster cluster = start(config, manager, StepHooks.NONE)) {
-      assertThat(PrometheusEndpoint.startIfEnabled(config, cluster)).isEmpty();
+      assertThat(PrometheusEndpoint.startIfEnabled(config, new RankMetrics(cluster))).isEmpty();
     }
   }
 
@@ -74,7 +74,7 @@ class RankMetricsTest {
     try (NDManager manager = NDManager.newBaseManager();
         EpCluster cluster = start(config, manager, hook);
         PrometheusEndpoint endpoint =
-            PrometheusEndpoint.startIfEnabled(config, cluster).orElseThrow()) {
+            PrometheusEndpoint.startIfEnabled(config, new RankMetrics(cluster)).orElseThrow()) {
       hook.cluster.set(cluster);
       Scrape before = scrape(endpoint);
       assertThat(before.value("eep_instance_active_ranks")).isEqualTo(4);

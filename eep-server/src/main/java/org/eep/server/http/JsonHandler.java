@@ -126,7 +126,9 @@ abstract class JsonHandler implements HttpHandler {
       e = JsonParser.parseString(text);
     } catch (JsonParseException p) {
       Throwable c = p.getCause() != null ? p.getCause() : p;
-      throw new InvalidRequestException("the request body is not JSON: " + c.getMessage());
+      String m = String.valueOf(c.getMessage());
+      throw new InvalidRequestException(
+          "the request body is not JSON: " + m.lines().findFirst().orElse(m));
     }
     if (!e.isJsonObject()) {
       throw new InvalidRequestException("the request body must be a JSON object");

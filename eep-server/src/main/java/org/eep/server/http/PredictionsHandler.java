@@ -3,13 +3,12 @@ package org.eep.server.http;
 import static java.util.Objects.requireNonNull;
 
 import com.sun.net.httpserver.HttpExchange;
-import java.util.concurrent.ExecutionException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
+import org.eep.api.EepException;
 import org.eep.djl.engine.PredictionJson;
-import org.eep.djl.request.GenerationRequest;
-import org.eep.djl.request.GenerationResult;
-import org.eep.djl.request.RequestRejectedException;
-import org.eep.djl.request.TokenListener;
 import org.eep.server.instance.ServedInstance;
 
 /**
@@ -40,13 +39,46 @@ final class PredictionsHandler extends JsonHandler {
             "model '" + name + "' is not served here; this server serves '" + modelName + "'");
       }
     }
-    GenerationRequest request = PredictionJson.parse(body(ex), "pred-" + IDS.incrementAndGet());
-    GenerationResult result;
-    try {
-      result = instance.submit(request, TokenListener.NONE).get();
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RequestRejectedException r ? r : e;
+    PredictionJson.Prediction p = PredictionJson.parse(body(ex), "pred-" + IDS.incrementAndGet());
+    TokenQueue events = new TokenQueue();
+    events.endWith(instance.submit(p.request(), events));
+    if (p.stream()) {
+      stream(ex, events);
+      return;
     }
-    sendJson(ex, 200, PredictionJson.result(result));
+    while (true) {
+      TokenQueue.Event e = events.take();
+      if (e instanceof TokenQueue.Failed f) {
+        throw f.cause() instanceof Exception x ? x : new IllegalStateException(f.cause());
+      }
+      if (e instanceof TokenQueue.Done d) {
+        sendJson(ex, 200, PredictionJson.result(d.result()));
+        return;
+      }
+    }
+  }
+
+  /** JSON lines as DJL Serving streams them: one per token, then the whole response. */
+  private static void stream(HttpExchange ex, TokenQueue events)
+      throws IOException, InterruptedException {
+    ex.getResponseHeaders().set("Content-Type", "application/jsonlines");
+    ex.sendResponseHeaders(200, 0);
+    OutputStream out = ex.getResponseBody();
+    while (true) {
+      TokenQueue.Event e = events.take();
+      String line;
+      if (e instanceof TokenQueue.Token t) {
+        line = PredictionJson.tokenLine(t.index(), t.token());
+      } else if (e instanceof TokenQueue.Done d) {
+        line = PredictionJson.result(d.result()) + "\n";
+      } else {
+        line = PredictionJson.error(EepException.describe(((TokenQueue.Failed) e).cause())) + "\n";
+      }
+      out.write(line.getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      if (!(e instanceof TokenQueue.Token)) {
+        return;
+      }
+    }
   }
 }

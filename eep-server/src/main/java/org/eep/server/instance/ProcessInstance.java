@@ -20,15 +20,24 @@ import org.eep.server.launcher.ProcessCluster;
 final class ProcessInstance implements ServedInstance {
   private final ProcessCluster cluster;
   private final MoeConfig model;
+  private final boolean elsewhere;
 
-  private ProcessInstance(ProcessCluster cluster, MoeConfig model) {
+  private ProcessInstance(ProcessCluster cluster, MoeConfig model, boolean elsewhere) {
     this.cluster = cluster;
     this.model = model;
+    this.elsewhere = elsewhere;
   }
 
+  /** Rank processes of this host, started and supervised here. */
   static ProcessInstance start(EepConfig config, Path model, Consumer<String> log)
       throws Exception {
-    return new ProcessInstance(ProcessCluster.start(config, model, log), MoeConfig.read(model));
+    return new ProcessInstance(
+        ProcessCluster.start(config, model, log), MoeConfig.read(model), false);
+  }
+
+  /** Ranks started elsewhere, found through the membership. */
+  static ProcessInstance attach(EepConfig config, Path model) throws Exception {
+    return new ProcessInstance(ProcessCluster.attach(config, model), MoeConfig.read(model), true);
   }
 
   @Override
@@ -66,7 +75,8 @@ final class ProcessInstance implements ServedInstance {
   public String describe() {
     EepConfig c = cluster.config();
     return cluster.size()
-        + " rank processes over "
+        + (elsewhere ? " ranks started elsewhere" : " rank processes")
+        + " over "
         + c.getString(EepKeys.TRANSPORT)
         + ", ZooKeeper at "
         + c.asMap().get("eep_zookeeper_connect");

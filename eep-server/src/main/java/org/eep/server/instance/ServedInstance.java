@@ -6,57 +6,58 @@ import com.google.gson.JsonObject;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.eep.api.config.ConfigException;
 import org.eep.api.config.EepConfig;
 import org.eep.api.config.EepKeys;
 import org.eep.api.membership.MembershipView;
-import org.eep.djl.frontend.Router;
+import org.eep.djl.instance.EpInstance;
+import org.eep.djl.instance.InProcessRanksProvider;
 import org.eep.djl.model.MoeConfig;
-import org.eep.djl.request.GenerationRequest;
-import org.eep.djl.request.GenerationResult;
-import org.eep.djl.request.TokenListener;
 
 /**
- * An EP instance a server fronts, whatever its ranks are: threads of this JVM ({@code
- * eep_transport=local}) or rank processes this JVM started and supervises. Requests go through its
- * front end ({@link Router}); operations drain a rank (a planned leave) or start a slot again as a
- * new incarnation. Thread-safe.
+ * An EP instance a server fronts, whatever its ranks are: threads of this JVM, rank processes this
+ * JVM started and supervises, or ranks started elsewhere. Besides requests ({@link EpInstance}),
+ * operations drain a rank (a planned leave) or start a slot again as a new incarnation.
+ * Thread-safe.
  */
-public interface ServedInstance extends AutoCloseable {
+public interface ServedInstance extends EpInstance {
 
   /**
-   * Starts an instance of {@code config} serving {@code model}: rank processes (with an embedded
-   * ZooKeeper unless {@code eep_zookeeper_connect} names one) unless the transport is {@code
-   * local}, then every rank in this JVM; returns once every rank serves. {@code log} receives the
-   * rank processes' output.
+   * Starts an instance of {@code config} serving {@code model} where {@code eep_ranks} says; when
+   * it is not given, rank processes (with an embedded ZooKeeper unless {@code
+   * eep_zookeeper_connect} names one) unless the transport is {@code local}, then every rank in
+   * this JVM. Returns once every rank serves. {@code log} receives the rank processes' output.
    */
   static ServedInstance start(EepConfig config, Path model, Consumer<String> log) throws Exception {
     requireNonNull(config, "config is null");
     requireNonNull(model, "model is null");
     requireNonNull(log, "log is null");
-    return config.getString(EepKeys.TRANSPORT).equals("local")
-        ? InProcessInstance.start(config, model)
-        : ProcessInstance.start(config, model, log);
+    String ranks =
+        config.asMap().containsKey(EepKeys.RANKS.name())
+            ? config.getString(EepKeys.RANKS)
+            : config.getString(EepKeys.TRANSPORT).equals("local")
+                ? InProcessRanksProvider.NAME
+                : ProcessRanksProvider.NAME;
+    return switch (ranks) {
+      case InProcessRanksProvider.NAME -> InProcessInstance.start(config, model);
+      case ProcessRanksProvider.NAME -> ProcessInstance.start(config, model, log);
+      case ExternalRanksProvider.NAME -> ProcessInstance.attach(config, model);
+      default ->
+          throw new ConfigException(
+              "Invalid value '"
+                  + ranks
+                  + "' for "
+                  + EepKeys.RANKS.name()
+                  + ": expected in_process, processes or external");
+    };
   }
-
-  /** Submits a request; its tokens reach {@code listener} in order, each once. */
-  CompletableFuture<GenerationResult> submit(GenerationRequest request, TokenListener listener);
-
-  /** The newest view the front end learned. */
-  MembershipView view();
-
-  /** The front end: outstanding requests, their owners, re-queues. */
-  Router router();
 
   MoeConfig model();
 
   EepConfig config();
-
-  /** Rank slots. */
-  int size();
 
   /** How the ranks run, for people: "4 rank processes over ucx, ZooKeeper at 127.0.0.1:2181". */
   String describe();
@@ -82,7 +83,8 @@ public interface ServedInstance extends AutoCloseable {
    * Starts slot {@code r} again as a new incarnation (its previous one must have ended); returns
    * once asked.
    *
-   * @throws IllegalStateException if the previous incarnation still runs
+   * @throws IllegalStateException if the previous incarnation still runs, or ranks are started
+   *     elsewhere
    */
   void rejoin(int r) throws Exception;
 
@@ -102,8 +104,4 @@ public interface ServedInstance extends AutoCloseable {
       return null;
     }
   }
-
-  /** Stops every rank this instance started and its front end. */
-  @Override
-  void close();
 }

@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -16,15 +17,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eep.api.comm.TransportProvider;
+import org.eep.api.config.ConfigException;
 import org.eep.api.config.EepConfig;
 import org.eep.api.config.EepKeys;
 import org.eep.api.membership.MembershipProvider;
 import org.eep.api.membership.MembershipView;
+import org.eep.api.membership.Slot;
+import org.eep.api.membership.SlotState;
 import org.eep.api.spi.Providers;
 import org.eep.djl.frontend.Router;
 import org.eep.djl.model.CheckpointGenerator;
@@ -35,6 +41,7 @@ import org.eep.djl.request.TokenListener;
 import org.eep.membership.zookeeper.EmbeddedZooKeeper;
 import org.eep.placement.repair.TierBandwidths;
 import org.eep.placement.repair.TierMeasurement;
+import org.eep.server.ServerKeys;
 import org.eep.server.rank.RankProcess;
 
 /**
@@ -70,32 +77,68 @@ public final class ProcessCluster implements AutoCloseable {
 
   private final AutoCloseable viewWatch;
 
-  private ProcessCluster(EepConfig base, Path modelDir, Consumer<String> log) {
+  /** False for ranks started elsewhere ({@link #attach}). */
+  private final boolean launches;
+
+  /** Where ranks started elsewhere answer: a URL template with {@code {rank}}. */
+  private final String endpoint;
+
+  private final boolean restartDead;
+  private volatile boolean closed;
+  private final ScheduledExecutorService supervisor =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "eep-rank-supervisor");
+            t.setDaemon(true);
+            return t;
+          });
+
+  private ProcessCluster(EepConfig base, Path modelDir, Consumer<String> log, boolean launches) {
     this.modelDir = requireNonNull(modelDir, "modelDir is null");
     this.log = requireNonNull(log, "log is null");
+    this.launches = launches;
     String membership = base.getString(EepKeys.MEMBERSHIP);
     if (!membership.equals("zookeeper")) {
-      throw new IllegalArgumentException(
+      throw new ConfigException(
           "rank processes need a membership provider that spans processes: eep_membership="
               + membership
               + " is in-process only; use zookeeper");
     }
     if (base.getString(EepKeys.TRANSPORT).equals("local")) {
-      throw new IllegalArgumentException(
+      throw new ConfigException(
           "rank processes need a transport that spans processes: eep_transport=local is "
               + "in-process only; use ucx or tcp");
     }
+    String connect = base.asMap().getOrDefault("eep_zookeeper_connect", "embedded");
+    this.endpoint = base.getString(ServerKeys.RANK_ENDPOINT);
+    if (!launches) {
+      if (connect.equals("embedded")) {
+        throw new ConfigException(
+            "eep_ranks=external needs eep_zookeeper_connect naming the ensemble the ranks joined"
+                + " (host:port,...), not embedded");
+      }
+      if (!endpoint.contains("{rank}")) {
+        throw new ConfigException(
+            "eep_ranks=external needs "
+                + ServerKeys.RANK_ENDPOINT.name()
+                + ", a URL template with {rank} (for example http://eep-rank-{rank}.eep-ranks:8081);"
+                + " got '"
+                + endpoint
+                + "'");
+      }
+    }
+    this.restartDead = launches && base.getBoolean(ServerKeys.RESTART_RANKS);
     // Unknown provider names fail here, in one line, not in every rank process.
     Providers.find(TransportProvider.class, base.getString(EepKeys.TRANSPORT));
     Providers.find(MembershipProvider.class, membership);
     EepConfig c = base;
-    if ("embedded".equals(base.asMap().getOrDefault("eep_zookeeper_connect", "embedded"))) {
+    if ("embedded".equals(connect)) {
       zookeeper = EmbeddedZooKeeper.start();
       c = c.with("eep_zookeeper_connect", zookeeper.connectString());
     } else {
       zookeeper = null;
     }
-    if ("auto".equals(c.getString(EepKeys.TIER_BANDWIDTH))) {
+    if (launches && "auto".equals(c.getString(EepKeys.TIER_BANDWIDTH))) {
       // Every rank plans repairs alone and all must agree: measure the tiers once, here, for all of
       // them.
       TierBandwidths b =
@@ -126,13 +169,51 @@ public final class ProcessCluster implements AutoCloseable {
             n,
             r -> ranks[r],
             Providers.find(MembershipProvider.class, "zookeeper").create(c));
-    viewWatch = router.observer().subscribe(v -> changed());
+    viewWatch =
+        router
+            .observer()
+            .subscribe(
+                v -> {
+                  if (!launches) {
+                    follow(v);
+                  }
+                  changed();
+                });
+  }
+
+  /** Ranks elsewhere: each member slot's process answers at the endpoint template. */
+  private void follow(MembershipView v) {
+    for (Slot s : v.slots()) {
+      boolean member = s.state() == SlotState.ACTIVE || s.state() == SlotState.JOINING;
+      if (member && s.incarnation() > 0 && ranks[s.rank()].incarnation() != s.incarnation()) {
+        ranks[s.rank()].ready(
+            s.incarnation(), URI.create(endpoint.replace("{rank}", Integer.toString(s.rank()))));
+      }
+    }
+  }
+
+  /**
+   * The front end of ranks started elsewhere ({@code eep_ranks=external}): follows the instance's
+   * views in {@code eep_zookeeper_connect}, reaches each member rank at {@code eep_rank_endpoint},
+   * and returns once {@code eep_max_ranks} ranks serve (waiting up to ten minutes for them to
+   * start).
+   */
+  public static ProcessCluster attach(EepConfig config, Path modelDir) throws InterruptedException {
+    ProcessCluster c = new ProcessCluster(config, modelDir, line -> {}, false);
+    try {
+      c.follow(c.router.observer().currentView());
+      c.awaitServing(c.ranks.length, Duration.ofMinutes(10));
+      return c;
+    } catch (InterruptedException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
   }
 
   /** Starts every rank process and returns once all serve. */
   public static ProcessCluster start(EepConfig config, Path modelDir, Consumer<String> log)
       throws IOException, InterruptedException {
-    ProcessCluster c = new ProcessCluster(config, modelDir, log);
+    ProcessCluster c = new ProcessCluster(config, modelDir, log, true);
     try {
       for (int r = 0; r < c.ranks.length; r++) {
         c.launch(r);
@@ -149,7 +230,8 @@ public final class ProcessCluster implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
+    String classpath = config.getString(ServerKeys.RANK_CLASSPATH);
+    cmd.add(classpath.isEmpty() ? System.getProperty("java.class.path") : classpath);
     cmd.add("-Dai.djl.offline=true");
     cmd.add("-Dai.djl.pytorch.num_threads=1");
     cmd.add("-Dai.djl.pytorch.num_interop_threads=1");
@@ -168,10 +250,43 @@ public final class ProcessCluster implements AutoCloseable {
     pb.environment().putIfAbsent("UCX_TLS", "tcp,self");
     Process p = pb.start();
     ranks[r].started(p);
-    p.onExit().thenRun(this::changed);
+    p.onExit()
+        .thenRun(
+            () -> {
+              changed();
+              exited(r, p);
+            });
     Thread pump = new Thread(() -> pump(r, p), "eep-rank-" + r + "-log");
     pump.setDaemon(true);
     pump.start();
+  }
+
+  /**
+   * A rank process ended: with {@code eep_restart_ranks}, one that was neither drained nor stopped
+   * by {@link #close} starts again after a second, as a new incarnation of its slot.
+   */
+  private void exited(int r, Process p) {
+    if (!restartDead || closed || ranks[r].process() != p || ranks[r].drained()) {
+      return;
+    }
+    log.accept(
+        "[rank "
+            + r
+            + "] exited with code "
+            + p.exitValue()
+            + "; starting it again (eep_restart_ranks)");
+    supervisor.schedule(
+        () -> {
+          try {
+            if (!closed && ranks[r].process() == p) {
+              launch(r);
+            }
+          } catch (IOException | RuntimeException e) {
+            log.accept("[rank " + r + "] could not be started again: " + e);
+          }
+        },
+        1,
+        TimeUnit.SECONDS);
   }
 
   private void pump(int r, Process p) {
@@ -181,7 +296,7 @@ public final class ProcessCluster implements AutoCloseable {
       while ((line = in.readLine()) != null) {
         Matcher m = READY.matcher(line);
         if (m.find()) {
-          ranks[r].ready(Long.parseLong(m.group(2)), Integer.parseInt(m.group(3)));
+          ranks[r].ready(Long.parseLong(m.group(2)), URI.create("http://127.0.0.1:" + m.group(3)));
           changed();
         }
         Matcher f = FAILED.matcher(line);
@@ -269,6 +384,7 @@ public final class ProcessCluster implements AutoCloseable {
 
   /** {@code kill -9} of rank {@code r}'s process. */
   public void kill(int r) {
+    requireLaunched("kill");
     ranks[r].process().destroyForcibly();
   }
 
@@ -282,7 +398,15 @@ public final class ProcessCluster implements AutoCloseable {
     signal(r, "CONT");
   }
 
+  private void requireLaunched(String what) {
+    if (!launches) {
+      throw new IllegalStateException(
+          "cannot " + what + " a rank of eep_ranks=external: its process runs elsewhere");
+    }
+  }
+
   private void signal(int r, String sig) throws IOException, InterruptedException {
+    requireLaunched("signal");
     int code =
         new ProcessBuilder("kill", "-" + sig, Long.toString(ranks[r].process().pid()))
             .inheritIO()
@@ -299,6 +423,7 @@ public final class ProcessCluster implements AutoCloseable {
    * incarnation.
    */
   public void restart(int r) throws IOException, InterruptedException {
+    requireLaunched("restart");
     Process old = ranks[r].process();
     if (old != null && old.isAlive() && ranks[r].drained()) {
       old.waitFor(LEAVE_EXIT.toMillis(), TimeUnit.MILLISECONDS); // it left and is exiting
@@ -354,6 +479,8 @@ public final class ProcessCluster implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
+    supervisor.shutdownNow();
     try {
       viewWatch.close();
     } catch (Exception e) {

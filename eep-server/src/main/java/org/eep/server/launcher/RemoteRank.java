@@ -25,7 +25,7 @@ final class RemoteRank implements RankEndpoint {
   private static final Gson GSON = new Gson();
   private final int rank;
   private final HttpClient http;
-  private volatile int port = -1;
+  private volatile URI base;
   private volatile long incarnation;
   private volatile Process process;
   private volatile String failure;
@@ -38,7 +38,7 @@ final class RemoteRank implements RankEndpoint {
 
   void started(Process p) {
     process = p;
-    port = -1;
+    base = null;
     failure = null;
     drained = false;
   }
@@ -58,9 +58,10 @@ final class RemoteRank implements RankEndpoint {
     return failure;
   }
 
-  void ready(long incarnation, int port) {
+  /** The process of {@code incarnation} answers at {@code base} ({@code http://host:port}). */
+  void ready(long incarnation, URI base) {
     this.incarnation = incarnation;
-    this.port = port;
+    this.base = base;
   }
 
   Process process() {
@@ -80,7 +81,9 @@ final class RemoteRank implements RankEndpoint {
   @Override
   public boolean serving() {
     Process p = process;
-    return p != null && p.isAlive() && port > 0;
+    // A rank this JVM did not start (eep_ranks=external) serves while its endpoint is known; the
+    // router also requires its incarnation ACTIVE in the newest view.
+    return base != null && (p == null || p.isAlive());
   }
 
   @Override
@@ -93,7 +96,7 @@ final class RemoteRank implements RankEndpoint {
     body.put("emitted", alreadyEmitted);
     body.put("owner", owner);
     HttpRequest req =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/generate"))
+        HttpRequest.newBuilder(base.resolve("/generate"))
             .POST(HttpRequest.BodyPublishers.ofString(GSON.toJson(body)))
             .build();
     http.sendAsync(req, HttpResponse.BodyHandlers.ofLines())
@@ -141,13 +144,14 @@ final class RemoteRank implements RankEndpoint {
   }
 
   private JsonObject call(String method, String path) {
-    if (port <= 0) {
+    URI b = base;
+    if (b == null) {
       return null;
     }
     try {
       HttpResponse<String> r =
           http.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+              HttpRequest.newBuilder(b.resolve(path))
                   .timeout(Duration.ofSeconds(2))
                   .method(method, HttpRequest.BodyPublishers.noBody())
                   .build(),

@@ -31,6 +31,7 @@ import org.eep.djl.rank.RankRuntime;
 import org.eep.djl.rank.RankState;
 import org.eep.djl.request.GenerationRequest;
 import org.eep.djl.request.GenerationResult;
+import org.eep.server.ServerKeys;
 
 /**
  * One rank as its own process: {@code RankProcess --model DIR eep_key=value ...}. Runs the rank
@@ -121,8 +122,7 @@ public final class RankProcess {
               + "rank must plan repairs with the same numbers: give explicit values (peer=..,host=..,disk=.. in GB/s); "
               + "the cluster launcher measures once and passes them");
     }
-    HttpServer http =
-        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+    HttpServer http = HttpServer.create(address(config), 64);
     http.setExecutor(
         Executors.newCachedThreadPool(
             r -> {
@@ -223,6 +223,18 @@ public final class RankProcess {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * Where the front end reaches this process: any free loopback port by default (the launcher that
+   * started it reads the port from the READY line), or {@code eep_host:eep_rank_http_port} for a
+   * front end elsewhere.
+   */
+  private static InetSocketAddress address(EepConfig config) {
+    int port = config.getInt(ServerKeys.RANK_HTTP_PORT);
+    return port == 0
+        ? new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)
+        : new InetSocketAddress(config.getString(EepKeys.HOST), port);
   }
 
   /**

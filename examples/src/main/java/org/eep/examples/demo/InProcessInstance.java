@@ -16,6 +16,7 @@ import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.SlotState;
 import org.eep.djl.instance.EpCluster;
 import org.eep.djl.metrics.PrometheusEndpoint;
+import org.eep.djl.metrics.RankMetrics;
 import org.eep.djl.rank.RankRuntime;
 import org.eep.djl.repair.ExecutedRepair;
 
@@ -41,7 +42,7 @@ final class InProcessInstance extends RoutedInstance {
     this.cluster = cluster;
     // With -o eep_metrics_port=N (0 = any free port) the instance's counters are served at /metrics
     // on loopback.
-    this.metrics = PrometheusEndpoint.startIfEnabled(config, cluster);
+    this.metrics = PrometheusEndpoint.startIfEnabled(config, new RankMetrics(cluster));
     metrics.ifPresent(m -> System.out.println("eep demo: Prometheus metrics at " + m.uri()));
     for (int r = 0; r < cluster.size(); r++) {
       ranksSeen.put(cluster.rank(r), 0);
