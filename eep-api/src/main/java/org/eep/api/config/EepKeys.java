@@ -69,6 +69,15 @@ public final class EepKeys {
           1,
           1000,
           "Heartbeats a rank may miss before it is declared failed.");
+  public static final ConfigKey COVERAGE_WAIT_MS =
+      ConfigKey.integer(
+          "eep_coverage_wait_ms",
+          30_000,
+          0,
+          3_600_000,
+          "With eep_on_coverage_loss=refuse: how long a request already accepted waits, its state"
+              + " and tokens kept, for an expert without a replica to get one back (a rejoin, or a"
+              + " repair into a freed slot) before it fails naming the experts; 0 fails it at once.");
   public static final ConfigKey ON_COVERAGE_LOSS =
       ConfigKey.choice(
           "eep_on_coverage_loss",
@@ -155,6 +164,7 @@ public final class EepKeys {
         HEARTBEAT_MS,
         HEARTBEAT_MISSES,
         ON_COVERAGE_LOSS,
+        COVERAGE_WAIT_MS,
         SEED,
         MAX_NEW_TOKENS,
         MAX_BATCH,

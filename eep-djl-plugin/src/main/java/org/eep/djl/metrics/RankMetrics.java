@@ -38,6 +38,8 @@ import org.eep.placement.repair.Tier;
  * <tr><td>{@code eep.rank.active.ranks}</td><td>gauge</td><td>rank</td><td>ACTIVE slots in the rank's applied view</td></tr>
  * <tr><td>{@code eep.rank.steps.completed}, {@code .aborted}</td><td>counter</td><td>rank</td><td>decode steps completed / aborted at an epoch change</td></tr>
  * <tr><td>{@code eep.rank.tokens.emitted}</td><td>counter</td><td>rank</td><td>tokens emitted (tokens/s: {@code rate(eep_rank_tokens_emitted_total[1m])})</td></tr>
+ * <tr><td>{@code eep.rank.requests.parked}</td><td>gauge</td><td>rank</td><td>requests waiting for a lost expert's coverage to return ({@code eep_coverage_wait_ms})</td></tr>
+ * <tr><td>{@code eep.rank.requests.park.expired}</td><td>counter</td><td>rank</td><td>parked requests that failed because it did not return in time</td></tr>
  * <tr><td>{@code eep.rank.fenced.messages}</td><td>counter</td><td>rank</td><td>messages dropped by epoch fencing (older epoch or stale incarnation)</td></tr>
  * <tr><td>{@code eep.rank.rebuilds}</td><td>counter</td><td>rank</td><td>routing-table, transport or step-state rebuilds (0 on healthy ranks)</td></tr>
  * <tr><td>{@code eep.rank.repairs}</td><td>counter</td><td>rank, tier</td><td>expert loads carried out by recovery or rejoin, by source tier (peer, host, disk)</td></tr>
@@ -127,6 +129,19 @@ public final class RankMetrics implements MeterBinder {
         null,
         "Tokens emitted to callers",
         x -> stats(x, r, RankStats::tokensEmitted));
+    gauge(
+        registry,
+        "eep.rank.requests.parked",
+        rank,
+        "Requests waiting for a lost expert to get a replica back (eep_coverage_wait_ms)",
+        x -> stats(x, r, s -> s.parking().waiting()));
+    counter(
+        registry,
+        "eep.rank.requests.park.expired",
+        rank,
+        null,
+        "Parked requests that failed because coverage did not return in time",
+        x -> stats(x, r, s -> s.parking().expired()));
     counter(
         registry,
         "eep.rank.fenced.messages",

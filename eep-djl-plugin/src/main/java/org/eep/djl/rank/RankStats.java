@@ -21,6 +21,7 @@ import org.eep.api.membership.Owner;
  *     incarnation)
  * @param admissions requests it took into its batch and how their prefill went
  * @param kv its KV pool
+ * @param parking requests it parked because an expert they chose had no replica
  */
 public record RankStats(
     Owner owner,
@@ -33,7 +34,8 @@ public record RankStats(
     Loads loads,
     long fencedMessages,
     Admissions admissions,
-    Kv kv) {
+    Kv kv,
+    Parking parking) {
   public RankStats {
     requireNonNull(owner, "owner is null");
     requireNonNull(steps, "steps is null");
@@ -41,6 +43,7 @@ public record RankStats(
     requireNonNull(loads, "loads is null");
     requireNonNull(admissions, "admissions is null");
     requireNonNull(kv, "kv is null");
+    requireNonNull(parking, "parking is null");
   }
 
   /** Steps completed, and steps aborted at an epoch boundary (then re-run in the next epoch). */
@@ -67,4 +70,10 @@ public record RankStats(
 
   /** KV pool positions in all, and not handed out. */
   public record Kv(long capacity, long free) {}
+
+  /**
+   * Requests waiting now for coverage to return ({@code eep_coverage_wait_ms}), times a request was
+   * parked, resumed once coverage was back, and failed because it did not come back in time.
+   */
+  public record Parking(long waiting, long parked, long resumed, long expired) {}
 }

@@ -55,6 +55,17 @@ final class TestModels {
     return out;
   }
 
+  /** {@code n} seeded requests of short prompts and exactly {@code newTokens} new tokens each. */
+  static List<GenerationRequest> requests(int n, long seed, int newTokens) {
+    Random rnd = new Random(seed);
+    List<GenerationRequest> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int[] prompt = rnd.ints(1 + rnd.nextInt(12), 0, 512).toArray();
+      out.add(new GenerationRequest("req-" + seed + "-" + i, prompt, newTokens));
+    }
+    return out;
+  }
+
   /** The reference tokens for {@code r} (cached). */
   static synchronized ReferenceModel.Result expected(GenerationRequest r) {
     String key = java.util.Arrays.toString(r.prompt()) + "/" + r.maxNewTokens();

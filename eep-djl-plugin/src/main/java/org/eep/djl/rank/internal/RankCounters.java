@@ -23,6 +23,10 @@ public final class RankCounters {
   final LongAdder prefillChunks = new LongAdder();
   final LongAdder prefillPositions = new LongAdder();
   final AtomicLong maxStepsToToken = new AtomicLong();
+  final LongAdder parked = new LongAdder();
+  final LongAdder parkResumed = new LongAdder();
+  final LongAdder parkExpired = new LongAdder();
+  final AtomicLong parkedNow = new AtomicLong();
 
   public long stepsCompleted() {
     return stepsCompleted.sum();
@@ -51,6 +55,7 @@ public final class RankCounters {
         transport.fenced(),
         new RankStats.Admissions(
             admitted.sum(), prefillChunks.sum(), prefillPositions.sum(), maxStepsToToken.get()),
-        kv);
+        kv,
+        new RankStats.Parking(parkedNow.get(), parked.sum(), parkResumed.sum(), parkExpired.sum()));
   }
 }

@@ -162,7 +162,11 @@ public final class RankLoop implements AutoCloseable {
               counters,
               manager,
               setup.config().getInt(EepKeys.MAX_BATCH),
-              arrivals);
+              arrivals,
+              placement::uncovered,
+              !drop
+                  ? Duration.ofMillis(setup.config().getLong(EepKeys.COVERAGE_WAIT_MS))
+                  : Duration.ZERO);
       serve(runner);
     } catch (RankStoppedException | InterruptedException e) {
       LOG.debug("rank {} stopped", ctx.rank());

@@ -3,11 +3,16 @@ package org.eep.djl.rank.internal;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.ndarray.NDManager;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.eep.djl.request.RequestRejectedException;
 import org.eep.djl.step.ActiveRequest;
 import org.eep.djl.step.EpStep;
@@ -22,7 +27,11 @@ import org.slf4j.LoggerFactory;
  * commits its outcomes (tokens emitted once per index, finished requests retired) and keeps the
  * state every request had at the start of the last completed step, so that step can be re-run when
  * the next epoch's SYNC agrees on it. A retired request keeps its KV cache until the step after,
- * for the same reason. Used by the rank thread; {@link #submit} from any thread.
+ * for the same reason. A request refused because an expert it chose has no replica is
+ * <em>parked</em> instead, with its state, tokens and KV blocks, for up to {@code
+ * eep_coverage_wait_ms}: it rejoins the batch when the uncovered experts change (a rejoin or a
+ * repair restored some), and fails naming them when the wait is over. Used by the rank thread;
+ * {@link #submit} from any thread.
  */
 final class StepRunner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StepRunner.class);
@@ -37,6 +46,9 @@ final class StepRunner implements AutoCloseable {
   private final Queue<ActiveRequest> arrivals;
   private final List<ActiveRequest> batch = new ArrayList<>();
   private final List<ActiveRequest> retired = new ArrayList<>();
+  private final List<Parked> parked = new ArrayList<>();
+  private final Supplier<int[]> uncovered;
+  private final long coverageWaitNanos;
   private Map<ActiveRequest, ActiveRequest.Mark> startOfStep = new IdentityHashMap<>();
   private Map<ActiveRequest, ActiveRequest.Mark> startOfCompletedStep = new IdentityHashMap<>();
   private long completedStep = -1;
@@ -53,8 +65,12 @@ final class StepRunner implements AutoCloseable {
       RankCounters counters,
       NDManager manager,
       int maxBatch,
-      Queue<ActiveRequest> arrivals) {
+      Queue<ActiveRequest> arrivals,
+      Supplier<int[]> uncovered,
+      Duration coverageWait) {
     this.rank = rank;
+    this.uncovered = requireNonNull(uncovered, "uncovered is null");
+    this.coverageWaitNanos = coverageWait.toNanos();
     this.arrivals = requireNonNull(arrivals, "arrivals is null");
     this.step = requireNonNull(step, "step is null");
     this.kv = requireNonNull(kv, "kv is null");
@@ -63,6 +79,12 @@ final class StepRunner implements AutoCloseable {
     this.manager = requireNonNull(manager, "manager is null");
     this.maxBatch = maxBatch;
   }
+
+  /**
+   * A request waiting for coverage: since when, until when, and the experts without a replica when
+   * it was parked (it resumes once that set changes).
+   */
+  private record Parked(ActiveRequest request, long deadline, int[] missing, String reason) {}
 
   /** True if nothing is to be stepped or admitted. */
   boolean idle() {
@@ -79,6 +101,7 @@ final class StepRunner implements AutoCloseable {
    * request that would never fit the pool is refused, one that does not fit now waits.
    */
   void admit() {
+    resumeParked();
     ActiveRequest r;
     while (batch.size() < maxBatch && (r = arrivals.peek()) != null) {
       if (!r.live()) {
@@ -111,6 +134,49 @@ final class StepRunner implements AutoCloseable {
     }
   }
 
+  /**
+   * Parked requests whose wait is over fail naming the experts; the others rejoin the batch once
+   * the uncovered experts are not the ones they were parked on.
+   */
+  private void resumeParked() {
+    if (parked.isEmpty()) {
+      return;
+    }
+    long now = System.nanoTime();
+    int[] missing = uncovered.get();
+    for (Iterator<Parked> it = parked.iterator(); it.hasNext(); ) {
+      Parked p = it.next();
+      ActiveRequest r = p.request();
+      if (!r.live()) {
+        it.remove();
+        r.close();
+      } else if (!Arrays.equals(missing, p.missing())) {
+        it.remove();
+        counters.parkResumed.increment();
+        batch.add(r);
+        LOG.info(
+            "rank {} resumes request {}: the experts without a replica are now {}",
+            rank,
+            r.state().request().id(),
+            Arrays.toString(missing));
+      } else if (now - p.deadline() >= 0) {
+        it.remove();
+        counters.parkExpired.increment();
+        r.state()
+            .fail(
+                new RequestRejectedException(
+                    "request "
+                        + r.state().request().id()
+                        + " waited "
+                        + TimeUnit.NANOSECONDS.toMillis(coverageWaitNanos)
+                        + " ms (eep_coverage_wait_ms) for coverage that did not return: "
+                        + p.reason()));
+        r.close();
+      }
+    }
+    counters.parkedNow.set(parked.size());
+  }
+
   /** Runs the next step of epoch {@code epoch} with {@code peers} and commits it. */
   void run(long epoch, int[] peers) throws InterruptedException {
     long s = nextStep;
@@ -138,10 +204,21 @@ final class StepRunner implements AutoCloseable {
     }
     retired.clear();
     List<ActiveRequest> done = new ArrayList<>();
+    List<ActiveRequest> waiting = new ArrayList<>();
     for (int i = 0; i < batch.size(); i++) {
       ActiveRequest r = batch.get(i);
       RequestOutcome o = outcomes.get(i);
       if (o instanceof RequestOutcome.Refused refused) {
+        if (coverageWaitNanos > 0) {
+          parked.add(
+              new Parked(
+                  r, System.nanoTime() + coverageWaitNanos, uncovered.get(), refused.reason()));
+          counters.parked.increment();
+          waiting.add(r);
+          LOG.info(
+              "rank {} parks request {}: {}", rank, r.state().request().id(), refused.reason());
+          continue;
+        }
         r.state()
             .fail(
                 new RequestRejectedException(
@@ -187,7 +264,9 @@ final class StepRunner implements AutoCloseable {
       }
     }
     batch.removeAll(done);
+    batch.removeAll(waiting);
     retired.addAll(done);
+    counters.parkedNow.set(parked.size());
   }
 
   /**
@@ -209,6 +288,7 @@ final class StepRunner implements AutoCloseable {
         if (!batch.contains(r)) {
           batch.add(r);
           retired.remove(r);
+          parked.removeIf(p -> p.request() == r);
         }
       }
       LOG.info(
@@ -228,10 +308,13 @@ final class StepRunner implements AutoCloseable {
     nextStep = resume;
   }
 
-  /** Fails every request in the batch or waiting for it. */
+  /** Fails every request in the batch, parked, or waiting for it. */
   void failAll(RuntimeException e) {
     for (ActiveRequest r : batch) {
       r.state().fail(e);
+    }
+    for (Parked p : parked) {
+      p.request().state().fail(e);
     }
     ActiveRequest r;
     while ((r = arrivals.poll()) != null) {
@@ -246,6 +329,9 @@ final class StepRunner implements AutoCloseable {
     }
     for (ActiveRequest r : retired) {
       r.close();
+    }
+    for (Parked p : parked) {
+      p.request().close();
     }
   }
 }
