@@ -131,6 +131,38 @@ class MultiProcessRecoveryIT {
     }
   }
 
+  /**
+   * A rank frozen (SIGSTOP) as the others see it activated, before it saw that itself, wakes up to
+   * views that went on without it: it must notice it was evicted while forming and join again, not
+   * wait for an activation that already came and went.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"ucx"})
+  void aRankFrozenJustAsItRejoinedIsEvictedAndJoinsAgain(String transport) throws Exception {
+    try (ProcessCluster c = start(transport)) {
+      List<GenerationRequest> requests = Models.requests(24, 41, 12);
+      List<CompletableFuture<GenerationResult>> results = load(c, requests, 20);
+      for (int round = 0; round < 3; round++) {
+        c.kill(3);
+        await(c, v -> v.slot(3).state() == SlotState.FAILED);
+        long killed = c.view().slot(3).incarnation();
+        c.restart(3);
+        await(c, v -> v.slot(3).state() == SlotState.ACTIVE && v.slot(3).incarnation() > killed);
+        c.stop(3); // at once: the process may not have seen its own activation yet
+        await(c, v -> v.slot(3).state() == SlotState.FAILED);
+        long frozen = c.view().slot(3).incarnation();
+        c.cont(3);
+        MembershipView back =
+            await(
+                c, v -> v.slot(3).state() == SlotState.ACTIVE && v.slot(3).incarnation() > frozen);
+        assertThat(back.activeCount()).isEqualTo(4);
+      }
+      assertExact(requests, results);
+      List<GenerationRequest> more = Models.requests(8, 42, 8);
+      assertExact(more, load(c, more, 4));
+    }
+  }
+
   private static long fenced(ProcessCluster c) {
     long sum = 0;
     for (int r : new int[] {0, 1, 3}) {

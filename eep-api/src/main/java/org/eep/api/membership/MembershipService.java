@@ -100,6 +100,15 @@ public interface MembershipService extends AutoCloseable {
   /** Asks for a JOINING slot to become ACTIVE; returns the view that activated it. */
   MembershipView activate(int rank, long incarnation);
 
+  /**
+   * True while this handle is the one committing views (the elected coordinator of a shared
+   * membership); false for an in-process service, whose coordinator is not a handle, and for a
+   * handle that only observes.
+   */
+  default boolean coordinating() {
+    return false;
+  }
+
   /** Leaves the slot on purpose (state LEFT). */
   void leave(int rank, long incarnation);
 

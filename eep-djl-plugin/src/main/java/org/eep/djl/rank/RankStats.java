@@ -10,7 +10,8 @@ import org.eep.api.membership.Owner;
  * or resetting its step state. They stay 0 on healthy ranks.
  *
  * @param owner the incarnation counted
- * @param epoch the epoch of the view it last applied (-1 before it joined)
+ * @param epoch the epoch of the newest view it fully applied (connections, repair, routing tables;
+ *     -1 before it joined)
  * @param steps its steps
  * @param tokensEmitted tokens it emitted to requests
  * @param connectionsOpened transport connections it opened or re-opened

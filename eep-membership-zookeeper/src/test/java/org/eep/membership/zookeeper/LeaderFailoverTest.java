@@ -103,6 +103,41 @@ class LeaderFailoverTest {
     assertConverged(h, -1, before);
   }
 
+  @Test
+  void anObserverNeverCoordinatesSoAFrontEndsDeathIsNoLeaderLoss() throws Exception {
+    String instance = "observer-" + System.nanoTime();
+    MembershipService observer =
+        Providers.find(MembershipProvider.class, "zookeeper").create(config(instance));
+    open.add(observer);
+    ZooKeeperMembershipService[] h = formed(instance);
+    int leader = leaderOf(h);
+    assertThat(observer.coordinating()).as("the observer opened first, yet never stood").isFalse();
+    long before = h[leader].currentView().epoch();
+    observer.close(); // the front end goes away: nothing to elect, no view changes
+    int victim = (leader + 1) % RANKS;
+    h[(leader + 2) % RANKS].reportEvidence(
+        new Evidence.TransportError(victim, 1, leader, "connection reset"));
+    assertThat(ViewAwaits.awaitSlot(h[leader], victim, SlotState.FAILED).epoch())
+        .as("the same rank still commits views")
+        .isEqualTo(before + 1);
+    assertThat(h[leader].coordinating()).isTrue();
+  }
+
+  private static EepConfig config(String instance) {
+    return EepConfig.of(
+        Map.of(
+            "eep_membership",
+            "zookeeper",
+            "eep_instance",
+            instance,
+            "eep_max_ranks",
+            RANKS,
+            "eep_heartbeat_ms",
+            100,
+            "eep_heartbeat_misses",
+            5));
+  }
+
   private ZooKeeperMembershipService[] formed(String instance) throws InterruptedException {
     EepConfig cfg =
         EepConfig.of(
@@ -140,7 +175,7 @@ class LeaderFailoverTest {
 
   private static int leaderOf(ZooKeeperMembershipService[] h) {
     int[] leaders =
-        java.util.stream.IntStream.range(0, h.length).filter(r -> h[r].isLeader()).toArray();
+        java.util.stream.IntStream.range(0, h.length).filter(r -> h[r].coordinating()).toArray();
     assertThat(leaders).as("handles that lead").hasSize(1);
     return leaders[0];
   }

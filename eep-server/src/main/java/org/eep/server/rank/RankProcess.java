@@ -142,7 +142,15 @@ public final class RankProcess {
       while (true) {
         RankRuntime r = ranks.create(rank).start();
         current = r;
-        if (!r.awaitServing(FORMATION)) {
+        boolean up = r.awaitServing(FORMATION);
+        if (!up && r.state() == RankState.EVICTED) {
+          // Frozen past its session while it formed: the views went on without it. Join again.
+          System.out.println(
+              "rank " + rank + " incarnation " + r.incarnation() + " was evicted while forming");
+          r.close();
+          continue;
+        }
+        if (!up) {
           Throwable cause = r.failure();
           r.close();
           throw new StartFailure(

@@ -9,9 +9,10 @@ import org.eep.djl.rank.RankRuntime;
 
 /**
  * What a rank reports of itself, the same document wherever it runs (a rank process's {@code GET
- * /status}, a rank thread of {@code eep serve}'s own JVM): identity and state, coverage, counters
- * ({@code stats}), transport counts, peer breakers, executed repairs and step timings ({@code
- * timings}: dense, comm and expert nanoseconds, expert slots used, steps). Read from any thread.
+ * /status}, a rank thread of {@code eep serve}'s own JVM): identity and state, whether its
+ * membership handle commits the views ({@code coordinator}), coverage, counters ({@code stats}),
+ * transport counts, peer breakers, executed repairs and step timings ({@code timings}: dense, comm
+ * and expert nanoseconds, expert slots used, steps). Read from any thread.
  */
 public final class RankStatus {
   /** Special floating-point values allowed: a repair's estimate is infinite over a tier of 0. */
@@ -28,6 +29,7 @@ public final class RankStatus {
     s.put("uncovered", r.uncoveredExperts());
     s.put("stats", r.stats());
     s.put("state", r.state());
+    s.put("coordinator", r.membership().coordinating());
     s.put("transport", r.transportStats());
     s.put("peers", r.peerStates());
     s.put("repairs", r.repairs());

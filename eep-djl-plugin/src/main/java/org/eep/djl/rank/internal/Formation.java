@@ -20,6 +20,7 @@ import org.eep.api.config.EepKeys;
 import org.eep.api.membership.InstanceState;
 import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
+import org.eep.api.membership.Slot;
 import org.eep.api.membership.SlotState;
 import org.eep.api.placement.ExpertPlacement;
 import org.eep.api.placement.LoadSnapshot;
@@ -225,7 +226,9 @@ final class Formation {
     try {
       v =
           ctx.membership()
-              .awaitView(x -> x.state() == InstanceState.FAILED || condition.test(x), PATIENCE);
+              .awaitView(
+                  x -> x.state() == InstanceState.FAILED || evicted(x) || condition.test(x),
+                  PATIENCE);
     } catch (TimeoutException e) {
       throw new IllegalStateException(
           "rank " + ctx.rank() + " was not activated within " + PATIENCE + ": " + e.getMessage(),
@@ -235,6 +238,25 @@ final class Formation {
       throw new IllegalStateException(
           "instance FAILED while rank " + ctx.rank() + " was forming: " + v.cause());
     }
+    if (evicted(v)) {
+      // Frozen past its session (SIGSTOP, a long pause) while it formed: the views went on
+      // without it, perhaps past the one that activated it. It rejoins as a new incarnation.
+      LOG.warn(
+          "rank {} incarnation {} was evicted while forming ({}); it must rejoin",
+          ctx.rank(),
+          ctx.incarnation(),
+          v.summary());
+      ctx.lifecycle().end(RankState.EVICTED);
+      throw new RankStoppedException();
+    }
     return v;
+  }
+
+  /** True once {@code v} no longer counts this incarnation as a member of its slot. */
+  private boolean evicted(MembershipView v) {
+    long mine = ctx.incarnation();
+    Slot s = v.slot(ctx.rank());
+    return mine > 0
+        && (s.incarnation() > mine || (s.incarnation() == mine && !s.state().isMember()));
   }
 }

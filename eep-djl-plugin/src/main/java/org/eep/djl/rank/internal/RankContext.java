@@ -82,6 +82,11 @@ final class RankContext {
     notifyAll();
   }
 
+  /** The newest epoch whose view is fully applied (-1 before any). */
+  synchronized long settledEpoch() {
+    return settled;
+  }
+
   /**
    * Waits until a view of epoch {@code >= epoch} is fully applied; false if the timeout passed
    * first.

@@ -266,10 +266,9 @@ public final class RankLoop implements AutoCloseable {
   }
 
   public RankStats stats() {
-    MembershipView v = ctx.applied();
     return counters.snapshot(
         ctx.owner(),
-        v == null ? -1 : v.epoch(),
+        ctx.settledEpoch(),
         placement.routing(),
         store,
         checkpoint.bytesRead(),

@@ -29,10 +29,11 @@ import org.slf4j.LoggerFactory;
 /**
  * One process's handle on an instance kept in ZooKeeper ({@code eep_membership=zookeeper}): one
  * Curator client (one session), a {@link ViewFollower} delivering views on the handle's single
- * notification thread, a {@link Coordinator} candidacy running on its single leader thread, and the
- * {@link RequestChannel} to the elected coordinator. A joined slot is kept alive by the ephemeral
- * znode {@code live/r<rank>-i<incarnation>}: it disappears when the session is closed or expires,
- * and the coordinator then fails the slot. Made by {@link
+ * notification thread, a {@link Coordinator} candidacy running on its single leader thread (from
+ * the handle's first join on: observers never coordinate), and the {@link RequestChannel} to the
+ * elected coordinator. A joined slot is kept alive by the ephemeral znode {@code
+ * live/r<rank>-i<incarnation>}: it disappears when the session is closed or expires, and the
+ * coordinator then fails the slot. Made by {@link
  * org.eep.membership.zookeeper.ZooKeeperMembershipProvider}; every method is thread-safe.
  *
  * <p>{@link #setCommitHook} and {@link #expireSessionForTest} are fault-injection hooks for tests.
@@ -53,6 +54,7 @@ public final class ZooKeeperMembershipService implements MembershipService {
   private final ScheduledExecutorService leaderThread;
   private final Map<Integer, String> liveByRank = new HashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private boolean candidate;
 
   private ZooKeeperMembershipService(
       ZkSettings settings, AutoCloseable lease, CuratorFramework client, MembershipView initial) {
@@ -115,7 +117,22 @@ public final class ZooKeeperMembershipService implements MembershipService {
 
   private void start() throws Exception {
     follower.start();
-    coordinator.start();
+  }
+
+  /**
+   * Stands for election as the coordinator, once: when this handle first takes a slot. A handle
+   * that only observes (a front end) never coordinates, so the views are committed by a rank.
+   */
+  private synchronized void standForElection() throws Exception {
+    if (!candidate) {
+      candidate = true;
+      coordinator.start();
+    }
+  }
+
+  @Override
+  public boolean coordinating() {
+    return candidate && coordinator.isLeader();
   }
 
   @Override
@@ -150,6 +167,7 @@ public final class ZooKeeperMembershipService implements MembershipService {
     checkOpen();
     checkRank(rank);
     try {
+      standForElection();
       for (int attempt = 1; ; attempt++) {
         if (attempt > 1) {
           store.sync(settings.requestTimeout()); // the leader saw a newer view than our server did
@@ -248,11 +266,6 @@ public final class ZooKeeperMembershipService implements MembershipService {
     } catch (Exception e) {
       throw ZkErrors.wrap(settings, "leaving slot " + rank, e);
     }
-  }
-
-  /** True while this handle is the elected coordinator. */
-  public boolean isLeader() {
-    return coordinator.isLeader();
   }
 
   /** Test hook: called around this handle's commits while it leads. */
