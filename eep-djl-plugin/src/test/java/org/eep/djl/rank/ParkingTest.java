@@ -70,7 +70,13 @@ class ParkingTest {
       fx.cluster.kill(2);
       fx.awaitApplied(v -> v.activeCount() == 2);
       assertThat(fx.cluster.uncoveredExperts()).as("beyond redundancy").isNotEmpty();
-      // Every accepted request still runs or waits: none failed for the lost experts.
+      // Some requests park on the survivors (each chooses among the lost experts within steps)...
+      long deadline = System.nanoTime() + Fixture.PATIENCE.toNanos();
+      while (parking(fx, 0, 3).waiting() == 0) {
+        assertThat(System.nanoTime() < deadline).as("a request parked").isTrue();
+        Thread.onSpinWait();
+      }
+      // ...and every accepted request still runs or waits: none failed for the lost experts.
       for (CompletableFuture<GenerationResult> r : results) {
         assertThat(r.isCompletedExceptionally()).isFalse();
       }
