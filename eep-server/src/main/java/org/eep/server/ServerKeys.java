@@ -22,6 +22,15 @@ public final class ServerKeys implements ConfigKeySource {
           "",
           "eep_ranks=external: the URL the front end reaches rank {rank}'s process at, a template"
               + " such as http://eep-rank-{rank}.eep-ranks:8081 (one pod per rank of a StatefulSet).");
+  public static final ConfigKey SPARE_RANKS =
+      ConfigKey.integer(
+          "eep_spare_ranks",
+          0,
+          0,
+          64,
+          "Hot spares a launcher keeps (eep_ranks=processes, eep serve, the demo): rank processes"
+              + " with their JVM, DJL, PyTorch and the checkpoint's pages warm; a failed rank's slot"
+              + " is taken by one at once, as a new incarnation, and another spare is started.");
   public static final ConfigKey RANK_CLASSPATH =
       ConfigKey.text(
           "eep_rank_classpath",
@@ -41,6 +50,6 @@ public final class ServerKeys implements ConfigKeySource {
 
   @Override
   public List<ConfigKey> configKeys() {
-    return List.of(RESTART_RANKS, RANK_CLASSPATH, RANK_ENDPOINT, RANK_HTTP_PORT);
+    return List.of(RESTART_RANKS, SPARE_RANKS, RANK_CLASSPATH, RANK_ENDPOINT, RANK_HTTP_PORT);
   }
 }

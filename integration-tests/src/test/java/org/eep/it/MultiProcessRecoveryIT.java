@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -31,31 +32,30 @@ class MultiProcessRecoveryIT {
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private static ProcessCluster start(String transport) throws Exception {
-    EepConfig config =
-        EepConfig.of(
-            Map.of(
-                "eep_instance",
-                "it-"
-                    + transport
-                    + "-"
-                    + ProcessHandle.current().pid()
-                    + "-"
-                    + INSTANCES.incrementAndGet(),
-                "eep_max_ranks",
-                4,
-                "eep_transport",
-                transport,
-                "eep_membership",
-                "zookeeper",
-                "eep_tier_bandwidth",
-                "peer=4,host=2,disk=0.5",
-                "eep_heartbeat_ms",
-                200,
-                "eep_heartbeat_misses",
-                10,
-                "eep_step_timeout_ms",
-                2000));
-    return ProcessCluster.start(config, Models.tiny(), line -> System.out.println(line));
+    return start(transport, Map.of());
+  }
+
+  private static ProcessCluster start(String transport, Map<String, Object> extra)
+      throws Exception {
+    Map<String, Object> options = new HashMap<>();
+    options.put(
+        "eep_instance",
+        "it-"
+            + transport
+            + "-"
+            + ProcessHandle.current().pid()
+            + "-"
+            + INSTANCES.incrementAndGet());
+    options.put("eep_max_ranks", 4);
+    options.put("eep_transport", transport);
+    options.put("eep_membership", "zookeeper");
+    options.put("eep_tier_bandwidth", "peer=4,host=2,disk=0.5");
+    options.put("eep_heartbeat_ms", 200);
+    options.put("eep_heartbeat_misses", 10);
+    options.put("eep_step_timeout_ms", 2000);
+    options.putAll(extra);
+    return ProcessCluster.start(
+        EepConfig.of(options), Models.tiny(), line -> System.out.println(line));
   }
 
   /** Submits requests and returns once {@code tokens} tokens in total were emitted. */
@@ -159,6 +159,24 @@ class MultiProcessRecoveryIT {
       }
       assertExact(requests, results);
       List<GenerationRequest> more = Models.requests(8, 42, 8);
+      assertExact(more, load(c, more, 4));
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"ucx"})
+  void aHotSpareTakesAKilledRanksSlotAndAnotherSpareIsStarted(String transport) throws Exception {
+    try (ProcessCluster c = start(transport, Map.of("eep_spare_ranks", 1))) {
+      c.awaitSpares(1, Duration.ofMinutes(3));
+      List<GenerationRequest> requests = Models.requests(16, 51, 12);
+      List<CompletableFuture<GenerationResult>> results = load(c, requests, 20);
+      c.kill(2); // nobody restarts it: the spare takes the slot
+      MembershipView back =
+          await(c, v -> v.slot(2).state() == SlotState.ACTIVE && v.slot(2).incarnation() == 2);
+      assertThat(back.activeCount()).isEqualTo(4);
+      assertExact(requests, results);
+      c.awaitSpares(1, Duration.ofMinutes(3)); // and a new spare waits for the next failure
+      List<GenerationRequest> more = Models.requests(8, 52, 8);
       assertExact(more, load(c, more, 4));
     }
   }

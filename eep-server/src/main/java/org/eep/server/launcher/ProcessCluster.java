@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -60,7 +61,9 @@ public final class ProcessCluster implements AutoCloseable {
   /** How long a drained rank process may take to exit after leaving its slot. */
   private static final Duration LEAVE_EXIT = Duration.ofSeconds(30);
 
-  private static final Pattern FAILED = Pattern.compile(RankProcess.FAILED + " rank=-?\\d+ (.*)");
+  private static final Pattern FAILED =
+      Pattern.compile(RankProcess.FAILED + " rank=(?:-1|(\\d+)) (.*)");
+  private static final Pattern SPARE = Pattern.compile(RankProcess.SPARE + " http=(\\d+)");
 
   private final EepConfig config;
   private final Path modelDir;
@@ -84,6 +87,8 @@ public final class ProcessCluster implements AutoCloseable {
   private final String endpoint;
 
   private final boolean restartDead;
+  private final int spareCount;
+  private final List<Spare> spares = new ArrayList<>();
   private volatile boolean closed;
   private final ScheduledExecutorService supervisor =
       Executors.newSingleThreadScheduledExecutor(
@@ -128,6 +133,7 @@ public final class ProcessCluster implements AutoCloseable {
       }
     }
     this.restartDead = launches && base.getBoolean(ServerKeys.RESTART_RANKS);
+    this.spareCount = launches ? base.getInt(ServerKeys.SPARE_RANKS) : 0;
     // Unknown provider names fail here, in one line, not in every rank process.
     Providers.find(TransportProvider.class, base.getString(EepKeys.TRANSPORT));
     Providers.find(MembershipProvider.class, membership);
@@ -219,6 +225,7 @@ public final class ProcessCluster implements AutoCloseable {
         c.launch(r);
       }
       c.awaitServing(c.ranks.length, Duration.ofMinutes(5));
+      c.replenishSpares(); // after formation, so spares do not slow it
       return c;
     } catch (IOException | InterruptedException | RuntimeException e) {
       c.close();
@@ -227,6 +234,34 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   private void launch(int r) throws IOException {
+    Process p = start(List.of("eep_rank=" + r));
+    ranks[r].started(p);
+    watch(p, "[rank " + r + "] ", () -> exited(r, p));
+  }
+
+  /** Starts a hot spare: warm, waiting for a slot ({@code eep_spare_ranks}). */
+  private void launchSpare() throws IOException {
+    Process p = start(List.of("--spare"));
+    Spare spare = new Spare(p);
+    synchronized (spares) {
+      spares.add(spare);
+    }
+    watch(
+        p,
+        "[spare " + p.pid() + "] ",
+        () -> {
+          boolean waiting;
+          synchronized (spares) {
+            waiting = spares.remove(spare);
+          }
+          if (waiting && !closed) {
+            log.accept("[spare " + p.pid() + "] exited; starting another");
+            replenishSpares();
+          }
+        });
+  }
+
+  private Process start(List<String> extra) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-cp");
@@ -244,29 +279,39 @@ public final class ProcessCluster implements AutoCloseable {
     cmd.add("--model");
     cmd.add(modelDir.toString());
     rankOptions.forEach((k, v) -> cmd.add(k + "=" + v));
-    cmd.add("eep_rank=" + r);
+    cmd.addAll(extra);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().putIfAbsent("UCX_NET_DEVICES", "lo");
     pb.environment().putIfAbsent("UCX_TLS", "tcp,self");
-    Process p = pb.start();
-    ranks[r].started(p);
+    return pb.start();
+  }
+
+  /** Follows a process's output and its exit. */
+  private void watch(Process p, String prefix, Runnable onExit) {
     p.onExit()
         .thenRun(
             () -> {
               changed();
-              exited(r, p);
+              onExit.run();
             });
-    Thread pump = new Thread(() -> pump(r, p), "eep-rank-" + r + "-log");
+    Thread pump = new Thread(() -> pump(prefix, p), "eep-rank-" + p.pid() + "-log");
     pump.setDaemon(true);
     pump.start();
   }
 
   /**
-   * A rank process ended: with {@code eep_restart_ranks}, one that was neither drained nor stopped
-   * by {@link #close} starts again after a second, as a new incarnation of its slot.
+   * A rank process ended: one that was neither drained nor stopped by {@link #close} is replaced at
+   * once by a warm spare if one waits ({@code eep_spare_ranks}), else, with {@code
+   * eep_restart_ranks}, started again after a second; either way as a new incarnation of its slot.
    */
   private void exited(int r, Process p) {
-    if (!restartDead || closed || ranks[r].process() != p || ranks[r].drained()) {
+    if (closed || ranks[r].process() != p || ranks[r].drained()) {
+      return;
+    }
+    if (takeOver(r)) {
+      return;
+    }
+    if (!restartDead) {
       return;
     }
     log.accept(
@@ -289,25 +334,114 @@ public final class ProcessCluster implements AutoCloseable {
         TimeUnit.SECONDS);
   }
 
-  private void pump(int r, Process p) {
+  /** Gives slot {@code r} to a warm spare, if one waits; then starts a spare in its place. */
+  private boolean takeOver(int r) {
+    Spare spare = null;
+    synchronized (spares) {
+      for (Spare s : spares) {
+        if (s.base != null) {
+          spare = s;
+          break;
+        }
+      }
+      if (spare != null) {
+        spares.remove(spare);
+      }
+    }
+    if (spare == null) {
+      return false;
+    }
+    log.accept("[spare " + spare.process.pid() + "] takes slot " + r);
+    ranks[r].started(spare.process);
+    Process taken = spare.process;
+    taken.onExit().thenRun(() -> exited(r, taken));
+    if (!RemoteRank.post(http, spare.base.resolve("/assume?rank=" + r))) {
+      log.accept("[spare " + taken.pid() + "] did not answer; it is stopped");
+      taken.destroyForcibly();
+    }
+    replenishSpares();
+    return true;
+  }
+
+  /** Starts spares until {@code eep_spare_ranks} are starting or waiting. */
+  private void replenishSpares() {
+    supervisor.execute(
+        () -> {
+          try {
+            while (!closed) {
+              synchronized (spares) {
+                if (spares.size() >= spareCount) {
+                  return;
+                }
+              }
+              launchSpare();
+            }
+          } catch (IOException | RuntimeException e) {
+            log.accept("a spare could not be started: " + e);
+          }
+        });
+  }
+
+  /** Spares waiting for a slot now (warm and answering). */
+  public int sparesReady() {
+    synchronized (spares) {
+      return (int) spares.stream().filter(s -> s.base != null).count();
+    }
+  }
+
+  /** Blocks until {@code n} spares wait, woken as each reports itself warm. */
+  public void awaitSpares(int n, Duration timeout) throws InterruptedException, TimeoutException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (changed) {
+      while (sparesReady() < n) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new TimeoutException(sparesReady() + " of " + n + " spares ready after " + timeout);
+        }
+        TimeUnit.NANOSECONDS.timedWait(changed, left);
+      }
+    }
+  }
+
+  /** A standby rank process: its process, and where it answers once warm. */
+  private static final class Spare {
+    final Process process;
+    volatile URI base;
+
+    Spare(Process process) {
+      this.process = process;
+    }
+  }
+
+  private void pump(String prefix, Process p) {
     try (BufferedReader in =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = in.readLine()) != null) {
         Matcher m = READY.matcher(line);
         if (m.find()) {
-          ranks[r].ready(Long.parseLong(m.group(2)), URI.create("http://127.0.0.1:" + m.group(3)));
+          ranks[Integer.parseInt(m.group(1))].ready(
+              Long.parseLong(m.group(2)), URI.create("http://127.0.0.1:" + m.group(3)));
+          changed();
+        }
+        Matcher spare = SPARE.matcher(line);
+        if (spare.find()) {
+          synchronized (spares) {
+            spares.stream()
+                .filter(s -> s.process == p)
+                .forEach(s -> s.base = URI.create("http://127.0.0.1:" + spare.group(1)));
+          }
           changed();
         }
         Matcher f = FAILED.matcher(line);
-        if (f.find()) {
-          ranks[r].failed(f.group(1));
+        if (f.find() && f.group(1) != null) {
+          ranks[Integer.parseInt(f.group(1))].failed(f.group(2));
           changed();
         }
-        log.accept("[rank " + r + "] " + line);
+        log.accept(prefix + line);
       }
     } catch (IOException e) {
-      log.accept("[rank " + r + "] output closed: " + e.getMessage());
+      log.accept(prefix + "output closed: " + e.getMessage());
     }
   }
 
@@ -481,6 +615,10 @@ public final class ProcessCluster implements AutoCloseable {
   public void close() {
     closed = true;
     supervisor.shutdownNow();
+    synchronized (spares) {
+      spares.forEach(s -> s.process.destroyForcibly());
+      spares.clear();
+    }
     try {
       viewWatch.close();
     } catch (Exception e) {

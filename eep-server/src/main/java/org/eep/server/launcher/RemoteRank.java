@@ -143,6 +143,25 @@ final class RemoteRank implements RankEndpoint {
     return call("POST", "/leave") != null;
   }
 
+  /** POSTs to {@code uri}; false if it does not answer with 2xx. */
+  static boolean post(HttpClient http, URI uri) {
+    try {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(uri)
+                  .timeout(Duration.ofSeconds(2))
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() / 100 == 2;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   private JsonObject call(String method, String path) {
     URI b = base;
     if (b == null) {

@@ -1,6 +1,7 @@
 package org.eep.server.rank;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
@@ -13,6 +14,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -27,6 +29,8 @@ import org.eep.api.config.EepKeys;
 import org.eep.api.membership.Owner;
 import org.eep.djl.instance.EepModule;
 import org.eep.djl.instance.RankFactory;
+import org.eep.djl.model.CheckpointGenerator;
+import org.eep.djl.model.MoeConfig;
 import org.eep.djl.rank.RankRuntime;
 import org.eep.djl.rank.RankState;
 import org.eep.djl.request.GenerationRequest;
@@ -39,11 +43,14 @@ import org.eep.server.ServerKeys;
  * loopback: {@code POST /generate} streams a request's tokens as JSON lines, {@code GET /status}
  * reports the rank's counters, executed repairs and step timings, {@code GET /coverage?without=R}
  * the experts that would be lost if rank R left, and {@code POST /leave} makes the rank leave its
- * slot on purpose (LEFT) and the process exit 0. Prints {@code EEP-RANK-READY rank=R incarnation=I
- * http=PORT} each time an incarnation starts serving, and {@code EEP-RANK-FAILED rank=R cause} (one
- * line: the file, tensor or key at fault) before exiting with status 3 when it cannot start. An
- * incarnation that finds itself evicted (a frozen process that was thawed) is replaced by a new one
- * in the same process: it rejoins as a new incarnation.
+ * slot on purpose (LEFT) and the process exit 0. With {@code --spare} (and no {@code eep_rank}) it
+ * is a hot spare: it warms the JVM, DJL, PyTorch and the checkpoint's pages, prints {@code
+ * EEP-RANK-SPARE http=PORT}, and waits for {@code POST /assume?rank=R} to take that slot. Prints
+ * {@code EEP-RANK-READY rank=R incarnation=I http=PORT} each time an incarnation starts serving,
+ * and {@code EEP-RANK-FAILED rank=R cause} (one line: the file, tensor or key at fault) before
+ * exiting with status 3 when it cannot start. An incarnation that finds itself evicted (a frozen
+ * process that was thawed) is replaced by a new one in the same process: it rejoins as a new
+ * incarnation.
  */
 public final class RankProcess {
   /** The line prefix a rank process prints each time an incarnation starts serving. */
@@ -68,18 +75,33 @@ public final class RankProcess {
   /** Set by {@code POST /leave}: the incarnation's close, which leaves the slot. */
   private volatile CompletableFuture<Void> leaving;
 
+  /** The line prefix a spare prints once it is warm and waits for a slot. */
+  public static final String SPARE = "EEP-RANK-SPARE";
+
+  /** A spare's slot, given by {@code POST /assume?rank=R}; null for a process started as a rank. */
+  private final CompletableFuture<Integer> assumed;
+
+  private RankProcess(boolean spare) {
+    this.assumed = spare ? new CompletableFuture<>() : null;
+  }
+
   public static void main(String[] args) throws Exception {
     Path model = null;
+    boolean spare = false;
     Map<String, String> options = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--model")) {
         model = Path.of(args[++i]);
+      } else if (args[i].equals("--spare")) {
+        spare = true;
       } else if (args[i].contains("=")) {
         String[] kv = args[i].split("=", 2);
         options.put(kv[0], kv[1]);
       } else {
         throw new IllegalArgumentException(
-            "unexpected argument '" + args[i] + "'; expected --model DIR and eep_key=value pairs");
+            "unexpected argument '"
+                + args[i]
+                + "'; expected --model DIR, --spare and eep_key=value pairs");
       }
     }
     if (model == null) {
@@ -89,7 +111,7 @@ public final class RankProcess {
     try {
       EepConfig config = EepConfig.fromEnvironment(options);
       rank = config.getInt(EepKeys.RANK);
-      new RankProcess().run(model, config);
+      new RankProcess(spare).run(model, config);
     } catch (StartFailure e) {
       System.out.println(FAILED + " rank=" + rank + " " + EepException.describe(e.getCause()));
       System.out.flush();
@@ -111,10 +133,10 @@ public final class RankProcess {
     }
   }
 
-  private void run(Path model, EepConfig config) throws Exception {
-    int rank = config.getInt(EepKeys.RANK);
-    if (rank < 0) {
-      throw new IllegalArgumentException("a rank process needs eep_rank >= 0");
+  private void run(Path model, EepConfig base) throws Exception {
+    EepConfig config = base;
+    if (assumed == null && config.getInt(EepKeys.RANK) < 0) {
+      throw new IllegalArgumentException("a rank process needs eep_rank >= 0 (or --spare)");
     }
     if ("auto".equals(config.getString(EepKeys.TIER_BANDWIDTH))) {
       throw new IllegalArgumentException(
@@ -134,8 +156,24 @@ public final class RankProcess {
     http.createContext("/status", this::status);
     http.createContext("/coverage", this::coverage);
     http.createContext("/leave", this::leave);
+    http.createContext("/assume", this::assume);
     http.start();
     try (NDManager manager = NDManager.newBaseManager()) {
+      if (assumed != null) {
+        // Warm now what a failure would otherwise wait for: the JVM, DJL, the PyTorch native
+        // library, the model's configuration and the checkpoint's pages.
+        try (NDManager warm = manager.newSubManager()) {
+          warm.ones(new Shape(8, 8)).matMul(warm.ones(new Shape(8, 8))).toFloatArray();
+        }
+        MoeConfig.read(model);
+        try (InputStream in = Files.newInputStream(model.resolve(CheckpointGenerator.WEIGHTS))) {
+          in.transferTo(OutputStream.nullOutputStream());
+        }
+        System.out.println(SPARE + " http=" + http.getAddress().getPort());
+        System.out.flush();
+        config = config.with(EepKeys.RANK.name(), assumed.get());
+      }
+      int rank = config.getInt(EepKeys.RANK);
       RankFactory ranks =
           Guice.createInjector(new EepModule(config, model, manager))
               .getInstance(RankFactory.class);
@@ -295,6 +333,28 @@ public final class RankProcess {
         }
       }
       reply(ex, 202, Map.of("leaving", r.owner().toString()));
+    }
+  }
+
+  /**
+   * {@code POST /assume?rank=R}: a spare takes slot R (it joins as that slot's next incarnation);
+   * 409 if this process is not a waiting spare.
+   */
+  private void assume(HttpExchange ex) throws IOException {
+    try (ex) {
+      String q = String.valueOf(ex.getRequestURI().getQuery());
+      int rank;
+      try {
+        rank = Integer.parseInt(q.replaceFirst("^rank=", ""));
+      } catch (NumberFormatException e) {
+        reply(ex, 400, Map.of("error", "expected ?rank=R, got " + q));
+        return;
+      }
+      if (assumed == null || !assumed.complete(rank)) {
+        reply(ex, 409, Map.of("error", "this process is not a waiting spare"));
+        return;
+      }
+      reply(ex, 202, Map.of("assumed", rank));
     }
   }
 

@@ -2,6 +2,7 @@ package org.eep.examples.bench;
 
 import org.eep.examples.bench.membership.MembershipBenchCommand;
 import org.eep.examples.bench.restart.ProcessRestartBenchCommand;
+import org.eep.examples.bench.restart.SpareBenchCommand;
 import org.eep.examples.bench.step.StepBenchCommand;
 import org.eep.examples.bench.throughput.ThroughputBenchCommand;
 import org.eep.examples.bench.transport.TransportBenchCommand;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Spec;
       MembershipBenchCommand.class,
       StepBenchCommand.class,
       ThroughputBenchCommand.class,
-      ProcessRestartBenchCommand.class
+      ProcessRestartBenchCommand.class,
+      SpareBenchCommand.class
     })
 public final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
