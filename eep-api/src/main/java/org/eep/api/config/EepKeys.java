@@ -69,6 +69,32 @@ public final class EepKeys {
           1,
           1000,
           "Heartbeats a rank may miss before it is declared failed.");
+  public static final ConfigKey REBALANCE_INTERVAL_STEPS =
+      ConfigKey.integer(
+          "eep_rebalance_interval_steps",
+          0,
+          0,
+          1_000_000_000,
+          "Steps between live rebalances: the active ranks agree on one load snapshot, place the"
+              + " experts anew, stage the changed slots' weights in the background and switch in"
+              + " place at one step; 0 = only on demand and after a recovery or rejoin (while"
+              + " eep_rebalance_window_steps > 0).");
+  public static final ConfigKey REBALANCE_WINDOW_STEPS =
+      ConfigKey.integer(
+          "eep_rebalance_window_steps",
+          1000,
+          0,
+          1_000_000,
+          "Steps of routed-token counts per (layer, expert) a rebalance looks at (a sliding"
+              + " window); 0 = no load statistics and no rebalancing.");
+  public static final ConfigKey REBALANCE_STAGING_MB =
+      ConfigKey.integer(
+          "eep_rebalance_staging_mb",
+          256,
+          1,
+          1 << 20,
+          "Most expert weights (MiB, all layers) one rebalance stages per rank before its switch;"
+              + " slots beyond it wait for the next rebalance.");
   public static final ConfigKey COVERAGE_WAIT_MS =
       ConfigKey.integer(
           "eep_coverage_wait_ms",
@@ -165,6 +191,9 @@ public final class EepKeys {
         HEARTBEAT_MISSES,
         ON_COVERAGE_LOSS,
         COVERAGE_WAIT_MS,
+        REBALANCE_INTERVAL_STEPS,
+        REBALANCE_WINDOW_STEPS,
+        REBALANCE_STAGING_MB,
         SEED,
         MAX_NEW_TOKENS,
         MAX_BATCH,

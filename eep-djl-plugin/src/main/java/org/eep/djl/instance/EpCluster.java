@@ -141,6 +141,21 @@ public final class EpCluster implements EpInstance {
     return IntStream.range(0, ranksOf.model().numExperts()).boxed().toList();
   }
 
+  /**
+   * Asks the serving ranks for a live rebalance (see {@link RankRuntime#requestRebalance}); false
+   * if no rank serves.
+   */
+  public boolean rebalance() {
+    boolean asked = false;
+    for (RankRuntime r : ranks) {
+      if (r != null && r.serving()) {
+        r.requestRebalance();
+        asked = true;
+      }
+    }
+    return asked;
+  }
+
   /** Kills rank {@code r} abruptly (no leave): connections drop, heartbeats stop. */
   public void kill(int r) {
     LOG.info("killing rank {}", r);

@@ -29,6 +29,25 @@ public final class CheckpointGenerator {
   /** Generates into {@code dir} (created if needed); {@code progress} gets lines of progress. */
   public static void generate(MoeConfig config, long seed, Path dir, Consumer<String> progress)
       throws IOException {
+    generate(config, seed, 0, dir, progress);
+  }
+
+  /**
+   * Generates with router skew {@code skew} (0: none, the same bytes as {@link #generate(MoeConfig,
+   * long, Path, Consumer)}). With {@code skew = S > 0} the routers prefer experts Zipf-like: two
+   * hidden dimensions carry a constant for the tokens of the lower and of the upper half of the
+   * vocabulary, and every router reads them as a per-expert bias of {@code -2 S ln(1 + p)} for the
+   * expert of popularity rank {@code p} (ranks drawn from the seed; the upper half's order is the
+   * lower half's reversed). Prompts from one half then load a few experts heavily; switching halves
+   * moves the load to other experts. Popularity is approximate: attention and earlier layers add to
+   * the carrier dimensions, so measure the load, do not assume it.
+   */
+  public static void generate(
+      MoeConfig config, long seed, double skew, Path dir, Consumer<String> progress)
+      throws IOException {
+    if (!(skew >= 0) || skew > 10) {
+      throw new IllegalArgumentException("router skew must be in [0, 10], got " + skew);
+    }
     Files.createDirectories(dir);
     config.write(dir);
     TokenizerGenerator.write(config, dir);
@@ -37,8 +56,11 @@ public final class CheckpointGenerator {
       NDList list = new NDList();
       int done = 0;
       for (Map.Entry<String, long[]> t : layout.entrySet()) {
-        NDArray a =
-            manager.create(values(config, seed, t.getKey(), t.getValue()), new Shape(t.getValue()));
+        float[] v = values(config, seed, t.getKey(), t.getValue());
+        if (skew > 0) {
+          skew(config, seed, skew, t.getKey(), v);
+        }
+        NDArray a = manager.create(v, new Shape(t.getValue()));
         a.setName(t.getKey());
         list.add(a);
         if (++done % 500 == 0) {
@@ -59,6 +81,46 @@ public final class CheckpointGenerator {
             + " tensors, "
             + Files.size(dir.resolve(WEIGHTS)) / 1024
             + " KiB)");
+  }
+
+  /** The constant the carrier dimensions hold for the tokens that carry it. */
+  private static final float CARRIER = 4f;
+
+  /** Writes the router-skew carriers into the embedding and the per-expert biases into routers. */
+  private static void skew(MoeConfig c, long seed, double s, String name, float[] v) {
+    int h = c.hiddenSize();
+    int lower = h - 2;
+    int upper = h - 1;
+    if (name.equals(TensorNames.EMBED)) {
+      int vocab = c.vocabSize();
+      for (int t = 0; t < vocab; t++) {
+        v[t * h + lower] = t < vocab / 2 ? CARRIER : 0;
+        v[t * h + upper] = t < vocab / 2 ? 0 : CARRIER;
+      }
+    } else if (name.endsWith(TensorNames.ROUTER)) {
+      int experts = c.numExperts();
+      int[] rank = popularityRanks(experts, seed);
+      for (int e = 0; e < experts; e++) {
+        v[e * h + lower] = (float) (-2 * s * Math.log1p(rank[e]) / CARRIER);
+        v[e * h + upper] = (float) (-2 * s * Math.log1p(experts - 1 - rank[e]) / CARRIER);
+      }
+    }
+  }
+
+  /** Each expert's popularity rank (0: most popular), a permutation drawn from {@code seed}. */
+  public static int[] popularityRanks(int experts, long seed) {
+    int[] rank = new int[experts];
+    for (int e = 0; e < experts; e++) {
+      rank[e] = e;
+    }
+    SplittableRandom rnd = new SplittableRandom(seed ^ 0x5EEDL);
+    for (int i = experts - 1; i > 0; i--) {
+      int j = rnd.nextInt(i + 1);
+      int t = rank[i];
+      rank[i] = rank[j];
+      rank[j] = t;
+    }
+    return rank;
   }
 
   /** The deterministic values of one tensor. */

@@ -142,6 +142,18 @@ public final class SafetensorsFile implements AutoCloseable {
 
   /** Reads one tensor (only its bytes) into {@code manager}. Call {@link #requireAll} first. */
   public NDArray read(NDManager manager, String name) {
+    ByteBuffer buf = readBytes(name);
+    Entry e = entries.get(name);
+    NDArray a = manager.create(buf, new Shape(e.shape()), DataType.fromSafetensors(e.dtype()));
+    a.setName(name);
+    return a;
+  }
+
+  /**
+   * Reads one tensor's bytes into a new direct little-endian buffer. Thread-safe (positional
+   * reads).
+   */
+  public ByteBuffer readBytes(String name) {
     Entry e = entries.get(name);
     if (e == null) {
       throw new CheckpointException(path + ": tensor " + name + " is missing");
@@ -161,10 +173,7 @@ public final class SafetensorsFile implements AutoCloseable {
           path + ": cannot read tensor " + name + ": " + ex.getMessage(), ex);
     }
     bytesRead.add(len);
-    NDArray a =
-        manager.create(buf.flip(), new Shape(e.shape()), DataType.fromSafetensors(e.dtype()));
-    a.setName(name);
-    return a;
+    return buf.flip();
   }
 
   /** Bytes of tensor data read so far. */

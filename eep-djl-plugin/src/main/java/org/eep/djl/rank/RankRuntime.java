@@ -165,6 +165,37 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
     return loop.stats();
   }
 
+  /**
+   * Asks for a live rebalance: at the next step every active rank agrees on, they take one load
+   * snapshot, stage the changed slots in the background and switch in place. Asking one rank is
+   * enough. Any thread.
+   */
+  public void requestRebalance() {
+    loop.requestRebalance();
+  }
+
+  /**
+   * Blocks until rebalancing did {@code kind} at least {@code n} times on this incarnation (for
+   * example {@code SWITCHED, 1}: its first switch); false after {@code timeout}. Any thread.
+   */
+  public boolean awaitRebalances(RebalanceEvent.Kind kind, long n, Duration timeout)
+      throws InterruptedException {
+    return loop.awaitRebalances(kind, n, timeout);
+  }
+
+  /** What live rebalancing did on this incarnation (its last 256 events), in order. */
+  public List<RebalanceEvent> rebalances() {
+    return loop.rebalances();
+  }
+
+  /**
+   * Tokens this rank routed per (layer, logical expert) over the last {@code
+   * eep_rebalance_window_steps} steps, {@code [layer × experts + expert]}.
+   */
+  public long[] routedLoad() {
+    return loop.routedLoad();
+  }
+
   public StepTimings timings() {
     return loop.timings();
   }

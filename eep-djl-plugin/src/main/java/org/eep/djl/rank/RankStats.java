@@ -23,6 +23,7 @@ import org.eep.api.membership.Owner;
  * @param admissions requests it took into its batch and how their prefill went
  * @param kv its KV pool
  * @param parking requests it parked because an expert they chose had no replica
+ * @param rebalancing what live rebalancing did on it
  */
 public record RankStats(
     Owner owner,
@@ -36,7 +37,8 @@ public record RankStats(
     long fencedMessages,
     Admissions admissions,
     Kv kv,
-    Parking parking) {
+    Parking parking,
+    Rebalancing rebalancing) {
   public RankStats {
     requireNonNull(owner, "owner is null");
     requireNonNull(steps, "steps is null");
@@ -45,6 +47,7 @@ public record RankStats(
     requireNonNull(admissions, "admissions is null");
     requireNonNull(kv, "kv is null");
     requireNonNull(parking, "parking is null");
+    requireNonNull(rebalancing, "rebalancing is null");
   }
 
   /** Steps completed, and steps aborted at an epoch boundary (then re-run in the next epoch). */
@@ -77,4 +80,18 @@ public record RankStats(
    * parked, resumed once coverage was back, and failed because it did not come back in time.
    */
   public record Parking(long waiting, long parked, long resumed, long expired) {}
+
+  /**
+   * Load snapshots agreed, rebalances switched, abandoned before their switch and undone by a view
+   * change, the bytes staged for them from the host backup and from the checkpoint, and peers'
+   * control words dropped as malformed.
+   */
+  public record Rebalancing(
+      long snapshots,
+      long switched,
+      long abandoned,
+      long reverted,
+      long hostBytesStaged,
+      long diskBytesStaged,
+      long malformedWords) {}
 }

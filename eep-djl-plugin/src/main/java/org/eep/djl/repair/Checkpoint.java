@@ -20,7 +20,7 @@ public final class Checkpoint implements AutoCloseable {
   }
 
   /** The open checkpoint (opened, and its header checked, on first use). */
-  public SafetensorsFile file() {
+  public synchronized SafetensorsFile file() {
     if (open == null) {
       open = new SafetensorsFile(file);
     }
@@ -28,12 +28,12 @@ public final class Checkpoint implements AutoCloseable {
   }
 
   /** Bytes of tensor data read so far. */
-  public long bytesRead() {
+  public synchronized long bytesRead() {
     return open == null ? 0 : open.bytesRead();
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     if (open != null) {
       open.close();
       open = null;

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,6 +31,8 @@ import org.eep.djl.wire.DispatchCodec;
  * only in the per-step scratch manager.
  */
 public final class EpStep {
+  private static final ByteBuffer NO_CONTROL = ByteBuffer.allocate(0);
+
   private final MoeConfig config;
   private final StepWeights weights;
   private final ExpertStore experts;
@@ -42,10 +45,12 @@ public final class EpStep {
   private final boolean dropUncovered;
   private final StepBudget budget;
   private final StepTimings timings;
+  private final StepControl control;
 
   /**
    * {@code dropUncovered}: drop experts without a replica from top-k (else refuse the request);
-   * {@code budget}: how many positions a request and the whole step advance.
+   * {@code budget}: how many positions a request and the whole step advance; {@code control}: what
+   * rides along with the step's first exchange.
    */
   public EpStep(
       MoeConfig config,
@@ -58,7 +63,8 @@ public final class EpStep {
       int slotsPerRank,
       boolean dropUncovered,
       StepBudget budget,
-      StepTimings timings) {
+      StepTimings timings,
+      StepControl control) {
     this.config = requireNonNull(config, "config is null");
     this.weights = requireNonNull(weights, "weights is null");
     this.experts = requireNonNull(experts, "experts is null");
@@ -71,6 +77,7 @@ public final class EpStep {
     this.dropUncovered = dropUncovered;
     this.budget = requireNonNull(budget, "budget is null");
     this.timings = requireNonNull(timings, "timings is null");
+    this.control = requireNonNull(control, "control is null");
   }
 
   /** How many positions a request and the whole step advance. */
@@ -129,15 +136,18 @@ public final class EpStep {
           gates = gates.div(gates.sum(new int[] {-1}, true));
         }
         chosen = top.get(1).toType(DataType.INT32, false).toIntArray();
+        control.routed(layer, chosen);
       }
       MoeRoute route = route(batch, plan, layer, chosen, degraded, refused);
       long t1 = System.nanoTime();
       NDArray sent = moeIn;
+      ByteBuffer word = layer == 0 ? control.outgoing(step) : NO_CONTROL;
       exchange.sendAll(
           at,
           Phase.DISPATCH,
           peers,
-          peer -> DispatchCodec.encode(route.slots(peer), rows(sent, route.rows(peer), scratch)));
+          peer ->
+              DispatchCodec.encode(route.slots(peer), rows(sent, route.rows(peer), scratch), word));
       NDList inputs = new NDList();
       List<int[]> inputSlots = new ArrayList<>();
       if (route.count(rank) > 0) {
@@ -149,6 +159,9 @@ public final class EpStep {
         DispatchCodec.Rows in =
             DispatchCodec.decode(exchange.receive(at, Phase.DISPATCH, peers[p]), h, scratch);
         received[p] = in.slots().length;
+        if (layer == 0) {
+          control.received(step, peers[p], in.control());
+        }
         if (in.rows() != null) {
           inputs.add(in.rows());
           inputSlots.add(in.slots());
@@ -156,7 +169,7 @@ public final class EpStep {
       }
       long t2 = System.nanoTime();
       int[] slotsOfRows = concatInts(inputSlots);
-      timings.addSlotsUsed(distinct(slotsOfRows));
+      timings.addExpertWork(distinct(slotsOfRows), slotsOfRows.length);
       NDArray computed =
           inputs.isEmpty() ? null : experts.compute(layer, concat(inputs), slotsOfRows);
       long t3 = System.nanoTime();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import com.google.inject.util.Modules;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,8 +26,15 @@ final class Fixture implements AutoCloseable {
   static final Duration PATIENCE = Duration.ofMinutes(2);
   final NDManager manager = NDManager.newBaseManager();
   final EpCluster cluster;
+  final Path model;
 
   Fixture(int ranks, StepHooks hooks, Map<String, Object> extra) throws InterruptedException {
+    this(ranks, hooks, extra, TestModels.tiny());
+  }
+
+  Fixture(int ranks, StepHooks hooks, Map<String, Object> extra, Path model)
+      throws InterruptedException {
+    this.model = model;
     Map<String, Object> options =
         new HashMap<>(
             Map.of(
@@ -50,7 +58,7 @@ final class Fixture implements AutoCloseable {
     EepConfig config = EepConfig.of(options);
     cluster =
         EpCluster.start(
-            Modules.override(new EepModule(config, TestModels.tiny(), manager))
+            Modules.override(new EepModule(config, model, manager))
                 .with(b -> b.bind(StepHooks.class).toInstance(hooks)));
   }
 
@@ -80,7 +88,7 @@ final class Fixture implements AutoCloseable {
                 + cluster.view().summary(),
             e);
       }
-      TestModels.assertMatchesReference(requests.get(i), got.tokens());
+      TestModels.assertMatchesReference(model, requests.get(i), got.tokens());
       assertThat(got.degraded()).isFalse();
     }
   }

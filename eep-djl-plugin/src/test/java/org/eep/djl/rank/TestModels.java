@@ -22,6 +22,7 @@ import org.eep.djl.request.GenerationRequest;
 /** The tiny checkpoint, generated once per test JVM, its reference outputs, and request mixes. */
 final class TestModels {
   private static Path tiny;
+  private static Path skewed;
   private static final Map<String, ReferenceModel.Result> EXPECTED = new HashMap<>();
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
@@ -38,6 +39,20 @@ final class TestModels {
       }
     }
     return tiny;
+  }
+
+  /** The tiny preset with router skew 1.2 (a few experts take most tokens), generated once. */
+  static synchronized Path skewed() {
+    if (skewed == null) {
+      try {
+        Path dir = Files.createTempDirectory("eep-tiny-skewed");
+        CheckpointGenerator.generate(Preset.TINY.config(), 42, 1.2, dir, s -> {});
+        skewed = dir;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return skewed;
   }
 
   static String freshInstance(String prefix) {
@@ -67,13 +82,18 @@ final class TestModels {
   }
 
   /** The reference tokens for {@code r} (cached). */
-  static synchronized ReferenceModel.Result expected(GenerationRequest r) {
-    String key = java.util.Arrays.toString(r.prompt()) + "/" + r.maxNewTokens();
+  static ReferenceModel.Result expected(GenerationRequest r) {
+    return expected(tiny(), r);
+  }
+
+  /** The reference tokens of the model in {@code model} for {@code r} (cached). */
+  static synchronized ReferenceModel.Result expected(Path model, GenerationRequest r) {
+    String key = model + ":" + java.util.Arrays.toString(r.prompt()) + "/" + r.maxNewTokens();
     return EXPECTED.computeIfAbsent(
         key,
         k -> {
           try (NDManager m = NDManager.newBaseManager();
-              ReferenceModel ref = ReferenceModel.load(tiny(), m)) {
+              ReferenceModel ref = ReferenceModel.load(model, m)) {
             return ref.generate(r.prompt(), r.maxNewTokens());
           }
         });
@@ -86,7 +106,14 @@ final class TestModels {
    * and printed, never hidden; see {@link ReferenceCheck}).
    */
   static void assertMatchesReference(GenerationRequest r, int[] produced) {
-    ReferenceCheck check = ReferenceCheck.of(expected(r), produced);
+    assertMatchesReference(tiny(), r, produced);
+  }
+
+  /**
+   * As {@link #assertMatchesReference(GenerationRequest, int[])} for the model in {@code model}.
+   */
+  static void assertMatchesReference(Path model, GenerationRequest r, int[] produced) {
+    ReferenceCheck check = ReferenceCheck.of(expected(model, r), produced);
     if (check.verdict() == ReferenceCheck.Verdict.NEAR_TIE) {
       System.out.printf(
           "near tie: %s token %d (reference margin %.2e); %d so far in this JVM%n",

@@ -35,6 +35,14 @@ public final class GenerateCommand implements Callable<Integer> {
           "Weights seed; the same preset and seed give identical bytes (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(
+      names = "--router-skew",
+      defaultValue = "0",
+      description =
+          "Zipf-like expert popularity S in [0, 10]: the routers of tokens from the lower half of"
+              + " the vocabulary prefer a few experts, the upper half's others (0: none, default).")
+  double routerSkew;
+
   @Override
   public Integer call() throws Exception {
     // Progress lines only: DJL's engine start-up chatter (and its CUDA probe on CPU machines) is
@@ -79,7 +87,11 @@ public final class GenerateCommand implements Callable<Integer> {
         out);
     long t0 = System.nanoTime();
     Files.createDirectories(out);
-    CheckpointGenerator.generate(c, seed, out, line -> System.out.println("  " + line));
+    if (!(routerSkew >= 0) || routerSkew > 10) {
+      System.err.println("eep model generate: --router-skew " + routerSkew + " is outside [0, 10]");
+      return 2;
+    }
+    CheckpointGenerator.generate(c, seed, routerSkew, out, line -> System.out.println("  " + line));
     System.out.printf(Locale.ROOT, "done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
     return 0;
   }

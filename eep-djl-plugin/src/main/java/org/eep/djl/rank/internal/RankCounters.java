@@ -42,7 +42,8 @@ public final class RankCounters {
       ExpertStore store,
       long checkpointBytes,
       TransportStats transport,
-      RankStats.Kv kv) {
+      RankStats.Kv kv,
+      RankStats.Rebalancing rebalancing) {
     return new RankStats(
         owner,
         epoch,
@@ -56,6 +57,7 @@ public final class RankCounters {
         new RankStats.Admissions(
             admitted.sum(), prefillChunks.sum(), prefillPositions.sum(), maxStepsToToken.get()),
         kv,
-        new RankStats.Parking(parkedNow.get(), parked.sum(), parkResumed.sum(), parkExpired.sum()));
+        new RankStats.Parking(parkedNow.get(), parked.sum(), parkResumed.sum(), parkExpired.sum()),
+        rebalancing);
   }
 }

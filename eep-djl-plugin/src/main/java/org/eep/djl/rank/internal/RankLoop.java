@@ -21,21 +21,25 @@ import org.eep.api.membership.MembershipView;
 import org.eep.api.placement.ExpertPlacement;
 import org.eep.djl.rank.RankSetup;
 import org.eep.djl.rank.RankStats;
+import org.eep.djl.rank.RebalanceEvent;
 import org.eep.djl.repair.Checkpoint;
 import org.eep.djl.repair.ExecutedRepair;
 import org.eep.djl.repair.RepairExecutor;
 import org.eep.djl.repair.WeightSender;
+import org.eep.djl.repair.WeightStager;
 import org.eep.djl.step.ActiveRequest;
 import org.eep.djl.step.EpStep;
 import org.eep.djl.step.Exchange;
 import org.eep.djl.step.ExpertStore;
 import org.eep.djl.step.KvPool;
+import org.eep.djl.step.LoadWindow;
 import org.eep.djl.step.RopeTables;
 import org.eep.djl.step.RoutingTable;
 import org.eep.djl.step.StepAbortedException;
 import org.eep.djl.step.StepBudget;
 import org.eep.djl.step.StepTimings;
 import org.eep.djl.step.StepWeights;
+import org.eep.placement.rebalance.RebalancePlanner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +51,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class RankLoop implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RankLoop.class);
+
+  /** How much a rebalance must lower the predicted max / mean rank load to move weights. */
+  private static final double MIN_REBALANCE_GAIN = 0.02;
 
   private final RankContext ctx;
   private final NDManager manager;
@@ -61,6 +68,8 @@ public final class RankLoop implements AutoCloseable {
   private final ViewApplier views;
   private final Formation formation;
   private final EpochSync sync;
+  private final WeightStager stager;
+  private final Rebalancer rebalancer;
   private final Queue<ActiveRequest> arrivals = new ConcurrentLinkedQueue<>();
   private volatile StepRunner runner;
   private volatile KvPool kv;
@@ -117,8 +126,24 @@ public final class RankLoop implements AutoCloseable {
     WeightSender sender =
         new WeightSender(
             setup.rank(), setup.slotsPerRank(), store, transport, ctx::incarnation, manager);
+    this.stager = new WeightStager(setup.rank(), setup.model(), checkpoint, setup.hostBackup());
+    this.rebalancer =
+        new Rebalancer(
+            ctx,
+            placement,
+            store,
+            stager,
+            new RebalancePlanner(setup.placementPolicy(), MIN_REBALANCE_GAIN),
+            new LoadWindow(
+                setup.model().numLayers(),
+                setup.model().numExperts(),
+                setup.config().getInt(EepKeys.REBALANCE_WINDOW_STEPS)),
+            setup.config().getInt(EepKeys.REBALANCE_INTERVAL_STEPS),
+            setup.config().getLong(EepKeys.REBALANCE_STAGING_MB) << 20,
+            manager);
     this.views =
-        new ViewApplier(ctx, connections, placement, repairs, sender, this::failAll, this::wake);
+        new ViewApplier(
+            ctx, connections, placement, repairs, sender, this::failAll, this::wake, rebalancer);
     this.formation = new Formation(ctx, store, checkpoint, repairs, connections, placement);
     this.sync = new EpochSync(setup.rank(), exchange);
   }
@@ -152,7 +177,8 @@ public final class RankLoop implements AutoCloseable {
               new StepBudget(
                   setup.config().getInt(EepKeys.PREFILL_CHUNK),
                   setup.config().getInt(EepKeys.STEP_TOKENS)),
-              timings);
+              timings,
+              rebalancer);
       runner =
           new StepRunner(
               ctx.rank(),
@@ -195,7 +221,9 @@ public final class RankLoop implements AutoCloseable {
       }
       r.admit();
       try {
+        long s = r.nextStep();
         r.run(ctx.applied().epoch(), ctx.peers());
+        rebalancer.afterStep(s, ctx.applied());
       } catch (StepAbortedException e) {
         counters.stepsAborted.increment();
         awaitNewerView();
@@ -273,7 +301,8 @@ public final class RankLoop implements AutoCloseable {
         store,
         checkpoint.bytesRead(),
         ctx.transport().stats(),
-        kv == null ? new RankStats.Kv(0, 0) : new RankStats.Kv(kv.capacity(), kv.freePositions()));
+        kv == null ? new RankStats.Kv(0, 0) : new RankStats.Kv(kv.capacity(), kv.freePositions()),
+        rebalancer.stats());
   }
 
   public StepTimings timings() {
@@ -282,6 +311,27 @@ public final class RankLoop implements AutoCloseable {
 
   public List<ExecutedRepair> repairs() {
     return repairs.executed();
+  }
+
+  /** Asks for a rebalance at the next step boundary every rank agrees on. */
+  public void requestRebalance() {
+    rebalancer.request();
+  }
+
+  /** What rebalancing did so far, in order. */
+  public List<RebalanceEvent> rebalances() {
+    return rebalancer.events();
+  }
+
+  /** See {@link org.eep.djl.rank.RankRuntime#awaitRebalances}. */
+  public boolean awaitRebalances(RebalanceEvent.Kind kind, long n, Duration timeout)
+      throws InterruptedException {
+    return rebalancer.await(kind, n, timeout);
+  }
+
+  /** Tokens routed per (layer, expert) by this rank over the rebalance window. */
+  public long[] routedLoad() {
+    return rebalancer.load();
   }
 
   public int[] uncovered() {
@@ -332,6 +382,7 @@ public final class RankLoop implements AutoCloseable {
     if (r != null) {
       r.close();
     }
+    stager.close();
     checkpoint.close();
     manager.close();
   }

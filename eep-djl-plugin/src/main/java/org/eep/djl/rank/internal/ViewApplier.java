@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Learns views on the membership thread (fencing the transport at once, which ends waits for older
  * epochs) and applies them on the rank thread between steps, in epoch order: stops an evicted
- * incarnation, opens connections to new incarnations, carries out the placement transition (repair
- * after a failure, weights for a joining rank) and updates the routing tables in place.
+ * incarnation, opens connections to new incarnations, returns from this epoch's rebalances to the
+ * placement it began with, carries out the placement transition (repair after a failure, weights
+ * for a joining rank) and updates the routing tables in place.
  */
 final class ViewApplier {
   private static final Logger LOG = LoggerFactory.getLogger(ViewApplier.class);
@@ -46,6 +47,7 @@ final class ViewApplier {
   private final WeightSender sender;
   private final Consumer<RuntimeException> failAll;
   private final Runnable wake;
+  private final Rebalancer rebalancer;
   private final BlockingQueue<MembershipView> learned = new LinkedBlockingQueue<>();
 
   ViewApplier(
@@ -55,7 +57,8 @@ final class ViewApplier {
       RepairExecutor repairs,
       WeightSender sender,
       Consumer<RuntimeException> failAll,
-      Runnable wake) {
+      Runnable wake,
+      Rebalancer rebalancer) {
     this.ctx = requireNonNull(ctx, "ctx is null");
     this.transport = ctx.transport();
     this.connections = requireNonNull(connections, "connections is null");
@@ -69,6 +72,7 @@ final class ViewApplier {
     this.sender = requireNonNull(sender, "sender is null");
     this.failAll = requireNonNull(failAll, "failAll is null");
     this.wake = requireNonNull(wake, "wake is null");
+    this.rebalancer = requireNonNull(rebalancer, "rebalancer is null");
   }
 
   /**
@@ -95,6 +99,7 @@ final class ViewApplier {
       if (prev != null && v.epoch() <= prev.epoch()) {
         continue;
       }
+      rebalancer.beforeView(prev == null ? -1 : prev.epoch());
       ctx.apply(v);
       changed = true;
       if (v.state() == InstanceState.FAILED) {
@@ -124,6 +129,7 @@ final class ViewApplier {
         transition(prev, v);
       }
       placement.route(v);
+      rebalancer.viewApplied(prev != null && !prev.activeRanks().equals(v.activeRanks()));
       ctx.settled(v.epoch());
     }
     return changed;

@@ -1,0 +1,397 @@
+package org.eep.djl.rank.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import org.eep.api.config.EepKeys;
+import org.eep.api.membership.MembershipView;
+import org.eep.api.placement.ExpertPlacement;
+import org.eep.api.placement.LoadSnapshot;
+import org.eep.djl.rank.RankStats;
+import org.eep.djl.rank.RebalanceEvent;
+import org.eep.djl.rank.RebalanceEvent.Kind;
+import org.eep.djl.repair.WeightStager;
+import org.eep.djl.step.ExpertStore;
+import org.eep.djl.step.LoadWindow;
+import org.eep.djl.step.StepControl;
+import org.eep.djl.wire.ControlCodec;
+import org.eep.djl.wire.ControlCodec.Word;
+import org.eep.placement.rebalance.RebalancePlan;
+import org.eep.placement.rebalance.RebalancePlanner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Live rebalancing, decided step by step from words every active rank sends with each step's first
+ * exchange ({@link StepControl}), so that every rank that completes step {@code s} decides the same
+ * from the same words:
+ *
+ * <ol>
+ *   <li><b>Snapshot</b> at step {@code s} when {@code s} is a multiple of {@code
+ *       eep_rebalance_interval_steps}, or some rank wanted one in step {@code s - 1} (on demand, or
+ *       after a view change that changed the active ranks), and no rebalance is under way: every
+ *       word carries its rank's window of routed tokens, their sum is the snapshot (id {@code s}),
+ *       and every rank plans the same moves from it.
+ *   <li><b>Stage</b>: each rank copies the weights of the moves that target it in the background
+ *       ({@link WeightStager}) and says so in its next words.
+ *   <li><b>Switch</b> after the first step whose words all say "staged": slot contents (in place)
+ *       and routing tables (in place) flip between two steps. Words saying a staging failed abandon
+ *       it on every rank.
+ * </ol>
+ *
+ * A rank that did not complete step {@code s} may not know what the others decided in it, so a
+ * switch is revertible until the epoch ends: each switched slot's old contents are kept, and when a
+ * view is applied every rank first returns to the placement its epoch began with (which every rank
+ * shares), abandons any staging, and only then carries out the view's repair. Steps re-run in the
+ * next epoch therefore run on one placement everywhere; results never depend on it anyway. Used by
+ * the rank thread; {@link #request} and the readers from any thread.
+ */
+final class Rebalancer implements StepControl {
+  private static final Logger LOG = LoggerFactory.getLogger(Rebalancer.class);
+  private static final long FAILED = -2;
+  private static final int KEPT_EVENTS = 256;
+
+  private final RankContext ctx;
+  private final PlacementState placement;
+  private final ExpertStore store;
+  private final WeightStager stager;
+  private final RebalancePlanner planner;
+  private final LoadWindow load;
+  private final int interval;
+  private final long budgetBytes;
+  private final NDManager manager;
+  private final AtomicBoolean requested = new AtomicBoolean();
+  private final Map<Integer, Word> words = new HashMap<>();
+  private final List<Retained> retained = new ArrayList<>();
+  private final Deque<RebalanceEvent> events = new ArrayDeque<>();
+  private final Map<Kind, LongAdder> counts = new EnumMap<>(Kind.class);
+  private final LongAdder malformed = new LongAdder();
+  private boolean viewTrigger;
+  private boolean wantedLastStep;
+  private boolean snapshotStep;
+  private Pending pending;
+  private ExpertPlacement epochBase;
+
+  private record Pending(RebalancePlan plan, WeightStager.Job job) {}
+
+  /** A switched slot's contents before its first switch of the epoch. */
+  private record Retained(int slot, int expert, ByteBuffer[] gateUp, ByteBuffer[] down) {}
+
+  Rebalancer(
+      RankContext ctx,
+      PlacementState placement,
+      ExpertStore store,
+      WeightStager stager,
+      RebalancePlanner planner,
+      LoadWindow load,
+      int interval,
+      long budgetBytes,
+      NDManager manager) {
+    this.ctx = requireNonNull(ctx, "ctx is null");
+    this.placement = requireNonNull(placement, "placement is null");
+    this.store = requireNonNull(store, "store is null");
+    this.stager = requireNonNull(stager, "stager is null");
+    this.planner = requireNonNull(planner, "planner is null");
+    this.load = requireNonNull(load, "load is null");
+    this.interval = interval;
+    this.budgetBytes = budgetBytes;
+    this.manager = requireNonNull(manager, "manager is null");
+    for (Kind k : Kind.values()) {
+      counts.put(k, new LongAdder());
+    }
+  }
+
+  /** Asks for a rebalance at the next opportunity (the operations API). From any thread. */
+  void request() {
+    requested.set(true);
+  }
+
+  @Override
+  public ByteBuffer outgoing(long step) {
+    words.clear();
+    snapshotStep =
+        pending == null
+            && load.enabled()
+            && ((interval > 0 && step > 0 && step % interval == 0) || wantedLastStep);
+    long staged = -1;
+    if (pending != null) {
+      staged =
+          pending.job().done() ? pending.plan().snapshotId() : pending.job().failed() ? FAILED : -1;
+    }
+    Word own =
+        new Word(
+            requested.get() || viewTrigger, staged, snapshotStep ? load.totals() : new long[0]);
+    words.put(ctx.rank(), own);
+    return ControlCodec.encode(own);
+  }
+
+  @Override
+  public void received(long step, int peer, ByteBuffer control) {
+    try {
+      words.put(peer, ControlCodec.decode(control));
+    } catch (IllegalArgumentException e) {
+      malformed.increment();
+      LOG.warn("rank {} step {}: dropped rank {}'s control word: {}", ctx.rank(), step, peer, e);
+    }
+  }
+
+  @Override
+  public void routed(int layer, int[] chosen) {
+    load.routed(layer, chosen);
+  }
+
+  /** After step {@code step} of {@code view} completed: snapshot, or switch, as the words say. */
+  void afterStep(long step, MembershipView view) {
+    load.endStep();
+    if (words.size() != view.activeCount()) {
+      return; // not every active rank's word (a step without peers' exchange): decide nothing
+    }
+    boolean wanted = words.values().stream().anyMatch(Word::wants);
+    if (snapshotStep) {
+      snapshot(step, view);
+    } else if (pending != null) {
+      long id = pending.plan().snapshotId();
+      if (words.values().stream().anyMatch(w -> w.staged() == FAILED)) {
+        LOG.warn("rank {}: a rank could not stage rebalance {}; abandoned", ctx.rank(), id);
+        abandon(view.epoch(), step);
+      } else if (words.values().stream().allMatch(w -> w.staged() == id)) {
+        switchNow(step, view);
+      }
+    }
+    wantedLastStep = wanted && pending == null && !snapshotStep;
+  }
+
+  private void snapshot(long step, MembershipView view) {
+    int n = load.layers() * load.experts();
+    long[] sum = new long[n];
+    for (Word w : words.values()) {
+      long[] l = w.load();
+      if (l.length != n) {
+        return; // every rank sends its load at a snapshot step; a word without one decides nothing
+      }
+      for (int i = 0; i < n; i++) {
+        sum[i] += l[i];
+      }
+    }
+    requested.set(false);
+    viewTrigger = false;
+    double[] perExpert = new double[load.experts()];
+    double total = 0;
+    for (int i = 0; i < n; i++) {
+      perExpert[i % load.experts()] += sum[i];
+      total += sum[i];
+    }
+    if (total == 0) {
+      return; // an idle window says nothing about balance
+    }
+    RebalancePlan plan =
+        planner.plan(
+            placement.placement(),
+            view.activeRanks(),
+            new LoadSnapshot(step, perExpert),
+            ctx.setup().config().getLong(EepKeys.SEED),
+            ctx.setup().model().expertBytesAllLayers(),
+            budgetBytes);
+    Kind kind = plan.empty() ? Kind.BALANCED : Kind.PLANNED;
+    long own = 0;
+    for (long l : words.get(ctx.rank()).load()) {
+      own += l;
+    }
+    record(kind, view.epoch(), step, plan, 0, own);
+    LOG.info(
+        "rank {} rebalance snapshot {} at {}: imbalance {} -> {}, {} slots move ({} here)",
+        ctx.rank(),
+        step,
+        view.summary(),
+        String.format("%.3f", plan.imbalanceBefore()),
+        String.format("%.3f", plan.imbalanceAfter()),
+        plan.moves().size(),
+        plan.movesTo(ctx.rank()).size());
+    if (!plan.empty()) {
+      pending = new Pending(plan, stager.stage(plan.movesTo(ctx.rank())));
+    }
+  }
+
+  private void switchNow(long step, MembershipView view) {
+    RebalancePlan plan = pending.plan();
+    List<WeightStager.Staged> staged = pending.job().staged();
+    pending = null;
+    if (epochBase == null) {
+      epochBase = plan.before();
+    }
+    int spr = store.slots();
+    long bytes = 0;
+    for (WeightStager.Staged s : staged) {
+      int slot = s.move().physicalSlot() % spr;
+      retained.add(copyOf(slot));
+      for (int l = 0; l < s.gateUp().length; l++) {
+        store.writeStored(l, slot, s.gateUp()[l].duplicate(), s.down()[l].duplicate());
+        bytes += s.gateUp()[l].capacity() + s.down()[l].capacity();
+      }
+      store.setHolds(slot, s.move().toExpert());
+    }
+    placement.set(plan.after());
+    placement.route(view);
+    record(Kind.SWITCHED, view.epoch(), step, plan, bytes, 0);
+    LOG.info(
+        "rank {} switched to rebalance {} after step {}: {} slots here, imbalance {} -> {}",
+        ctx.rank(),
+        plan.snapshotId(),
+        step,
+        staged.size(),
+        String.format("%.3f", plan.imbalanceBefore()),
+        String.format("%.3f", plan.imbalanceAfter()));
+  }
+
+  private Retained copyOf(int slot) {
+    int layers = ctx.setup().model().numLayers();
+    ByteBuffer[] gu = new ByteBuffer[layers];
+    ByteBuffer[] d = new ByteBuffer[layers];
+    try (NDManager scratch = manager.newSubManager()) {
+      for (int l = 0; l < layers; l++) {
+        ByteBuffer[] now = store.slotBytes(l, slot, scratch);
+        gu[l] = copy(now[0]);
+        d[l] = copy(now[1]);
+      }
+    }
+    return new Retained(slot, store.holds(slot), gu, d);
+  }
+
+  private static ByteBuffer copy(ByteBuffer b) {
+    ByteBuffer c = ByteBuffer.allocateDirect(b.remaining()).order(ByteOrder.nativeOrder());
+    c.put(b.duplicate());
+    return c.flip();
+  }
+
+  private void abandon(long epoch, long step) {
+    if (pending != null) {
+      pending.job().cancel();
+      record(Kind.ABANDONED, epoch, step, pending.plan(), 0, 0);
+      pending = null;
+    }
+  }
+
+  /**
+   * Before a view is applied: abandons a staging and returns to the placement the ending epoch
+   * began with (every rank does, whatever it knew of the last step).
+   */
+  void beforeView(long epoch) {
+    abandon(epoch, -1);
+    if (epochBase == null) {
+      return;
+    }
+    for (int i = retained.size() - 1; i >= 0; i--) {
+      Retained r = retained.get(i);
+      for (int l = 0; l < r.gateUp().length; l++) {
+        store.writeStored(l, r.slot(), r.gateUp()[l].duplicate(), r.down()[l].duplicate());
+      }
+      store.setHolds(r.slot(), r.expert());
+    }
+    LOG.info(
+        "rank {}: view change; {} rebalanced slots return to the epoch's placement",
+        ctx.rank(),
+        retained.size());
+    add(
+        new RebalanceEvent(
+            Kind.REVERTED, epoch, -1, -1, 0, 0, retained.size(), 0, 0, System.nanoTime()));
+    placement.set(epochBase);
+    retained.clear();
+    epochBase = null;
+  }
+
+  /**
+   * After a view was applied: a new epoch begins on the placement every rank now shares; a change
+   * of the active ranks asks for a rebalance when rebalancing is periodic.
+   */
+  void viewApplied(boolean activeChanged) {
+    retained.clear();
+    epochBase = null;
+    words.clear();
+    wantedLastStep = false;
+    if (activeChanged && interval > 0) {
+      viewTrigger = true;
+    }
+  }
+
+  private void add(RebalanceEvent e) {
+    synchronized (events) {
+      counts.get(e.kind()).increment();
+      if (events.size() == KEPT_EVENTS) {
+        events.removeFirst();
+      }
+      events.addLast(e);
+      events.notifyAll();
+    }
+  }
+
+  /**
+   * Blocks until {@code kind} happened at least {@code n} times on this rank; false after {@code
+   * timeout}. From any thread.
+   */
+  boolean await(Kind kind, long n, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (events) {
+      while (counts.get(kind).sum() < n) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(events, left);
+      }
+      return true;
+    }
+  }
+
+  private void record(
+      Kind kind, long epoch, long step, RebalancePlan plan, long bytes, long ownTokens) {
+    add(
+        new RebalanceEvent(
+            kind,
+            epoch,
+            step,
+            plan.snapshotId(),
+            plan.imbalanceBefore(),
+            plan.imbalanceAfter(),
+            plan.moves().size(),
+            bytes,
+            ownTokens,
+            System.nanoTime()));
+  }
+
+  /** The last {@value #KEPT_EVENTS} things rebalancing did, in order. From any thread. */
+  List<RebalanceEvent> events() {
+    synchronized (events) {
+      return List.copyOf(events);
+    }
+  }
+
+  /** This rank's routed tokens per (layer, expert) in the window. From any thread. */
+  long[] load() {
+    return load.totals();
+  }
+
+  /** The counts of {@link #events} and the bytes staged. From any thread. */
+  RankStats.Rebalancing stats() {
+    return new RankStats.Rebalancing(
+        counts.get(Kind.PLANNED).sum() + counts.get(Kind.BALANCED).sum(),
+        counts.get(Kind.SWITCHED).sum(),
+        counts.get(Kind.ABANDONED).sum(),
+        counts.get(Kind.REVERTED).sum(),
+        stager.hostBytes(),
+        stager.diskBytes(),
+        malformed.sum());
+  }
+}
