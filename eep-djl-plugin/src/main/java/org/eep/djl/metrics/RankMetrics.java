@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.ToDoubleFunction;
 import org.eep.api.comm.TransportStats;
 import org.eep.api.membership.MembershipView;
@@ -40,6 +41,9 @@ import org.eep.placement.repair.Tier;
  * <tr><td>{@code eep.rank.tokens.emitted}</td><td>counter</td><td>rank</td><td>tokens emitted (tokens/s: {@code rate(eep_rank_tokens_emitted_total[1m])})</td></tr>
  * <tr><td>{@code eep.rank.requests.parked}</td><td>gauge</td><td>rank</td><td>requests waiting for a lost expert's coverage to return ({@code eep_coverage_wait_ms})</td></tr>
  * <tr><td>{@code eep.rank.requests.park.expired}</td><td>counter</td><td>rank</td><td>parked requests that failed because it did not return in time</td></tr>
+ * <tr><td>{@code eep.rank.rebalances}</td><td>counter</td><td>rank, outcome</td><td>live rebalancing: load snapshots agreed ({@code snapshot}), rebalances {@code switched}, {@code abandoned} before their switch, {@code reverted} by a view change</td></tr>
+ * <tr><td>{@code eep.rank.rebalance.staged} (bytes)</td><td>counter</td><td>rank, tier</td><td>expert weights staged for rebalances, by source tier (host, disk)</td></tr>
+ * <tr><td>{@code eep.rank.expert.tokens}</td><td>gauge</td><td>rank, layer, expert</td><td>tokens the rank routed to the expert in the layer over the last {@code eep_rebalance_window_steps} steps</td></tr>
  * <tr><td>{@code eep.rank.fenced.messages}</td><td>counter</td><td>rank</td><td>messages dropped by epoch fencing (older epoch or stale incarnation)</td></tr>
  * <tr><td>{@code eep.rank.rebuilds}</td><td>counter</td><td>rank</td><td>routing-table, transport or step-state rebuilds (0 on healthy ranks)</td></tr>
  * <tr><td>{@code eep.rank.repairs}</td><td>counter</td><td>rank, tier</td><td>expert loads carried out by recovery or rejoin, by source tier (peer, host, disk)</td></tr>
@@ -142,6 +146,48 @@ public final class RankMetrics implements MeterBinder {
         null,
         "Parked requests that failed because coverage did not return in time",
         x -> stats(x, r, s -> s.parking().expired()));
+    Map<String, ToDoubleFunction<RankStats>> outcomes =
+        Map.of(
+            "snapshot", s -> s.rebalancing().snapshots(),
+            "switched", s -> s.rebalancing().switched(),
+            "abandoned", s -> s.rebalancing().abandoned(),
+            "reverted", s -> s.rebalancing().reverted());
+    outcomes.forEach(
+        (outcome, f) ->
+            counter(
+                registry,
+                "eep.rank.rebalances",
+                rank.and("outcome", outcome),
+                null,
+                "Live rebalancing: snapshots agreed, rebalances switched, abandoned, reverted",
+                x -> stats(x, r, f)));
+    counter(
+        registry,
+        "eep.rank.rebalance.staged",
+        rank.and("tier", "host"),
+        "bytes",
+        "Expert weights staged for rebalances, by source tier",
+        x -> stats(x, r, s -> s.rebalancing().hostBytesStaged()));
+    counter(
+        registry,
+        "eep.rank.rebalance.staged",
+        rank.and("tier", "disk"),
+        "bytes",
+        "Expert weights staged for rebalances, by source tier",
+        x -> stats(x, r, s -> s.rebalancing().diskBytesStaged()));
+    long[][] shape = cluster.rank(r) == null ? new long[0][] : cluster.rank(r).routedLoad();
+    for (int l = 0; l < shape.length; l++) {
+      for (int e = 0; e < shape[l].length; e++) {
+        int layer = l;
+        int expert = e;
+        gauge(
+            registry,
+            "eep.rank.expert.tokens",
+            rank.and("layer", Integer.toString(l), "expert", Integer.toString(e)),
+            "Tokens the rank routed to the expert in the layer over the rebalance window",
+            x -> routed(x, r, layer, expert));
+      }
+    }
     counter(
         registry,
         "eep.rank.fenced.messages",
@@ -257,6 +303,15 @@ public final class RankMetrics implements MeterBinder {
   private static double stats(EpCluster c, int r, ToDoubleFunction<RankStats> f) {
     RankRuntime rt = c.rank(r);
     return rt == null ? 0 : f.applyAsDouble(rt.stats());
+  }
+
+  private static double routed(EpCluster c, int r, int layer, int expert) {
+    RankRuntime rt = c.rank(r);
+    if (rt == null) {
+      return 0;
+    }
+    long[][] load = rt.routedLoad();
+    return layer < load.length && expert < load[layer].length ? load[layer][expert] : 0;
   }
 
   private static double transport(EpCluster c, int r, ToDoubleFunction<TransportStats> f) {

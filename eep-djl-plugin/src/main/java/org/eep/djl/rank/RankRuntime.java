@@ -190,9 +190,9 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
 
   /**
    * Tokens this rank routed per (layer, logical expert) over the last {@code
-   * eep_rebalance_window_steps} steps, {@code [layer × experts + expert]}.
+   * eep_rebalance_window_steps} steps, {@code [layer][expert]}.
    */
-  public long[] routedLoad() {
+  public long[][] routedLoad() {
     return loop.routedLoad();
   }
 

@@ -87,6 +87,7 @@ public final class FrontEnd implements AutoCloseable {
     exact("/v1/models", new ModelsHandler(modelName));
     exact("/v1/eep/status", new StatusHandler(instance, modelName));
     route(RankOpsHandler.PREFIX, new RankOpsHandler(instance));
+    exact("/v1/eep/rebalance", new RebalanceHandler(instance));
     exact("/metrics", new MetricsHandler(registry));
     route("/", new NotFoundHandler());
     server.start();
@@ -241,6 +242,27 @@ public final class FrontEnd implements AutoCloseable {
     }
   }
 
+  /**
+   * {@code POST /v1/eep/rebalance}: asks the ranks for a live rebalance (202; it happens at the
+   * next step they agree on, and shows in the ranks' status); 409 when no rank serves.
+   */
+  private static final class RebalanceHandler extends JsonHandler {
+    private final ServedInstance instance;
+
+    RebalanceHandler(ServedInstance instance) {
+      super("POST");
+      this.instance = instance;
+    }
+
+    @Override
+    void serve(HttpExchange ex) throws IOException {
+      if (!instance.rebalance()) {
+        throw HttpProblem.conflict("no rank serves; nothing to rebalance");
+      }
+      send(ex, 202, Map.of("requested", true));
+    }
+  }
+
   private static final class MetricsHandler extends JsonHandler {
     private final PrometheusMeterRegistry registry;
 
@@ -269,8 +291,8 @@ public final class FrontEnd implements AutoCloseable {
           "no endpoint "
               + ex.getRequestURI().getPath()
               + "; endpoints: POST /predictions/{model}, POST /invocations, POST /v1/completions,"
-              + " GET /v1/models, GET /v1/eep/status, POST /v1/eep/ranks/{r}/drain|rejoin, GET"
-              + " /ping, GET /metrics");
+              + " GET /v1/models, GET /v1/eep/status, POST /v1/eep/ranks/{r}/drain|rejoin, POST"
+              + " /v1/eep/rebalance, GET /ping, GET /metrics");
     }
   }
 }

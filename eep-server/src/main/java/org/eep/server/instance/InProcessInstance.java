@@ -102,6 +102,11 @@ final class InProcessInstance implements ServedInstance {
   }
 
   @Override
+  public boolean rebalance() {
+    return cluster.rebalance();
+  }
+
+  @Override
   public MeterBinder metrics() {
     return new RankMetrics(cluster);
   }

@@ -110,6 +110,11 @@ final class ProcessInstance implements ServedInstance {
   }
 
   @Override
+  public boolean rebalance() {
+    return cluster.rebalance();
+  }
+
+  @Override
   public MeterBinder metrics() {
     return new InstanceMetrics(cluster.router());
   }

@@ -92,6 +92,11 @@ public interface ServedInstance extends EpInstance {
   MeterBinder metrics();
 
   /**
+   * Asks the ranks for a live rebalance at the next step they agree on; false if no rank serves.
+   */
+  boolean rebalance();
+
+  /**
    * Waits until a view satisfying {@code until} is learned.
    *
    * @return the view, or null if {@code timeout} passed first

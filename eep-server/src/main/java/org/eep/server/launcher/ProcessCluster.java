@@ -516,6 +516,18 @@ public final class ProcessCluster implements AutoCloseable {
     return rank.leave();
   }
 
+  /**
+   * Asks the serving rank processes for a live rebalance (one that answers is enough); false if
+   * none answered.
+   */
+  public boolean rebalance() {
+    boolean asked = false;
+    for (RemoteRank r : ranks) {
+      asked |= r.serving() && r.requestRebalance();
+    }
+    return asked;
+  }
+
   /** {@code kill -9} of rank {@code r}'s process. */
   public void kill(int r) {
     requireLaunched("kill");

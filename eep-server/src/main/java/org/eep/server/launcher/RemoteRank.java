@@ -143,6 +143,11 @@ final class RemoteRank implements RankEndpoint {
     return call("POST", "/leave") != null;
   }
 
+  /** Asks the process for a live rebalance; false if it does not answer or does not serve. */
+  boolean requestRebalance() {
+    return call("POST", "/rebalance") != null;
+  }
+
   /** POSTs to {@code uri}; false if it does not answer with 2xx. */
   static boolean post(HttpClient http, URI uri) {
     try {

@@ -157,6 +157,7 @@ public final class RankProcess {
     http.createContext("/coverage", this::coverage);
     http.createContext("/leave", this::leave);
     http.createContext("/assume", this::assume);
+    http.createContext("/rebalance", this::rebalance);
     http.start();
     try (NDManager manager = NDManager.newBaseManager()) {
       if (assumed != null) {
@@ -355,6 +356,21 @@ public final class RankProcess {
         return;
       }
       reply(ex, 202, Map.of("assumed", rank));
+    }
+  }
+
+  /** {@code POST /rebalance}: asks for a live rebalance at the next agreed step. */
+  private void rebalance(HttpExchange ex) throws IOException {
+    try (ex) {
+      RankRuntime r = current;
+      if (!"POST".equals(ex.getRequestMethod())) {
+        reply(ex, 405, Map.of("error", "use POST"));
+      } else if (r == null || !r.serving()) {
+        reply(ex, 409, Map.of("error", "rank is not serving"));
+      } else {
+        r.requestRebalance();
+        reply(ex, 202, Map.of("requested", r.owner().toString()));
+      }
     }
   }
 

@@ -11,8 +11,10 @@ import org.eep.djl.rank.RankRuntime;
  * What a rank reports of itself, the same document wherever it runs (a rank process's {@code GET
  * /status}, a rank thread of {@code eep serve}'s own JVM): identity and state, whether its
  * membership handle commits the views ({@code coordinator}), coverage, counters ({@code stats}),
- * transport counts, peer breakers, executed repairs and step timings ({@code timings}: dense, comm
- * and expert nanoseconds, expert slots used, steps). Read from any thread.
+ * transport counts, peer breakers, executed repairs, step timings ({@code timings}: dense, comm and
+ * expert nanoseconds, expert slots used, token rows its experts computed, steps), the tokens it
+ * routed per (layer, expert) over the rebalance window ({@code routedLoad}, row-major by layer) and
+ * its last rebalancing events. Read from any thread.
  */
 public final class RankStatus {
   /** Special floating-point values allowed: a repair's estimate is infinite over a tier of 0. */
@@ -39,7 +41,10 @@ public final class RankStatus {
     timings.put("expertNanos", r.timings().expertNanos());
     timings.put("slotsUsed", r.timings().slotsUsed());
     timings.put("steps", r.timings().steps());
+    timings.put("expertRows", r.timings().expertRows());
     s.put("timings", timings);
+    s.put("routedLoad", r.routedLoad());
+    s.put("rebalances", r.rebalances());
     return GSON.toJsonTree(s).getAsJsonObject();
   }
 

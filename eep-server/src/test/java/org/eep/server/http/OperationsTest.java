@@ -119,4 +119,53 @@ class OperationsTest {
       assertThat(s.get("/v1/eep/ranks/1/drain").status()).isEqualTo(405);
     }
   }
+
+  @Test
+  void aRebalanceOnDemandTakesOneSnapshotOnEveryRankAndChangesNoToken() throws Exception {
+    try (Served s = new Served(Map.of())) {
+      List<int[]> prompts = new ArrayList<>();
+      List<CompletableFuture<List<String>>> streams = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        int[] p = {5 * i + 1, 9 * i + 2, 13 * i + 3, 17 * i + 4};
+        prompts.add(p);
+        streams.add(streamAsync(s, p, 120));
+      }
+      while (s.get("/v1/eep/status")
+                  .json()
+                  .getAsJsonObject("requests")
+                  .get("outstanding")
+                  .getAsInt()
+              < streams.size()
+          && streams.stream().noneMatch(CompletableFuture::isDone)) {
+        Thread.onSpinWait();
+      }
+      Served.Reply asked = s.post("/v1/eep/rebalance", "");
+      assertThat(asked.status()).as(asked.body()).isEqualTo(202);
+      for (int i = 0; i < streams.size(); i++) {
+        assertThat(Served.streamedTokens(streams.get(i).get()))
+            .as("stream %d", i)
+            .isEqualTo(Served.expected(prompts.get(i), 120));
+      }
+      JsonObject status = s.get("/v1/eep/status").json();
+      String first = null;
+      for (int r = 0; r < 4; r++) {
+        JsonObject rank = slot(status, r).getAsJsonObject("rank_status");
+        assertThat(
+                rank.getAsJsonObject("stats")
+                    .getAsJsonObject("rebalancing")
+                    .get("snapshots")
+                    .getAsLong())
+            .as("rank %d took the snapshot", r)
+            .isEqualTo(1);
+        JsonObject decided = rank.getAsJsonArray("rebalances").get(0).getAsJsonObject();
+        String decision =
+            decided.get("snapshotId").getAsLong() + "/" + decided.get("slotsMoved").getAsInt();
+        assertThat(decision)
+            .as("rank %d decided as rank 0", r)
+            .isEqualTo(first == null ? decision : first);
+        first = decision;
+        assertThat(rank.getAsJsonArray("routedLoad").size()).isEqualTo(2);
+      }
+    }
+  }
 }

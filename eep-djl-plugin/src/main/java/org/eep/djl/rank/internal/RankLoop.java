@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import ai.djl.ndarray.NDManager;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -330,8 +331,14 @@ public final class RankLoop implements AutoCloseable {
   }
 
   /** Tokens routed per (layer, expert) by this rank over the rebalance window. */
-  public long[] routedLoad() {
-    return rebalancer.load();
+  public long[][] routedLoad() {
+    long[] flat = rebalancer.load();
+    int experts = ctx.setup().model().numExperts();
+    long[][] out = new long[flat.length / experts][];
+    for (int l = 0; l < out.length; l++) {
+      out[l] = Arrays.copyOfRange(flat, l * experts, (l + 1) * experts);
+    }
+    return out;
   }
 
   public int[] uncovered() {
