@@ -18,6 +18,7 @@ import org.eep.djl.request.GenerationRequest;
 /** The tiny checkpoint (generated once per test JVM), request mixes, and their reference tokens. */
 final class Models {
   private static Path tiny;
+  private static Path skewed;
   private static final Map<String, int[]> EXPECTED = new HashMap<>();
 
   private Models() {}
@@ -35,6 +36,20 @@ final class Models {
     return tiny;
   }
 
+  /** The tiny preset with router skew 1.2 (a few experts take most tokens), generated once. */
+  static synchronized Path skewed() {
+    if (skewed == null) {
+      try {
+        Path dir = Files.createTempDirectory("eep-it-tiny-skewed");
+        CheckpointGenerator.generate(Preset.TINY.config(), 42, 1.2, dir, s -> {});
+        skewed = dir;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return skewed;
+  }
+
   static List<GenerationRequest> requests(int n, long seed, int minNew) {
     Random rnd = new Random(seed);
     List<GenerationRequest> out = new ArrayList<>();
@@ -48,13 +63,18 @@ final class Models {
     return out;
   }
 
-  static synchronized int[] expected(GenerationRequest r) {
-    String key = java.util.Arrays.toString(r.prompt()) + "/" + r.maxNewTokens();
+  static int[] expected(GenerationRequest r) {
+    return expected(tiny(), r);
+  }
+
+  /** The reference tokens of the model in {@code model} for {@code r} (cached). */
+  static synchronized int[] expected(Path model, GenerationRequest r) {
+    String key = model + ":" + java.util.Arrays.toString(r.prompt()) + "/" + r.maxNewTokens();
     return EXPECTED.computeIfAbsent(
         key,
         k -> {
           try (NDManager m = NDManager.newBaseManager();
-              ReferenceModel ref = ReferenceModel.load(tiny(), m)) {
+              ReferenceModel ref = ReferenceModel.load(model, m)) {
             return ref.generate(r.prompt(), r.maxNewTokens()).tokens();
           }
         });

@@ -3,6 +3,7 @@ package org.eep.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,6 +19,7 @@ import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.SlotState;
 import org.eep.djl.request.GenerationRequest;
 import org.eep.djl.request.GenerationResult;
+import org.eep.djl.request.TokenListener;
 import org.eep.server.launcher.ProcessCluster;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,6 +39,11 @@ class MultiProcessRecoveryIT {
 
   private static ProcessCluster start(String transport, Map<String, Object> extra)
       throws Exception {
+    return start(transport, extra, Models.tiny());
+  }
+
+  private static ProcessCluster start(String transport, Map<String, Object> extra, Path model)
+      throws Exception {
     Map<String, Object> options = new HashMap<>();
     options.put(
         "eep_instance",
@@ -54,8 +61,7 @@ class MultiProcessRecoveryIT {
     options.put("eep_heartbeat_misses", 10);
     options.put("eep_step_timeout_ms", 2000);
     options.putAll(extra);
-    return ProcessCluster.start(
-        EepConfig.of(options), Models.tiny(), line -> System.out.println(line));
+    return ProcessCluster.start(EepConfig.of(options), model, line -> System.out.println(line));
   }
 
   /** Submits requests and returns once {@code tokens} tokens in total were emitted. */
@@ -178,6 +184,37 @@ class MultiProcessRecoveryIT {
       c.awaitSpares(1, Duration.ofMinutes(3)); // and a new spare waits for the next failure
       List<GenerationRequest> more = Models.requests(8, 52, 8);
       assertExact(more, load(c, more, 4));
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"ucx"})
+  void rankProcessesRebalanceFromTheirCheckpointsAndChangeNoToken(String transport)
+      throws Exception {
+    Map<String, Object> periodic =
+        Map.of("eep_rebalance_interval_steps", 6, "eep_rebalance_window_steps", 12);
+    try (ProcessCluster c = start(transport, periodic, Models.skewed())) {
+      List<GenerationRequest> requests = Models.requests(24, 53, 12);
+      List<CompletableFuture<GenerationResult>> results = new ArrayList<>();
+      for (GenerationRequest r : requests) {
+        results.add(c.submit(r, TokenListener.NONE));
+      }
+      for (int i = 0; i < requests.size(); i++) {
+        assertThat(results.get(i).get(5, TimeUnit.MINUTES).tokens())
+            .as(requests.get(i).id())
+            .isEqualTo(Models.expected(Models.skewed(), requests.get(i)));
+      }
+      long switched = 0;
+      long disk = 0;
+      for (int r = 0; r < 4; r++) {
+        JsonObject rb = c.status(r).getAsJsonObject("stats").getAsJsonObject("rebalancing");
+        switched += rb.get("switched").getAsLong();
+        disk += rb.get("diskBytesStaged").getAsLong();
+      }
+      assertThat(switched).as("rebalances switched on the ranks").isPositive();
+      assertThat(disk)
+          .as("staged from the checkpoint: rank processes keep no host copy")
+          .isPositive();
     }
   }
 

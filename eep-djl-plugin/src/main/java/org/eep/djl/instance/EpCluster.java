@@ -142,18 +142,17 @@ public final class EpCluster implements EpInstance {
   }
 
   /**
-   * Asks the serving ranks for a live rebalance (see {@link RankRuntime#requestRebalance}); false
-   * if no rank serves.
+   * Asks the first serving rank for a live rebalance (see {@link RankRuntime#requestRebalance}: its
+   * word reaches every rank); false if no rank serves.
    */
   public boolean rebalance() {
-    boolean asked = false;
     for (RankRuntime r : ranks) {
       if (r != null && r.serving()) {
         r.requestRebalance();
-        asked = true;
+        return true;
       }
     }
-    return asked;
+    return false;
   }
 
   /** Kills rank {@code r} abruptly (no leave): connections drop, heartbeats stop. */

@@ -227,7 +227,8 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
     return loop.store();
   }
 
-  ExpertPlacement placement() {
+  /** The placement this rank serves by (null before formation decided it). Any thread. */
+  public ExpertPlacement placement() {
     return loop.placement();
   }
 

@@ -2,9 +2,12 @@ package org.eep.djl.repair;
 
 import static java.util.Objects.requireNonNull;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,29 +20,39 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.IntStream;
 import org.eep.djl.model.MoeConfig;
 import org.eep.djl.model.TensorNames;
+import org.eep.djl.step.ExpertStore;
 import org.eep.placement.rebalance.SlotMove;
 import org.eep.placement.repair.Tier;
 
 /**
- * Stages the weights of a rebalance's moves off the rank thread: each moved slot's expert, every
- * layer, from this node's host backup when it has the expert, else from the checkpoint, laid out as
- * the {@link org.eep.djl.step.ExpertStore} keeps them (so the switch is one copy per tensor).
- * Nothing is written into a slot here. One background thread per rank; {@link #stage} from the rank
- * thread.
+ * Stages the weights of a rebalance's moves off the rank thread: each moved slot's new expert,
+ * every layer, from this node's host backup when it has the expert, else from the checkpoint, as
+ * tensors in the {@link ExpertStore}'s own layout (so the switch is one in-place copy per tensor),
+ * together with a copy of what the slot holds now (so the switch can be undone). Nothing is written
+ * into a slot here. One background thread per rank; {@link #stage} from the rank thread.
  */
 public final class WeightStager implements AutoCloseable {
   private final MoeConfig model;
+  private final ExpertStore store;
   private final Checkpoint checkpoint;
   private final Optional<HostBackup> backup;
+  private final NDManager manager;
   private final ExecutorService thread;
   private final LongAdder hostBytes = new LongAdder();
   private final LongAdder diskBytes = new LongAdder();
 
   public WeightStager(
-      int rank, MoeConfig model, Checkpoint checkpoint, Optional<HostBackup> backup) {
+      int rank,
+      MoeConfig model,
+      ExpertStore store,
+      Checkpoint checkpoint,
+      Optional<HostBackup> backup,
+      NDManager manager) {
     this.model = requireNonNull(model, "model is null");
+    this.store = requireNonNull(store, "store is null");
     this.checkpoint = requireNonNull(checkpoint, "checkpoint is null");
     this.backup = requireNonNull(backup, "backup is null");
+    this.manager = requireNonNull(manager, "manager is null");
     this.thread =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -49,21 +62,29 @@ public final class WeightStager implements AutoCloseable {
             });
   }
 
-  /** One slot's staged weights: per layer the gate-and-up and the down tensor's bytes. */
-  public record Staged(SlotMove move, ByteBuffer[] gateUp, ByteBuffer[] down, Tier tier) {}
+  /**
+   * One slot's staged weights, per layer in the store's layout ({@code gateUp}, {@code down}), and
+   * the slot's contents when they were staged ({@code oldGateUp}, {@code oldDown}).
+   */
+  public record Staged(
+      SlotMove move,
+      NDArray[] gateUp,
+      NDArray[] down,
+      NDArray[] oldGateUp,
+      NDArray[] oldDown,
+      Tier tier) {}
 
-  /** A staging in progress; {@link #cancel} abandons it (its result is then never used). */
-  public static final class Job {
+  /**
+   * A staging in progress and the tensors it holds; {@link #close} abandons it (its result is then
+   * never used) and frees them.
+   */
+  public static final class Job implements AutoCloseable {
     private final AtomicBoolean cancelled = new AtomicBoolean();
-    private final CompletableFuture<List<Staged>> result;
+    private final CompletableFuture<List<Staged>> result = new CompletableFuture<>();
+    private final NDManager tensors;
 
-    private Job(CompletableFuture<List<Staged>> result) {
-      this.result = result;
-    }
-
-    public void cancel() {
-      cancelled.set(true);
-      result.cancel(false);
+    private Job(NDManager tensors) {
+      this.tensors = tensors;
     }
 
     /** True once every move is staged. */
@@ -80,92 +101,84 @@ public final class WeightStager implements AutoCloseable {
     public List<Staged> staged() {
       return result.join();
     }
+
+    /** Abandons the staging (if it still runs) and frees its tensors, old contents included. */
+    @Override
+    public void close() {
+      cancelled.set(true);
+      result.cancel(false);
+      synchronized (tensors) {
+        tensors.close();
+      }
+    }
   }
 
-  /** Starts staging {@code moves} (all targeting this rank). */
-  public Job stage(List<SlotMove> moves) {
-    CompletableFuture<List<Staged>> f = new CompletableFuture<>();
-    Job job = new Job(f);
+  /** Starts staging {@code moves} (all targeting this rank, whose slots hold {@code spr}). */
+  public Job stage(List<SlotMove> moves, int slotsPerRank) {
+    Job job = new Job(manager.newSubManager());
     thread.execute(
         () -> {
           try {
             List<Staged> out = new ArrayList<>();
             for (SlotMove m : moves) {
-              if (job.cancelled.get()) {
-                throw new CancellationException("abandoned");
+              synchronized (job.tensors) {
+                if (job.cancelled.get()) {
+                  throw new CancellationException("abandoned");
+                }
+                out.add(stage(m, m.physicalSlot() % slotsPerRank, job.tensors));
               }
-              out.add(stage(m));
             }
-            f.complete(out);
+            job.result.complete(out);
           } catch (RuntimeException e) {
-            f.completeExceptionally(e);
+            job.result.completeExceptionally(e);
           }
         });
     return job;
   }
 
-  private Staged stage(SlotMove m) {
+  private Staged stage(SlotMove m, int slot, NDManager into) {
     int layers = model.numLayers();
     int e = m.toExpert();
     boolean host =
         backup.isPresent()
             && IntStream.range(0, layers).allMatch(l -> backup.get().get(l, e) != null);
-    ByteBuffer[] gateUp = new ByteBuffer[layers];
-    ByteBuffer[] down = new ByteBuffer[layers];
+    NDArray[] gateUp = new NDArray[layers];
+    NDArray[] down = new NDArray[layers];
+    NDArray[] oldGateUp = new NDArray[layers];
+    NDArray[] oldDown = new NDArray[layers];
+    long bytes = 0;
     for (int l = 0; l < layers; l++) {
-      float[][] w = host ? backup.get().get(l, e) : read(l, e);
-      gateUp[l] = gateUp(w[0], w[1]);
-      down[l] = transpose(w[2], model.hiddenSize(), model.moeIntermediateSize());
-      long bytes = 3L * model.hiddenSize() * model.moeIntermediateSize() * Float.BYTES;
-      (host ? hostBytes : diskBytes).add(bytes);
+      // The checkpoint's layout (gate, up [i, h]; down [h, i]) read straight into tensors: no
+      // Java arrays to collect on the rank's heap.
+      NDArray[] w = new NDArray[3];
+      for (int k = 0; k < 3; k++) {
+        w[k] = host ? fromHost(l, e, k, into) : fromDisk(l, e, k, into);
+        bytes += w[k].size() * Float.BYTES;
+      }
+      gateUp[l] = NDArrays.concat(new NDList(w[0].transpose(), w[1].transpose()), 1);
+      down[l] = w[2].transpose();
+      NDArray[] old = store.copySlot(l, slot, into);
+      oldGateUp[l] = old[0];
+      oldDown[l] = old[1];
     }
-    return new Staged(m, gateUp, down, host ? Tier.HOST : Tier.DISK);
+    (host ? hostBytes : diskBytes).add(bytes);
+    return new Staged(m, gateUp, down, oldGateUp, oldDown, host ? Tier.HOST : Tier.DISK);
   }
 
-  private float[][] read(int layer, int expert) {
-    float[][] w = new float[3][];
-    for (int i = 0; i < 3; i++) {
-      FloatBuffer b =
-          checkpoint
-              .file()
-              .readBytes(TensorNames.expert(layer, expert, TensorNames.EXPERT_PROJECTIONS[i]))
-              .order(ByteOrder.LITTLE_ENDIAN)
-              .asFloatBuffer();
-      w[i] = new float[b.remaining()];
-      b.get(w[i]);
-    }
-    return w;
+  private NDArray fromHost(int layer, int expert, int projection, NDManager into) {
+    return into.create(backup.get().get(layer, expert)[projection], shape(projection));
   }
 
-  /** gate, up {@code [i, h]} to the store's {@code [h, 2i]} (gate columns, then up columns). */
-  private ByteBuffer gateUp(float[] gate, float[] up) {
-    int h = model.hiddenSize();
-    int i = model.moeIntermediateSize();
-    ByteBuffer b =
-        ByteBuffer.allocateDirect(Float.BYTES * 2 * h * i).order(ByteOrder.nativeOrder());
-    FloatBuffer f = b.asFloatBuffer();
-    for (int r = 0; r < h; r++) {
-      for (int c = 0; c < i; c++) {
-        f.put(gate[c * h + r]);
-      }
-      for (int c = 0; c < i; c++) {
-        f.put(up[c * h + r]);
-      }
-    }
-    return b;
+  private NDArray fromDisk(int layer, int expert, int projection, NDManager into) {
+    String name = TensorNames.expert(layer, expert, TensorNames.EXPERT_PROJECTIONS[projection]);
+    return into.create(checkpoint.file().readBytes(name), shape(projection), DataType.FLOAT32);
   }
 
-  /** A row-major {@code [rows, cols]} matrix transposed into a direct buffer. */
-  private static ByteBuffer transpose(float[] m, int rows, int cols) {
-    ByteBuffer b =
-        ByteBuffer.allocateDirect(Float.BYTES * rows * cols).order(ByteOrder.nativeOrder());
-    FloatBuffer f = b.asFloatBuffer();
-    for (int c = 0; c < cols; c++) {
-      for (int r = 0; r < rows; r++) {
-        f.put(m[r * cols + c]);
-      }
-    }
-    return b;
+  /** The checkpoint's shape of projection {@code k} (gate, up, down). */
+  private Shape shape(int k) {
+    long h = model.hiddenSize();
+    long i = model.moeIntermediateSize();
+    return k < 2 ? new Shape(i, h) : new Shape(h, i);
   }
 
   /** Bytes staged from the host backup so far. */

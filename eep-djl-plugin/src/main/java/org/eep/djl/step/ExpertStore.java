@@ -114,6 +114,30 @@ public final class ExpertStore {
   }
 
   /**
+   * Copies of slot {@code slot}'s tensors in {@code layer} in the store's own layout, {@code
+   * gateUp} then {@code down}, made in {@code into}. Only reads the slot, so a staging thread may
+   * call it while the rank thread steps (the slot changes only on the rank thread, between steps).
+   */
+  public NDArray[] copySlot(int layer, int slot, NDManager into) {
+    NDArray gu = gateUpSlots[layer][slot].duplicate();
+    gu.attach(into);
+    NDArray d = downSlots[layer][slot].duplicate();
+    d.attach(into);
+    return new NDArray[] {gu, d};
+  }
+
+  /**
+   * Writes tensors in the store's own layout ({@code gateUp [h, 2i]}, {@code down [i, h]}, as
+   * {@link #copySlot} or a staging made them) into slot {@code slot} of {@code layer}: one copy
+   * each, in place.
+   */
+  public void writeSlot(int layer, int slot, NDArray gateUpW, NDArray downW) {
+    gateUp[layer].set(new NDIndex("{}", slot), gateUpW);
+    down[layer].set(new NDIndex("{}", slot), downW);
+    bytesLoaded += (gateUpW.size() + downW.size()) * Float.BYTES;
+  }
+
+  /**
    * The stored bytes of slot {@code slot} in {@code layer}, {@code gateUp} then {@code down}: views
    * of the slot tensors (no copy), valid until {@code scratch} closes or the slot is written.
    */

@@ -517,15 +517,16 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   /**
-   * Asks the serving rank processes for a live rebalance (one that answers is enough); false if
-   * none answered.
+   * Asks the first serving rank process that answers for a live rebalance (its word reaches every
+   * rank); false if none answered.
    */
   public boolean rebalance() {
-    boolean asked = false;
     for (RemoteRank r : ranks) {
-      asked |= r.serving() && r.requestRebalance();
+      if (r.serving() && r.requestRebalance()) {
+        return true;
+      }
     }
-    return asked;
+    return false;
   }
 
   /** {@code kill -9} of rank {@code r}'s process. */

@@ -5,6 +5,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.eep.api.placement.ExpertPlacement;
 import org.eep.djl.rank.RankRuntime;
 
 /**
@@ -13,8 +14,9 @@ import org.eep.djl.rank.RankRuntime;
  * membership handle commits the views ({@code coordinator}), coverage, counters ({@code stats}),
  * transport counts, peer breakers, executed repairs, step timings ({@code timings}: dense, comm and
  * expert nanoseconds, expert slots used, token rows its experts computed, steps), the tokens it
- * routed per (layer, expert) over the rebalance window ({@code routedLoad}, row-major by layer) and
- * its last rebalancing events. Read from any thread.
+ * routed per (layer, expert) over the rebalance window ({@code routedLoad}, row-major by layer),
+ * the logical expert of each physical slot ({@code placement}) and its last rebalancing events.
+ * Read from any thread.
  */
 public final class RankStatus {
   /** Special floating-point values allowed: a repair's estimate is infinite over a tier of 0. */
@@ -44,6 +46,8 @@ public final class RankStatus {
     timings.put("expertRows", r.timings().expertRows());
     s.put("timings", timings);
     s.put("routedLoad", r.routedLoad());
+    ExpertPlacement placement = r.placement();
+    s.put("placement", placement == null ? null : placement.physicalToLogical());
     s.put("rebalances", r.rebalances());
     return GSON.toJsonTree(s).getAsJsonObject();
   }

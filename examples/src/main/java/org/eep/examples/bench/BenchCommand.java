@@ -1,6 +1,7 @@
 package org.eep.examples.bench;
 
 import org.eep.examples.bench.membership.MembershipBenchCommand;
+import org.eep.examples.bench.rebalance.RebalanceBenchCommand;
 import org.eep.examples.bench.restart.ProcessRestartBenchCommand;
 import org.eep.examples.bench.restart.SpareBenchCommand;
 import org.eep.examples.bench.step.StepBenchCommand;
@@ -28,7 +29,8 @@ import picocli.CommandLine.Spec;
       StepBenchCommand.class,
       ThroughputBenchCommand.class,
       ProcessRestartBenchCommand.class,
-      SpareBenchCommand.class
+      SpareBenchCommand.class,
+      RebalanceBenchCommand.class
     })
 public final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;

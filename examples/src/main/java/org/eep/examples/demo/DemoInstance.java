@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
+import org.eep.djl.rank.RebalanceEvent;
 import org.eep.djl.repair.ExecutedRepair;
 import org.eep.djl.request.GenerationRequest;
 import org.eep.djl.request.GenerationResult;
@@ -69,6 +70,17 @@ interface DemoInstance extends AutoCloseable {
    * returns the condition of a view in which the new incarnation is ACTIVE.
    */
   Predicate<MembershipView> rejoin(int r) throws Exception;
+
+  /**
+   * Receives a rank's live-rebalancing event; {@code nanos} is when it happened on this JVM's clock
+   * (or when this poll found it, for a rank in another process).
+   */
+  interface RebalanceSink {
+    void accept(int rank, RebalanceEvent event, long nanos);
+  }
+
+  /** Hands every rebalancing event since the last call to {@code sink}. */
+  void collectRebalances(RebalanceSink sink);
 
   /** Hands every repair carried out since the last call to {@code sink}. */
   void collectRepairs(RepairSink sink);

@@ -11,8 +11,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -27,6 +29,7 @@ import org.eep.api.membership.InstanceState;
 import org.eep.api.membership.MembershipView;
 import org.eep.djl.model.MoeConfig;
 import org.eep.djl.rank.RankStats;
+import org.eep.djl.rank.RebalanceEvent;
 import org.eep.djl.repair.ExecutedRepair;
 import org.eep.djl.request.GenerationRequest;
 import org.eep.djl.request.GenerationResult;
@@ -81,6 +84,7 @@ public final class DemoRun {
   private final ConcurrentLinkedQueue<CompletableFuture<GenerationResult>> inFlight =
       new ConcurrentLinkedQueue<>();
   private final List<RankRepair> repairs = Collections.synchronizedList(new ArrayList<>());
+  private final Set<String> rebalancesLogged = ConcurrentHashMap.newKeySet();
   private final AtomicInteger nextRequest = new AtomicInteger();
   private volatile Phase phase = Phase.STARTING;
   private volatile Recorder recorder;
@@ -436,12 +440,46 @@ public final class DemoRun {
     }
   }
 
+  /** Every rank reports each rebalance: one event line per (epoch, snapshot, kind). */
+  private void rebalanced(Recorder rec, int rank, RebalanceEvent e, long nanos) {
+    if (e.kind() == RebalanceEvent.Kind.BALANCED
+        || !rebalancesLogged.add(e.epoch() + "/" + e.snapshotId() + "/" + e.kind())) {
+      return;
+    }
+    String what =
+        switch (e.kind()) {
+          case PLANNED ->
+              String.format(
+                  Locale.ROOT,
+                  "rebalance planned from load snapshot %d: %d slots move, predicted imbalance %.3f -> %.3f",
+                  e.snapshotId(),
+                  e.slotsMoved(),
+                  e.imbalanceBefore(),
+                  e.imbalanceAfter());
+          case SWITCHED ->
+              String.format(
+                  Locale.ROOT,
+                  "rebalance %d switched after step %d (rank %d first): %d slots moved",
+                  e.snapshotId(),
+                  e.step(),
+                  rank,
+                  e.slotsMoved());
+          case ABANDONED -> "rebalance " + e.snapshotId() + " abandoned by a view change";
+          case REVERTED -> "this epoch's rebalances undone before the view's repair";
+          case BALANCED -> "";
+        };
+    rec.event(nanos, e.kind() == RebalanceEvent.Kind.SWITCHED ? "rebalance" : "note", rank, what);
+  }
+
   private void collectRepairs() {
     DemoInstance c = cluster;
     if (c == null) {
       return;
     }
     Recorder rec = recorder;
+    if (rec != null) {
+      c.collectRebalances((rank, e, nanos) -> rebalanced(rec, rank, e, nanos));
+    }
     c.collectRepairs(
         (rank, incarnation, done) -> {
           // One event per (epoch, tier) of what this poll found, so a rejoin's many loads read as

@@ -8,6 +8,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import org.eep.api.config.EepConfig;
 import org.eep.api.internal.local.LocalMembershipService;
@@ -18,6 +19,7 @@ import org.eep.djl.instance.EpCluster;
 import org.eep.djl.metrics.PrometheusEndpoint;
 import org.eep.djl.metrics.RankMetrics;
 import org.eep.djl.rank.RankRuntime;
+import org.eep.djl.rank.RebalanceEvent;
 import org.eep.djl.repair.ExecutedRepair;
 
 /**
@@ -30,6 +32,8 @@ final class InProcessInstance extends RoutedInstance {
   private final EpCluster cluster;
 
   /** Every rank incarnation seen, with how many of its repairs were collected. */
+  private final Map<RankRuntime, Long> rebalancesSeen = new ConcurrentHashMap<>();
+
   private final Map<RankRuntime, Integer> ranksSeen =
       Collections.synchronizedMap(new IdentityHashMap<>());
 
@@ -120,6 +124,25 @@ final class InProcessInstance extends RoutedInstance {
         x.slot(r).state() == SlotState.ACTIVE
             && x.slot(r).incarnation() == rank.incarnation()
             && rank.incarnation() > 0;
+  }
+
+  @Override
+  public void collectRebalances(RebalanceSink sink) {
+    List<RankRuntime> ranks;
+    synchronized (ranksSeen) {
+      ranks = new ArrayList<>(ranksSeen.keySet());
+    }
+    for (RankRuntime r : ranks) {
+      long seen = rebalancesSeen.getOrDefault(r, Long.MIN_VALUE);
+      long newest = seen;
+      for (RebalanceEvent e : r.rebalances()) {
+        if (e.atNanos() > seen) {
+          sink.accept(r.rank(), e, e.atNanos());
+          newest = Math.max(newest, e.atNanos());
+        }
+      }
+      rebalancesSeen.put(r, newest);
+    }
   }
 
   @Override

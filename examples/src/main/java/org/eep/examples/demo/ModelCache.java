@@ -45,7 +45,27 @@ public final class ModelCache {
   /** As {@link #ensure(Preset, long, Consumer)} under {@code root}. */
   public static Path ensure(Path root, Preset preset, long seed, Consumer<String> progress)
       throws IOException {
-    Path dir = root.resolve(preset.id() + "-" + seed);
+    return ensure(root, preset, seed, 0, progress);
+  }
+
+  /**
+   * As {@link #ensure(Preset, long, Consumer)} with router skew {@code skew} (see {@link
+   * CheckpointGenerator#generate(MoeConfig, long, double, Path, Consumer)}).
+   */
+  public static Path ensure(Preset preset, long seed, double skew, Consumer<String> progress)
+      throws IOException {
+    return ensure(root(), preset, seed, skew, progress);
+  }
+
+  private static Path ensure(
+      Path root, Preset preset, long seed, double skew, Consumer<String> progress)
+      throws IOException {
+    Path dir =
+        root.resolve(
+            preset.id()
+                + "-"
+                + seed
+                + (skew > 0 ? "-skew" + String.format(Locale.ROOT, "%.2f", skew) : ""));
     if (isComplete(dir, preset.config())) {
       return dir;
     }
@@ -64,6 +84,7 @@ public final class ModelCache {
       CheckpointGenerator.generate(
           preset.config(),
           seed,
+          skew,
           tmp,
           line -> progress.accept(line.replace(tmp.toString(), dir.toString())));
       if (Files.exists(dir)) {

@@ -9,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -17,6 +19,7 @@ import org.eep.api.config.EepConfig;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.SlotState;
 import org.eep.djl.rank.RankStats;
+import org.eep.djl.rank.RebalanceEvent;
 import org.eep.djl.repair.ExecutedRepair;
 import org.eep.placement.repair.RepairAction;
 import org.eep.placement.repair.Tier;
@@ -47,6 +50,7 @@ final class ProcessInstance extends RoutedInstance {
   private final Map<String, JsonObject> lastStatus = new LinkedHashMap<>();
 
   private final Map<String, Integer> repairsSeen = new LinkedHashMap<>();
+  private final Set<String> rebalancesSeen = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private ProcessInstance(Scenario scenario, ProcessCluster cluster) {
@@ -142,6 +146,25 @@ final class ProcessInstance extends RoutedInstance {
       cluster.restart(r);
     }
     return x -> x.slot(r).state() == SlotState.ACTIVE && x.slot(r).incarnation() > before;
+  }
+
+  @Override
+  public void collectRebalances(RebalanceSink sink) {
+    for (int r = 0; r < cluster.size(); r++) {
+      JsonObject s = poll(r);
+      if (s == null || !s.has("rebalances")) {
+        continue;
+      }
+      long now = System.nanoTime();
+      String prefix = r + "/" + s.get("incarnation").getAsLong() + "/";
+      for (var e : s.getAsJsonArray("rebalances")) {
+        RebalanceEvent event = DemoReport.GSON.fromJson(e, RebalanceEvent.class);
+        // atNanos is the rank process's own clock: keyed by it, placed at this poll.
+        if (rebalancesSeen.add(prefix + event.atNanos())) {
+          sink.accept(r, event, now);
+        }
+      }
+    }
   }
 
   @Override

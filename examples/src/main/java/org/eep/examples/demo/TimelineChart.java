@@ -32,6 +32,7 @@ public final class TimelineChart {
   private static final Color RESUME = new Color(0x2CA02C);
   private static final Color REJOIN = new Color(0x1F77B4);
   private static final Color ACTIVE = new Color(0x9467BD);
+  private static final Color REBALANCE = new Color(0x17BECF);
 
   private TimelineChart() {}
 
@@ -141,6 +142,10 @@ public final class TimelineChart {
         case "rejoin" -> {
           vertical(chart, legend, "restart", t, top, REJOIN, SeriesLines.SOLID);
           label(chart, labels, "restart rank " + e.rank(), t, top);
+        }
+        case "rebalance" -> {
+          vertical(chart, legend, "rebalance switch", t, top, REBALANCE, SeriesLines.DASH_DOT);
+          label(chart, labels, "rebalance", t, top);
         }
         default -> {}
       }

@@ -127,7 +127,9 @@ public final class RankLoop implements AutoCloseable {
     WeightSender sender =
         new WeightSender(
             setup.rank(), setup.slotsPerRank(), store, transport, ctx::incarnation, manager);
-    this.stager = new WeightStager(setup.rank(), setup.model(), checkpoint, setup.hostBackup());
+    this.stager =
+        new WeightStager(
+            setup.rank(), setup.model(), store, checkpoint, setup.hostBackup(), manager);
     this.rebalancer =
         new Rebalancer(
             ctx,
@@ -140,8 +142,7 @@ public final class RankLoop implements AutoCloseable {
                 setup.model().numExperts(),
                 setup.config().getInt(EepKeys.REBALANCE_WINDOW_STEPS)),
             setup.config().getInt(EepKeys.REBALANCE_INTERVAL_STEPS),
-            setup.config().getLong(EepKeys.REBALANCE_STAGING_MB) << 20,
-            manager);
+            setup.config().getLong(EepKeys.REBALANCE_STAGING_MB) << 20);
     this.views =
         new ViewApplier(
             ctx, connections, placement, repairs, sender, this::failAll, this::wake, rebalancer);

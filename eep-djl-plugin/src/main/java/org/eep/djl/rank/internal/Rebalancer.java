@@ -2,9 +2,8 @@ package org.eep.djl.rank.internal;
 
 import static java.util.Objects.requireNonNull;
 
-import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDArray;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -72,10 +71,10 @@ final class Rebalancer implements StepControl {
   private final LoadWindow load;
   private final int interval;
   private final long budgetBytes;
-  private final NDManager manager;
   private final AtomicBoolean requested = new AtomicBoolean();
   private final Map<Integer, Word> words = new HashMap<>();
   private final List<Retained> retained = new ArrayList<>();
+  private final List<WeightStager.Job> kept = new ArrayList<>();
   private final Deque<RebalanceEvent> events = new ArrayDeque<>();
   private final Map<Kind, LongAdder> counts = new EnumMap<>(Kind.class);
   private final LongAdder malformed = new LongAdder();
@@ -87,8 +86,8 @@ final class Rebalancer implements StepControl {
 
   private record Pending(RebalancePlan plan, WeightStager.Job job) {}
 
-  /** A switched slot's contents before its first switch of the epoch. */
-  private record Retained(int slot, int expert, ByteBuffer[] gateUp, ByteBuffer[] down) {}
+  /** A switched slot's contents before the switch (in a staging job kept until the epoch ends). */
+  private record Retained(int slot, int expert, NDArray[] gateUp, NDArray[] down) {}
 
   Rebalancer(
       RankContext ctx,
@@ -98,8 +97,7 @@ final class Rebalancer implements StepControl {
       RebalancePlanner planner,
       LoadWindow load,
       int interval,
-      long budgetBytes,
-      NDManager manager) {
+      long budgetBytes) {
     this.ctx = requireNonNull(ctx, "ctx is null");
     this.placement = requireNonNull(placement, "placement is null");
     this.store = requireNonNull(store, "store is null");
@@ -108,7 +106,6 @@ final class Rebalancer implements StepControl {
     this.load = requireNonNull(load, "load is null");
     this.interval = interval;
     this.budgetBytes = budgetBytes;
-    this.manager = requireNonNull(manager, "manager is null");
     for (Kind k : Kind.values()) {
       counts.put(k, new LongAdder());
     }
@@ -221,14 +218,16 @@ final class Rebalancer implements StepControl {
         plan.moves().size(),
         plan.movesTo(ctx.rank()).size());
     if (!plan.empty()) {
-      pending = new Pending(plan, stager.stage(plan.movesTo(ctx.rank())));
+      pending = new Pending(plan, stager.stage(plan.movesTo(ctx.rank()), store.slots()));
     }
   }
 
   private void switchNow(long step, MembershipView view) {
     RebalancePlan plan = pending.plan();
-    List<WeightStager.Staged> staged = pending.job().staged();
+    WeightStager.Job job = pending.job();
+    List<WeightStager.Staged> staged = job.staged();
     pending = null;
+    kept.add(job);
     if (epochBase == null) {
       epochBase = plan.before();
     }
@@ -236,10 +235,12 @@ final class Rebalancer implements StepControl {
     long bytes = 0;
     for (WeightStager.Staged s : staged) {
       int slot = s.move().physicalSlot() % spr;
-      retained.add(copyOf(slot));
+      retained.add(new Retained(slot, store.holds(slot), s.oldGateUp(), s.oldDown()));
       for (int l = 0; l < s.gateUp().length; l++) {
-        store.writeStored(l, slot, s.gateUp()[l].duplicate(), s.down()[l].duplicate());
-        bytes += s.gateUp()[l].capacity() + s.down()[l].capacity();
+        store.writeSlot(l, slot, s.gateUp()[l], s.down()[l]);
+        bytes += (s.gateUp()[l].size() + s.down()[l].size()) * Float.BYTES;
+        s.gateUp()[l].close();
+        s.down()[l].close();
       }
       store.setHolds(slot, s.move().toExpert());
     }
@@ -256,29 +257,9 @@ final class Rebalancer implements StepControl {
         String.format("%.3f", plan.imbalanceAfter()));
   }
 
-  private Retained copyOf(int slot) {
-    int layers = ctx.setup().model().numLayers();
-    ByteBuffer[] gu = new ByteBuffer[layers];
-    ByteBuffer[] d = new ByteBuffer[layers];
-    try (NDManager scratch = manager.newSubManager()) {
-      for (int l = 0; l < layers; l++) {
-        ByteBuffer[] now = store.slotBytes(l, slot, scratch);
-        gu[l] = copy(now[0]);
-        d[l] = copy(now[1]);
-      }
-    }
-    return new Retained(slot, store.holds(slot), gu, d);
-  }
-
-  private static ByteBuffer copy(ByteBuffer b) {
-    ByteBuffer c = ByteBuffer.allocateDirect(b.remaining()).order(ByteOrder.nativeOrder());
-    c.put(b.duplicate());
-    return c.flip();
-  }
-
   private void abandon(long epoch, long step) {
     if (pending != null) {
-      pending.job().cancel();
+      pending.job().close();
       record(Kind.ABANDONED, epoch, step, pending.plan(), 0, 0);
       pending = null;
     }
@@ -296,7 +277,7 @@ final class Rebalancer implements StepControl {
     for (int i = retained.size() - 1; i >= 0; i--) {
       Retained r = retained.get(i);
       for (int l = 0; l < r.gateUp().length; l++) {
-        store.writeStored(l, r.slot(), r.gateUp()[l].duplicate(), r.down()[l].duplicate());
+        store.writeSlot(l, r.slot(), r.gateUp()[l], r.down()[l]);
       }
       store.setHolds(r.slot(), r.expert());
     }
@@ -308,7 +289,14 @@ final class Rebalancer implements StepControl {
         new RebalanceEvent(
             Kind.REVERTED, epoch, -1, -1, 0, 0, retained.size(), 0, 0, System.nanoTime()));
     placement.set(epochBase);
+    forget();
+  }
+
+  /** Drops the old contents kept for this epoch's switches. */
+  private void forget() {
     retained.clear();
+    kept.forEach(WeightStager.Job::close);
+    kept.clear();
     epochBase = null;
   }
 
@@ -317,8 +305,7 @@ final class Rebalancer implements StepControl {
    * of the active ranks asks for a rebalance when rebalancing is periodic.
    */
   void viewApplied(boolean activeChanged) {
-    retained.clear();
-    epochBase = null;
+    forget();
     words.clear();
     wantedLastStep = false;
     if (activeChanged && interval > 0) {
