@@ -24,6 +24,11 @@ import org.eep.api.placement.PlacementRequest;
  *       hold that expert yet (ties: fewer used slots, then lower rank). If every rank with a free
  *       slot already holds the expert, a replica of another expert is moved off a full rank to make
  *       room (a swap); only if no swap exists do two replicas share a rank.
+ *   <li><b>Refine.</b> While some exchange of two replicas between the most loaded rank (ties:
+ *       lower rank) and another rank lowers the larger of the two ranks' loads below the most
+ *       loaded rank's, the exchange that lowers it most is made (ties: lower other rank, then lower
+ *       slots); an exchange never puts two replicas of one expert on a rank. At most {@code 4 ×
+ *       slots} exchanges.
  * </ol>
  *
  * Slots of unusable ranks hold -1; inside a rank, experts are in ascending id order and empty slots
@@ -179,6 +184,7 @@ public final class BalancedPlacementPolicy implements PlacementPolicy {
       }
     }
 
+    refine(slots, slotWeight, used, rankLoad, holders);
     for (int i = 0; i < rankCount; i++) {
       int[] s = Arrays.copyOf(slots[i], used[i]);
       Arrays.sort(s);
@@ -188,6 +194,69 @@ public final class BalancedPlacementPolicy implements PlacementPolicy {
       slots[i] = full;
     }
     return slots;
+  }
+
+  /** Step 3: exchanges replicas with the most loaded rank while that lowers the peak. */
+  private static void refine(
+      int[][] slots, double[][] slotWeight, int[] used, double[] rankLoad, BitSet[] holders) {
+    int ranks = rankLoad.length;
+    int budget = 4 * Arrays.stream(used).sum();
+    for (int round = 0; round < budget; round++) {
+      int a = 0;
+      for (int r = 1; r < ranks; r++) {
+        if (rankLoad[r] > rankLoad[a]) {
+          a = r;
+        }
+      }
+      double peak = rankLoad[a];
+      double best = peak - 1e-9 * Math.max(1, peak);
+      int bestB = -1;
+      int bestI = -1;
+      int bestJ = -1;
+      for (int b = 0; b < ranks; b++) {
+        if (b == a) {
+          continue;
+        }
+        for (int i = 0; i < used[a]; i++) {
+          int ea = slots[a][i];
+          if (holders[ea].get(b)) {
+            continue;
+          }
+          for (int j = 0; j < used[b]; j++) {
+            int eb = slots[b][j];
+            if (eb == ea || holders[eb].get(a)) {
+              continue;
+            }
+            double d = slotWeight[a][i] - slotWeight[b][j];
+            double after = Math.max(rankLoad[a] - d, rankLoad[b] + d);
+            if (d > 0 && after < best) {
+              best = after;
+              bestB = b;
+              bestI = i;
+              bestJ = j;
+            }
+          }
+        }
+      }
+      if (bestB < 0) {
+        return;
+      }
+      int b = bestB;
+      int ea = slots[a][bestI];
+      int eb = slots[b][bestJ];
+      double wa = slotWeight[a][bestI];
+      double wb = slotWeight[b][bestJ];
+      slots[a][bestI] = eb;
+      slotWeight[a][bestI] = wb;
+      slots[b][bestJ] = ea;
+      slotWeight[b][bestJ] = wa;
+      rankLoad[a] += wb - wa;
+      rankLoad[b] += wa - wb;
+      holders[ea].clear(a);
+      holders[ea].set(b);
+      holders[eb].clear(b);
+      holders[eb].set(a);
+    }
   }
 
   /**

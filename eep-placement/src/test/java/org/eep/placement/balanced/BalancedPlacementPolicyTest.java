@@ -17,6 +17,7 @@ import org.eep.api.placement.PlacementPolicy;
 import org.eep.api.placement.PlacementPolicyProvider;
 import org.eep.api.placement.PlacementRequest;
 import org.eep.api.spi.Providers;
+import org.eep.placement.rebalance.RebalancePlanner;
 import org.junit.jupiter.api.Test;
 
 class BalancedPlacementPolicyTest {
@@ -262,5 +263,20 @@ class BalancedPlacementPolicyTest {
       }
     }
     assertThat(all).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 4);
+  }
+
+  @Test
+  void refinementBringsZipfLoadsOnEightRanksWithinOnePercentOfTheMean() {
+    BitSet all = new BitSet();
+    all.set(0, 8);
+    double worst = 0;
+    for (long seed = 1; seed <= 20; seed++) {
+      LoadSnapshot zipf = LoadSnapshot.zipf(64, 1.2, seed);
+      ExpertPlacement p =
+          new BalancedPlacementPolicy().place(new PlacementRequest(64, 8, 10, all, zipf, seed));
+      worst = Math.max(worst, RebalancePlanner.imbalance(p, all, zipf.tokensPerExpert()));
+      assertNoDuplicatesPerRank(p);
+    }
+    assertThat(worst).isLessThanOrEqualTo(1.01);
   }
 }
