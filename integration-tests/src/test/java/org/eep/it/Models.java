@@ -25,13 +25,7 @@ final class Models {
 
   static synchronized Path tiny() {
     if (tiny == null) {
-      try {
-        Path dir = Files.createTempDirectory("eep-it-tiny");
-        CheckpointGenerator.generate(Preset.TINY.config(), 42, dir, s -> {});
-        tiny = dir;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      tiny = generated("eep-it-tiny", 0);
     }
     return tiny;
   }
@@ -39,15 +33,19 @@ final class Models {
   /** The tiny preset with router skew 1.2 (a few experts take most tokens), generated once. */
   static synchronized Path skewed() {
     if (skewed == null) {
-      try {
-        Path dir = Files.createTempDirectory("eep-it-tiny-skewed");
-        CheckpointGenerator.generate(Preset.TINY.config(), 42, 1.2, dir, s -> {});
-        skewed = dir;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      skewed = generated("eep-it-tiny-skewed", 1.2);
     }
     return skewed;
+  }
+
+  private static Path generated(String prefix, double skew) {
+    try {
+      Path dir = Files.createTempDirectory(prefix);
+      CheckpointGenerator.generate(Preset.TINY.config(), 42, skew, dir, s -> {});
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static List<GenerationRequest> requests(int n, long seed, int minNew) {

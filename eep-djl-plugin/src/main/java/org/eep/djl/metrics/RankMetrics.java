@@ -161,20 +161,19 @@ public final class RankMetrics implements MeterBinder {
                 null,
                 "Live rebalancing: snapshots agreed, rebalances switched, abandoned, reverted",
                 x -> stats(x, r, f)));
-    counter(
-        registry,
-        "eep.rank.rebalance.staged",
-        rank.and("tier", "host"),
-        "bytes",
-        "Expert weights staged for rebalances, by source tier",
-        x -> stats(x, r, s -> s.rebalancing().hostBytesStaged()));
-    counter(
-        registry,
-        "eep.rank.rebalance.staged",
-        rank.and("tier", "disk"),
-        "bytes",
-        "Expert weights staged for rebalances, by source tier",
-        x -> stats(x, r, s -> s.rebalancing().diskBytesStaged()));
+    Map<String, ToDoubleFunction<RankStats>> staged =
+        Map.of(
+            "host", s -> s.rebalancing().hostBytesStaged(),
+            "disk", s -> s.rebalancing().diskBytesStaged());
+    staged.forEach(
+        (tier, f) ->
+            counter(
+                registry,
+                "eep.rank.rebalance.staged",
+                rank.and("tier", tier),
+                "bytes",
+                "Expert weights staged for rebalances, by source tier",
+                x -> stats(x, r, f)));
     long[][] shape = cluster.rank(r) == null ? new long[0][] : cluster.rank(r).routedLoad();
     for (int l = 0; l < shape.length; l++) {
       for (int e = 0; e < shape[l].length; e++) {

@@ -30,13 +30,7 @@ final class TestModels {
 
   static synchronized Path tiny() {
     if (tiny == null) {
-      try {
-        Path dir = Files.createTempDirectory("eep-tiny");
-        CheckpointGenerator.generate(Preset.TINY.config(), 42, dir, s -> {});
-        tiny = dir;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      tiny = generated("eep-tiny", 0);
     }
     return tiny;
   }
@@ -44,15 +38,19 @@ final class TestModels {
   /** The tiny preset with router skew 1.2 (a few experts take most tokens), generated once. */
   static synchronized Path skewed() {
     if (skewed == null) {
-      try {
-        Path dir = Files.createTempDirectory("eep-tiny-skewed");
-        CheckpointGenerator.generate(Preset.TINY.config(), 42, 1.2, dir, s -> {});
-        skewed = dir;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      skewed = generated("eep-tiny-skewed", 1.2);
     }
     return skewed;
+  }
+
+  private static Path generated(String prefix, double skew) {
+    try {
+      Path dir = Files.createTempDirectory(prefix);
+      CheckpointGenerator.generate(Preset.TINY.config(), 42, skew, dir, s -> {});
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static String freshInstance(String prefix) {

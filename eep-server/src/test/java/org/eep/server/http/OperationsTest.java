@@ -19,6 +19,16 @@ class OperationsTest {
     return slots.get(rank).getAsJsonObject();
   }
 
+  /** Returns once every stream is outstanding at the front end (or one already finished). */
+  private static void awaitAdmitted(Served s, List<CompletableFuture<List<String>>> streams)
+      throws Exception {
+    while (s.get("/v1/eep/status").json().getAsJsonObject("requests").get("outstanding").getAsInt()
+            < streams.size()
+        && streams.stream().noneMatch(CompletableFuture::isDone)) {
+      Thread.onSpinWait();
+    }
+  }
+
   private static CompletableFuture<List<String>> streamAsync(Served s, int[] prompt, int n) {
     return CompletableFuture.supplyAsync(
         () -> {
@@ -50,15 +60,7 @@ class OperationsTest {
         streams.add(streamAsync(s, p, 250));
       }
       // Drain only once every stream is admitted (each rank then holds some of them).
-      while (s.get("/v1/eep/status")
-                  .json()
-                  .getAsJsonObject("requests")
-                  .get("outstanding")
-                  .getAsInt()
-              < streams.size()
-          && streams.stream().noneMatch(CompletableFuture::isDone)) {
-        Thread.onSpinWait();
-      }
+      awaitAdmitted(s, streams);
       Served.Reply drained = s.post("/v1/eep/ranks/1/drain", "");
       assertThat(drained.status()).as(drained.body()).isEqualTo(200);
       assertThat(drained.json().get("state").getAsString()).isEqualTo("LEFT");
@@ -130,15 +132,7 @@ class OperationsTest {
         prompts.add(p);
         streams.add(streamAsync(s, p, 120));
       }
-      while (s.get("/v1/eep/status")
-                  .json()
-                  .getAsJsonObject("requests")
-                  .get("outstanding")
-                  .getAsInt()
-              < streams.size()
-          && streams.stream().noneMatch(CompletableFuture::isDone)) {
-        Thread.onSpinWait();
-      }
+      awaitAdmitted(s, streams);
       Served.Reply asked = s.post("/v1/eep/rebalance", "");
       assertThat(asked.status()).as(asked.body()).isEqualTo(202);
       for (int i = 0; i < streams.size(); i++) {
