@@ -13,6 +13,7 @@ import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.Owner;
 import org.eep.api.placement.ExpertPlacement;
+import org.eep.api.placement.LayerMap;
 import org.eep.djl.frontend.RankEndpoint;
 import org.eep.djl.rank.internal.Lifecycle;
 import org.eep.djl.rank.internal.RankLoop;
@@ -227,9 +228,17 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
     return loop.store();
   }
 
-  /** The placement this rank serves by (null before formation decided it). Any thread. */
+  /**
+   * The placement of expert columns this rank serves by (null before formation decided it). Any
+   * thread.
+   */
   public ExpertPlacement placement() {
     return loop.placement();
+  }
+
+  /** Which logical expert each column of {@link #placement} is in each layer. Any thread. */
+  public LayerMap layerMap() {
+    return loop.layerMap();
   }
 
   /**

@@ -10,9 +10,12 @@ import static java.util.Objects.requireNonNull;
  * @param step the step after which it happened (the snapshot step for {@link Kind#PLANNED} and
  *     {@link Kind#BALANCED})
  * @param snapshotId the load snapshot the plan came from
- * @param imbalanceBefore predicted max / mean rank load on the placement before
- * @param imbalanceAfter predicted max / mean rank load on the placement after
- * @param slotsMoved slots whose expert changes, on all ranks
+ * @param imbalanceBefore predicted max / mean rank load (all layers together) on the placement
+ *     before
+ * @param imbalanceAfter the same on the placement after
+ * @param layerImbalanceBefore predicted max / mean rank load of the worst layer before
+ * @param layerImbalanceAfter the same after
+ * @param loads (layer, slot) weight loads of the rebalance, on all ranks
  * @param bytesStaged bytes this rank staged for it (on {@link Kind#SWITCHED})
  * @param ownTokens the routed tokens this rank's own window added to the snapshot (the snapshot is
  *     the sum over the active ranks)
@@ -25,7 +28,9 @@ public record RebalanceEvent(
     long snapshotId,
     double imbalanceBefore,
     double imbalanceAfter,
-    int slotsMoved,
+    double layerImbalanceBefore,
+    double layerImbalanceAfter,
+    int loads,
     long bytesStaged,
     long ownTokens,
     long atNanos) {

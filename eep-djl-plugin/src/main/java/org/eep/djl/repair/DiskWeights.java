@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Optional;
+import java.util.function.Supplier;
+import org.eep.api.placement.LayerMap;
 import org.eep.djl.model.MoeConfig;
 import org.eep.djl.model.SafetensorsFile;
 import org.eep.djl.model.TensorNames;
@@ -20,6 +22,7 @@ final class DiskWeights implements WeightSource {
   private final ExpertStore store;
   private final Checkpoint checkpoint;
   private final Optional<HostBackup> backup;
+  private final Supplier<LayerMap> layers;
   private final NDManager manager;
 
   DiskWeights(
@@ -27,11 +30,13 @@ final class DiskWeights implements WeightSource {
       ExpertStore store,
       Checkpoint checkpoint,
       Optional<HostBackup> backup,
+      Supplier<LayerMap> layers,
       NDManager manager) {
     this.model = requireNonNull(model, "model is null");
     this.store = requireNonNull(store, "store is null");
     this.checkpoint = requireNonNull(checkpoint, "checkpoint is null");
     this.backup = requireNonNull(backup, "backup is null");
+    this.layers = requireNonNull(layers, "layers is null");
     this.manager = requireNonNull(manager, "manager is null");
   }
 
@@ -40,10 +45,12 @@ final class DiskWeights implements WeightSource {
     load(action.expert(), slot);
   }
 
-  /** Loads every layer of {@code expert} into local slot {@code slot}. */
-  void load(int expert, int slot) {
+  /** Loads every layer of column {@code column} into local slot {@code slot}. */
+  void load(int column, int slot) {
     SafetensorsFile file = checkpoint.file();
+    LayerMap map = layers.get();
     for (int l = 0; l < model.numLayers(); l++) {
+      int expert = map.logicalOf(l, column);
       try (NDManager scratch = manager.newSubManager()) {
         NDArray[] p = new NDArray[3];
         for (int i = 0; i < 3; i++) {
@@ -60,6 +67,6 @@ final class DiskWeights implements WeightSource {
                     new float[][] {p[0].toFloatArray(), p[1].toFloatArray(), p[2].toFloatArray()}));
       }
     }
-    store.setHolds(slot, expert);
+    store.setHolds(slot, column);
   }
 }

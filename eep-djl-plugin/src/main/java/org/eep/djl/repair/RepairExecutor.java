@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 import org.eep.api.comm.Transport;
+import org.eep.api.placement.LayerMap;
 import org.eep.djl.model.MoeConfig;
 import org.eep.djl.step.ExpertStore;
 import org.eep.placement.repair.RepairAction;
@@ -34,7 +36,9 @@ public final class RepairExecutor {
 
   /**
    * Sources for every tier: peers over {@code transport} (each layer's message awaited up to {@code
-   * peerTimeout}), {@code backup} if present, and {@code checkpoint}.
+   * peerTimeout}), {@code backup} if present, and {@code checkpoint}; an action's expert is a
+   * column, which {@code layers} says is which logical expert in each layer (peers copy slots as
+   * they are).
    */
   public RepairExecutor(
       int rank,
@@ -45,12 +49,13 @@ public final class RepairExecutor {
       Duration peerTimeout,
       Checkpoint checkpoint,
       Optional<HostBackup> backup,
+      Supplier<LayerMap> layers,
       NDManager manager) {
     this.rank = rank;
     this.slotsPerRank = slotsPerRank;
-    this.disk = new DiskWeights(model, store, checkpoint, backup, manager);
+    this.disk = new DiskWeights(model, store, checkpoint, backup, layers, manager);
     sources.put(Tier.PEER, new PeerWeights(model, store, transport, peerTimeout));
-    backup.ifPresent(b -> sources.put(Tier.HOST, new HostWeights(model, store, b)));
+    backup.ifPresent(b -> sources.put(Tier.HOST, new HostWeights(model, store, b, layers)));
     sources.put(Tier.DISK, disk);
   }
 

@@ -9,6 +9,7 @@ import org.eep.api.comm.Phase;
 import org.eep.api.comm.Transport;
 import org.eep.api.comm.TransportException;
 import org.eep.api.placement.ExpertPlacement;
+import org.eep.api.placement.LayerMap;
 import org.eep.djl.step.ExpertStore;
 import org.eep.djl.wire.PlacementCodec;
 import org.eep.placement.repair.RepairAction;
@@ -75,13 +76,13 @@ public final class WeightSender {
   }
 
   /** Tells {@code joiner} the current placement, for the rejoin of {@code epoch}. */
-  public void sendPlacement(long epoch, int joiner, ExpertPlacement placement) {
+  public void sendPlacement(long epoch, int joiner, ExpertPlacement placement, LayerMap layers) {
     try {
       transport.send(
           joiner,
           new MessageHeader(
               rank, incarnation.get(), epoch, 0, 0, Phase.CONTROL, PlacementCodec.TAG),
-          PlacementCodec.encode(placement));
+          PlacementCodec.encode(placement, layers));
     } catch (TransportException e) {
       LOG.warn(
           "rank {} could not send the placement to joining rank {}: {}",

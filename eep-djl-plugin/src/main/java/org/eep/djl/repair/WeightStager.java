@@ -17,19 +17,18 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.stream.IntStream;
 import org.eep.djl.model.MoeConfig;
 import org.eep.djl.model.TensorNames;
 import org.eep.djl.step.ExpertStore;
-import org.eep.placement.rebalance.SlotMove;
+import org.eep.placement.rebalance.SlotLoad;
 import org.eep.placement.repair.Tier;
 
 /**
- * Stages the weights of a rebalance's moves off the rank thread: each moved slot's new expert,
- * every layer, from this node's host backup when it has the expert, else from the checkpoint, as
- * tensors in the {@link ExpertStore}'s own layout (so the switch is one in-place copy per tensor),
- * together with a copy of what the slot holds now (so the switch can be undone). Nothing is written
- * into a slot here. One background thread per rank; {@link #stage} from the rank thread.
+ * Stages the weights of a rebalance's loads off the rank thread: each (layer, slot)'s new expert,
+ * from this node's host backup when it has the expert, else from the checkpoint, as tensors in the
+ * {@link ExpertStore}'s own layout (so the switch is one in-place copy per tensor), together with a
+ * copy of what the slot holds now (so the switch can be undone). Nothing is written into a slot
+ * here. One background thread per rank; {@link #stage} from the rank thread.
  */
 public final class WeightStager implements AutoCloseable {
   private final MoeConfig model;
@@ -63,16 +62,12 @@ public final class WeightStager implements AutoCloseable {
   }
 
   /**
-   * One slot's staged weights, per layer in the store's layout ({@code gateUp}, {@code down}), and
-   * the slot's contents when they were staged ({@code oldGateUp}, {@code oldDown}).
+   * One (layer, slot) load's staged weights in the store's layout ({@code gateUp}, {@code down}),
+   * and what the slot held in that layer when they were staged ({@code oldGateUp}, {@code
+   * oldDown}).
    */
   public record Staged(
-      SlotMove move,
-      NDArray[] gateUp,
-      NDArray[] down,
-      NDArray[] oldGateUp,
-      NDArray[] oldDown,
-      Tier tier) {}
+      SlotLoad load, NDArray gateUp, NDArray down, NDArray oldGateUp, NDArray oldDown, Tier tier) {}
 
   /**
    * A staging in progress and the tensors it holds; {@link #close} abandons it (its result is then
@@ -113,14 +108,14 @@ public final class WeightStager implements AutoCloseable {
     }
   }
 
-  /** Starts staging {@code moves} (all targeting this rank, whose slots hold {@code spr}). */
-  public Job stage(List<SlotMove> moves, int slotsPerRank) {
+  /** Starts staging {@code loads} (all targeting this rank, whose slots number {@code spr}). */
+  public Job stage(List<SlotLoad> loads, int slotsPerRank) {
     Job job = new Job(manager.newSubManager());
     thread.execute(
         () -> {
           try {
             List<Staged> out = new ArrayList<>();
-            for (SlotMove m : moves) {
+            for (SlotLoad m : loads) {
               synchronized (job.tensors) {
                 if (job.cancelled.get()) {
                   throw new CancellationException("abandoned");
@@ -136,33 +131,23 @@ public final class WeightStager implements AutoCloseable {
     return job;
   }
 
-  private Staged stage(SlotMove m, int slot, NDManager into) {
-    int layers = model.numLayers();
-    int e = m.toExpert();
-    boolean host =
-        backup.isPresent()
-            && IntStream.range(0, layers).allMatch(l -> backup.get().get(l, e) != null);
-    NDArray[] gateUp = new NDArray[layers];
-    NDArray[] down = new NDArray[layers];
-    NDArray[] oldGateUp = new NDArray[layers];
-    NDArray[] oldDown = new NDArray[layers];
+  private Staged stage(SlotLoad m, int slot, NDManager into) {
+    int l = m.layer();
+    int e = m.expert();
+    boolean host = backup.isPresent() && backup.get().get(l, e) != null;
+    // The checkpoint's layout (gate, up [i, h]; down [h, i]) read straight into tensors: no Java
+    // arrays to collect on the rank's heap.
+    NDArray[] w = new NDArray[3];
     long bytes = 0;
-    for (int l = 0; l < layers; l++) {
-      // The checkpoint's layout (gate, up [i, h]; down [h, i]) read straight into tensors: no
-      // Java arrays to collect on the rank's heap.
-      NDArray[] w = new NDArray[3];
-      for (int k = 0; k < 3; k++) {
-        w[k] = host ? fromHost(l, e, k, into) : fromDisk(l, e, k, into);
-        bytes += w[k].size() * Float.BYTES;
-      }
-      gateUp[l] = NDArrays.concat(new NDList(w[0].transpose(), w[1].transpose()), 1);
-      down[l] = w[2].transpose();
-      NDArray[] old = store.copySlot(l, slot, into);
-      oldGateUp[l] = old[0];
-      oldDown[l] = old[1];
+    for (int k = 0; k < 3; k++) {
+      w[k] = host ? fromHost(l, e, k, into) : fromDisk(l, e, k, into);
+      bytes += w[k].size() * Float.BYTES;
     }
+    NDArray gateUp = NDArrays.concat(new NDList(w[0].transpose(), w[1].transpose()), 1);
+    NDArray down = w[2].transpose();
+    NDArray[] old = store.copySlot(l, slot, into);
     (host ? hostBytes : diskBytes).add(bytes);
-    return new Staged(m, gateUp, down, oldGateUp, oldDown, host ? Tier.HOST : Tier.DISK);
+    return new Staged(m, gateUp, down, old[0], old[1], host ? Tier.HOST : Tier.DISK);
   }
 
   private NDArray fromHost(int layer, int expert, int projection, NDManager into) {

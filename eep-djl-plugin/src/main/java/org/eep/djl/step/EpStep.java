@@ -231,7 +231,8 @@ public final class EpStep {
       int pos = r.position() + row - plan.firstRow[i];
       for (int j = 0; j < k; j++) {
         int e = chosen[row * k + j];
-        int n = routing.count(e);
+        int c = routing.column(layer, e);
+        int n = routing.count(c);
         if (n == 0) {
           if (dropUncovered) {
             degraded[i] = true;
@@ -241,7 +242,7 @@ public final class EpStep {
           }
           continue;
         }
-        int physical = routing.replica(e, spread(r, pos, j, layer, n));
+        int physical = routing.replica(c, spread(r, pos, j, layer, n));
         route.add(row, j, physical / slotsPerRank, physical % slotsPerRank);
       }
     }

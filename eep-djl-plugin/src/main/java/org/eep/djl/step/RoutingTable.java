@@ -11,12 +11,14 @@ import java.util.Arrays;
 import java.util.stream.IntStream;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.placement.ExpertPlacement;
+import org.eep.api.placement.LayerMap;
 
 /**
  * The routing tables the MoE step reads membership and placement through: fixed-shape int32 tensors
  * allocated once per model load and updated in place on every view or placement change (so on a
- * GPU, captured graphs stay valid). {@code replicas[e, i]} is the i-th physical slot holding
- * logical expert e on an ACTIVE rank (-1 past {@code counts[e]}).
+ * GPU, captured graphs stay valid). {@code columns[l, e]} is the expert column that is logical
+ * expert e in layer l ({@link LayerMap}); {@code replicas[c, i]} is the i-th physical slot holding
+ * column c on an ACTIVE rank (-1 past {@code counts[c]}).
  *
  * <p>The replica table is {@code maxRanks} wide. A placement that gives one expert more active
  * replicas than that (two replicas on one rank, which the balanced policy only does when it must)
@@ -26,6 +28,8 @@ import org.eep.api.placement.ExpertPlacement;
 public final class RoutingTable {
   private final NDManager manager;
   private final NDArray counts;
+  private final NDArray columns;
+  private LayerMap map;
   private final int experts;
   private final int ranks;
   private NDArray replicas;
@@ -35,8 +39,10 @@ public final class RoutingTable {
   private long updates;
   private long rebuilds;
 
-  public RoutingTable(NDManager manager, int experts, int maxRanks) {
+  public RoutingTable(NDManager manager, int layers, int experts, int maxRanks) {
     this.manager = requireNonNull(manager, "manager is null");
+    this.map = LayerMap.identity(layers, experts);
+    this.columns = manager.create(map.columnsArray());
     this.experts = experts;
     this.ranks = maxRanks;
     this.width = maxRanks;
@@ -46,10 +52,11 @@ public final class RoutingTable {
   }
 
   /**
-   * Rewrites the tables for {@code placement} masked by the ACTIVE ranks of {@code view}: in place,
-   * unless they must grow.
+   * Rewrites the tables for {@code placement} of the columns of {@code map} masked by the ACTIVE
+   * ranks of {@code view}: in place, unless they must grow.
    */
-  public void update(ExpertPlacement placement, MembershipView view) {
+  public void update(ExpertPlacement placement, LayerMap map, MembershipView view) {
+    requireNonNull(map, "map is null");
     int[] cnt = new int[experts];
     int needed = 0;
     for (int e = 0; e < experts; e++) {
@@ -79,25 +86,39 @@ public final class RoutingTable {
     try (NDManager scratch = manager.newSubManager()) {
       replicas.set(new NDIndex(":"), scratch.create(rep, new Shape(experts, width)));
       counts.set(new NDIndex(":"), scratch.create(cnt));
+      if (!map.equals(this.map)) {
+        columns.set(new NDIndex(":"), scratch.create(map.columnsArray()));
+      }
     }
+    this.map = map;
     replicaCache = rep;
     countCache = cnt;
     updates++;
   }
 
-  /** Active replicas of {@code expert}. */
-  public int count(int expert) {
-    return countCache[expert];
+  /** The column that is logical expert {@code expert} in {@code layer}. */
+  public int column(int layer, int expert) {
+    return map.columnOf(layer, expert);
+  }
+
+  /** Active replicas of column {@code column}. */
+  public int count(int column) {
+    return countCache[column];
   }
 
   /** The i-th active replica's physical slot. */
-  public int replica(int expert, int i) {
-    return replicaCache[expert * width + i];
+  public int replica(int column, int i) {
+    return replicaCache[column * width + i];
   }
 
-  /** Logical experts with no active replica, ascending. */
+  /** Logical experts without an active replica in some layer, ascending. */
   public int[] uncovered() {
-    return IntStream.range(0, experts).filter(e -> countCache[e] == 0).toArray();
+    return map.logicalOfAny(IntStream.range(0, experts).filter(c -> countCache[c] == 0).toArray());
+  }
+
+  /** The column of every (layer, logical expert): the same object across updates. */
+  public NDArray columnTensor() {
+    return columns;
   }
 
   /** The native replica table (the same object across updates unless a rebuild was counted). */

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.eep.api.membership.SlotState;
 import org.eep.api.placement.ExpertPlacement;
+import org.eep.api.placement.LayerMap;
 import org.eep.djl.instance.EpCluster;
 import org.eep.djl.rank.RebalanceEvent.Kind;
 import org.eep.djl.request.GenerationRequest;
@@ -61,7 +62,7 @@ class RebalanceTest {
                     + "/"
                     + e.kind()
                     + "/"
-                    + e.slotsMoved()
+                    + e.loads()
                     + "/"
                     + e.imbalanceAfter())
         .toList();
@@ -89,9 +90,13 @@ class RebalanceTest {
       assertThat(r0.routingTable().replicaTensor()).isSameAs(table);
       assertThat(r0.stats().rebuilds().total()).isZero();
       assertThat(r0.stats().rebalancing().hostBytesStaged()).isPositive();
+      assertThat(r0.layerMap())
+          .as("layers balanced apart: a slot holds different experts in different layers")
+          .isNotEqualTo(LayerMap.identity(2, r0.layerMap().experts()));
       for (int r = 1; r < 4; r++) {
         RankRuntime other = fx.cluster.rank(r);
         assertThat(other.placement()).as("rank %d's placement", r).isEqualTo(r0.placement());
+        assertThat(other.layerMap()).as("rank %d's layer map", r).isEqualTo(r0.layerMap());
         assertThat(other.routingTable().replicaTensor()).isNotNull();
       }
       // Every rank decided the same from the same snapshot, whatever it counted itself.
@@ -202,6 +207,7 @@ class RebalanceTest {
           .as("the rejoin asked for a rebalance the rejoined rank took part in")
           .anySatisfy(e -> assertThat(e.kind()).isIn(Kind.PLANNED, Kind.BALANCED));
       assertThat(back.placement()).isEqualTo(fx.cluster.rank(0).placement());
+      assertThat(back.layerMap()).isEqualTo(fx.cluster.rank(0).layerMap());
       assertThat(Arrays.stream(back.placement().expertsOn(3)).filter(e -> e >= 0).count())
           .isPositive();
       assertThat(back.timings().expertRows()).isGreaterThan(rowsBefore);

@@ -8,6 +8,7 @@ import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.Slot;
 import org.eep.api.membership.SlotState;
 import org.eep.api.placement.ExpertPlacement;
+import org.eep.api.placement.LayerMap;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,6 +16,8 @@ import org.junit.jupiter.api.Test;
  * rebuild.
  */
 class RoutingTableTest {
+  private static final LayerMap ID = LayerMap.identity(1, 3);
+
   /** Two ranks of three slots: ranks ACTIVE as given. */
   private static MembershipView view(boolean rank0, boolean rank1) {
     return MembershipView.initial(2)
@@ -25,12 +28,12 @@ class RoutingTableTest {
   @Test
   void updatesWithinTheTablesShapeReuseTheNativeBuffersAndCountNoRebuild() {
     try (NDManager m = NDManager.newBaseManager()) {
-      RoutingTable t = new RoutingTable(m, 3, 2);
+      RoutingTable t = new RoutingTable(m, 1, 3, 2);
       NDArray replicas = t.replicaTensor();
       ExpertPlacement p = new ExpertPlacement(2, 3, 3, new int[] {0, 1, 2, 0, 1, 2});
-      t.update(p, view(true, true));
+      t.update(p, ID, view(true, true));
       assertThat(t.count(0)).isEqualTo(2);
-      t.update(p, view(true, false));
+      t.update(p, ID, view(true, false));
       assertThat(t.count(0)).isEqualTo(1);
       assertThat(t.replica(0, 0)).isEqualTo(0);
       assertThat(t.replicaTensor()).isSameAs(replicas);
@@ -43,11 +46,11 @@ class RoutingTableTest {
   @Test
   void aPlacementWithMoreActiveReplicasThanTheTableIsWideRebuildsItAndCountsTheRebuild() {
     try (NDManager m = NDManager.newBaseManager()) {
-      RoutingTable t = new RoutingTable(m, 3, 2);
+      RoutingTable t = new RoutingTable(m, 1, 3, 2);
       NDArray before = t.replicaTensor();
       // Expert 0 on three slots of two ranks: three active replicas in a table two wide.
       ExpertPlacement crowded = new ExpertPlacement(2, 3, 3, new int[] {0, 0, 1, 0, 2, -1});
-      t.update(crowded, view(true, true));
+      t.update(crowded, ID, view(true, true));
       assertThat(t.rebuilds()).isEqualTo(1);
       assertThat(t.replicaTensor()).isNotSameAs(before);
       assertThat(t.count(0)).isEqualTo(3);
@@ -55,10 +58,29 @@ class RoutingTableTest {
           .containsExactly(0, 1, 3);
       // Once wide enough, later updates are in place again.
       NDArray wide = t.replicaTensor();
-      t.update(crowded, view(false, true));
+      t.update(crowded, ID, view(false, true));
       assertThat(t.replicaTensor()).isSameAs(wide);
       assertThat(t.rebuilds()).isEqualTo(1);
       assertThat(t.count(0)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aLayerMapRoutesEachLayersExpertToItsColumnAndNamesUncoveredLogicalExperts() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      RoutingTable t = new RoutingTable(m, 2, 3, 2);
+      NDArray columns = t.columnTensor();
+      // Layer 1 swaps experts 0 and 2: column 0 is expert 2 there.
+      LayerMap swapped = new LayerMap(new int[][] {{0, 1, 2}, {2, 1, 0}});
+      ExpertPlacement p = new ExpertPlacement(2, 3, 3, new int[] {0, 1, -1, 2, 1, -1});
+      t.update(p, swapped, view(true, false));
+      assertThat(t.column(0, 0)).isZero();
+      assertThat(t.column(1, 2)).isZero();
+      assertThat(t.count(t.column(1, 2))).isEqualTo(1);
+      // Column 2 (expert 2 in layer 0, expert 0 in layer 1) has no active replica.
+      assertThat(t.uncovered()).containsExactly(0, 2);
+      assertThat(t.columnTensor()).isSameAs(columns);
+      assertThat(t.columnTensor().toIntArray()).containsExactly(0, 1, 2, 2, 1, 0);
     }
   }
 }

@@ -3,40 +3,52 @@ package org.eep.placement.rebalance;
 import static java.util.Objects.requireNonNull;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
 import org.eep.api.placement.ExpertPlacement;
+import org.eep.api.placement.LayerMap;
 import org.eep.api.placement.LoadSnapshot;
 import org.eep.api.placement.PlacementPolicy;
 import org.eep.api.placement.PlacementRequest;
 
 /**
- * Plans a live rebalance: the placement policy's answer for the active ranks and a load snapshot,
- * laid onto the current slots so that as few as possible change.
+ * Plans a live rebalance: which logical expert each expert column is in each layer, the placement
+ * policy's answer for the columns' loads, laid onto the current slots so that as few weights as
+ * possible move.
  *
  * <ol>
- *   <li>The policy places the logical experts on the active ranks for the snapshot's loads. Slots
- *       of ranks that are not active keep what they hold (a returning rank gets them back by the
- *       rejoin plan, as after any failure).
- *   <li>On each active rank, a slot whose current expert is in the rank's new set keeps it (lowest
- *       slot first when an expert repeats); the rank's other new experts fill its remaining slots
- *       in ascending expert order, lowest slot first. A slot the policy left empty keeps its
- *       expert.
- *   <li>Moves are accepted in passes, heaviest new expert first (ties: lower physical slot), while
- *       their bytes fit {@code budgetBytes}: a move that would leave some expert without an active
- *       replica, given the moves accepted so far, waits for a later pass (another move may add a
- *       replica first); passes end when one accepts nothing or the budget is spent. Coverage never
- *       shrinks.
- *   <li>If the result's predicted imbalance is not at least {@code minGain} below the current one,
- *       the plan has no moves.
+ *   <li><b>Columns.</b> The columns are ranked by their current load summed over layers (ties:
+ *       lower column). In every layer, the experts with at least 1.5 × the layer's mean load,
+ *       heaviest first (ties: lower expert), take the top-ranked columns one each, swapping columns
+ *       with the expert they displace; the others stay. The heavy experts of every layer then share
+ *       the columns that get replicas, so balancing the columns' sums balances each layer, while
+ *       the light experts (whose order in one window is mostly noise) do not move.
+ *   <li><b>Placement.</b> The policy places the columns on the active ranks for their summed loads.
+ *       Slots of ranks that are not active keep their column (a returning rank gets its slots by
+ *       the rejoin plan, as after any failure).
+ *   <li><b>Alignment.</b> On each active rank, a slot whose column is in the rank's new set keeps
+ *       it (lowest slot first when a column repeats); the rank's other new columns fill its
+ *       remaining slots in ascending order, lowest slot first. A slot the policy left empty keeps
+ *       its column.
+ *   <li><b>Loads.</b> Every (layer, active slot) whose logical expert differs afterwards is a load.
+ *       If their bytes exceed {@code budgetBytes}, the layer map stays as it is and slot moves are
+ *       accepted in passes, heaviest new column first (ties: lower physical slot), while they fit:
+ *       a move that would leave some column without an active replica, given the moves accepted so
+ *       far, waits for a later pass; passes end when one accepts nothing. Coverage never shrinks.
+ *   <li><b>Worth it?</b> Unless the predicted imbalance drops by at least {@code minGain}, over all
+ *       layers or in the worst layer, the plan has no loads.
  * </ol>
  *
- * A rank's predicted load is the sum over its slots of the snapshot's load of the slot's expert
- * divided by that expert's active replicas (tokens spread evenly over replicas). Pure and
+ * A rank's predicted load in a layer is the sum over its slots of that layer's load of the slot's
+ * expert divided by the expert's active replicas (tokens spread evenly over replicas). Pure and
  * deterministic: every rank computes the same plan from the same inputs. Thread-safe.
  */
 public final class RebalancePlanner {
+  /** How many times a layer's mean load makes an expert heavy enough to align across layers. */
+  static final double HEAVY = 1.5;
+
   private final PlacementPolicy policy;
   private final double minGain;
 
@@ -53,67 +65,237 @@ public final class RebalancePlanner {
   }
 
   /**
-   * The rebalance of {@code current} on the {@code active} ranks for {@code load}, moving at most
-   * {@code budgetBytes} of weights ({@code bytesPerExpert} per moved slot, all layers).
+   * The rebalance of {@code current} with {@code map} on the {@code active} ranks for {@code
+   * load[layer][logical expert]} (snapshot {@code snapshotId}), loading at most {@code budgetBytes}
+   * of weights ({@code bytesPerExpertLayer} per (layer, slot) load).
    */
   public RebalancePlan plan(
       ExpertPlacement current,
+      LayerMap map,
       BitSet active,
-      LoadSnapshot load,
+      long snapshotId,
+      double[][] load,
       long seed,
-      long bytesPerExpert,
+      long bytesPerExpertLayer,
       long budgetBytes) {
     requireNonNull(current, "current is null");
+    requireNonNull(map, "map is null");
     requireNonNull(active, "active is null");
     requireNonNull(load, "load is null");
+    if (load.length != map.layers() || map.experts() != current.logicalExperts()) {
+      throw new IllegalArgumentException(
+          "load of " + load.length + " layers for a map of " + map.layers());
+    }
+    LayerMap aligned = alignedMap(map, load);
+    RebalancePlan full = candidate(current, map, aligned, active, snapshotId, load, seed, false);
+    long bytes = full.loads().size() * bytesPerExpertLayer;
+    RebalancePlan chosen = full;
+    if (bytes > budgetBytes) {
+      chosen =
+          candidate(
+              current,
+              map,
+              map,
+              active,
+              snapshotId,
+              load,
+              seed,
+              true,
+              bytesPerExpertLayer,
+              budgetBytes);
+    }
+    boolean worth =
+        chosen.imbalanceAfter() <= chosen.imbalanceBefore() - minGain
+            || chosen.layerImbalanceAfter() <= chosen.layerImbalanceBefore() - minGain;
+    if (chosen.loads().isEmpty() || !worth) {
+      return new RebalancePlan(
+          snapshotId,
+          current,
+          current,
+          map,
+          map,
+          List.of(),
+          List.of(),
+          chosen.imbalanceBefore(),
+          chosen.imbalanceBefore(),
+          chosen.layerImbalanceBefore(),
+          chosen.layerImbalanceBefore());
+    }
+    return chosen;
+  }
+
+  private RebalancePlan candidate(
+      ExpertPlacement current,
+      LayerMap map,
+      LayerMap next,
+      BitSet active,
+      long snapshotId,
+      double[][] load,
+      long seed,
+      boolean budgeted) {
+    return candidate(
+        current, map, next, active, snapshotId, load, seed, budgeted, 0, Long.MAX_VALUE);
+  }
+
+  private RebalancePlan candidate(
+      ExpertPlacement current,
+      LayerMap map,
+      LayerMap nextMap,
+      BitSet active,
+      long snapshotId,
+      double[][] load,
+      long seed,
+      boolean budgeted,
+      long bytesPerExpertLayer,
+      long budgetBytes) {
     int spr = current.slotsPerRank();
-    double[] tokens = load.tokensPerExpert();
-    double before = imbalance(current, active, tokens);
+    double[] columns = columnSums(nextMap, load);
     ExpertPlacement target =
         policy.place(
             new PlacementRequest(
-                current.logicalExperts(), current.maxRanks(), spr, active, load, seed));
+                current.logicalExperts(),
+                current.maxRanks(),
+                spr,
+                active,
+                new LoadSnapshot(snapshotId, columns),
+                seed));
     int[] next = current.physicalToLogical();
     for (int r = active.nextSetBit(0); r >= 0; r = active.nextSetBit(r + 1)) {
       align(current, target, r, next);
     }
     int[] slots = current.physicalToLogical();
-    List<SlotMove> moves = new ArrayList<>();
-    long spent = 0;
-    List<Integer> candidates = new ArrayList<>();
-    for (int p = 0; p < next.length; p++) {
-      if (next[p] != slots[p]) {
-        candidates.add(p);
+    if (!budgeted) {
+      slots = next;
+    } else {
+      long perSlot = bytesPerExpertLayer * map.layers();
+      long spent = 0;
+      List<Integer> candidates = new ArrayList<>();
+      for (int p = 0; p < next.length; p++) {
+        if (next[p] != slots[p]) {
+          candidates.add(p);
+        }
+      }
+      candidates.sort(
+          Comparator.<Integer>comparingDouble(p -> -columns[next[p]]).thenComparingInt(p -> p));
+      boolean progress = true;
+      while (progress && spent + perSlot <= budgetBytes) {
+        progress = false;
+        for (int p : candidates) {
+          if (next[p] == slots[p] || spent + perSlot > budgetBytes) {
+            continue;
+          }
+          int was = slots[p];
+          slots[p] = next[p];
+          if (was >= 0 && activeReplicas(slots, spr, active, was) == 0) {
+            slots[p] = was; // the only active copy of `was` until another move adds one
+            continue;
+          }
+          spent += perSlot;
+          progress = true;
+        }
       }
     }
-    candidates.sort(
-        Comparator.<Integer>comparingDouble(p -> -tokens[next[p]]).thenComparingInt(p -> p));
-    boolean progress = true;
-    while (progress && spent + bytesPerExpert <= budgetBytes) {
-      progress = false;
-      for (int p : candidates) {
-        if (next[p] == slots[p] || spent + bytesPerExpert > budgetBytes) {
-          continue;
-        }
-        int was = slots[p];
-        slots[p] = next[p];
-        if (was >= 0 && activeReplicas(slots, spr, active, was) == 0) {
-          slots[p] = was; // the only active copy of `was` until another move adds one
-          continue;
-        }
-        spent += bytesPerExpert;
-        moves.add(new SlotMove(p, p / spr, was, next[p]));
-        progress = true;
-      }
-    }
-    moves.sort(Comparator.comparingInt(SlotMove::physicalSlot));
     ExpertPlacement after =
         new ExpertPlacement(current.maxRanks(), spr, current.logicalExperts(), slots);
-    double predicted = imbalance(after, active, tokens);
-    if (moves.isEmpty() || predicted > before - minGain) {
-      return new RebalancePlan(load.id(), current, current, List.of(), before, before);
+    int[] before = current.physicalToLogical();
+    List<SlotMove> moves = new ArrayList<>();
+    List<SlotLoad> loads = new ArrayList<>();
+    for (int p = 0; p < slots.length; p++) {
+      if (!active.get(p / spr) || slots[p] < 0) {
+        continue;
+      }
+      if (slots[p] != before[p]) {
+        moves.add(new SlotMove(p, p / spr, before[p], slots[p]));
+      }
+      for (int l = 0; l < map.layers(); l++) {
+        int was = before[p] < 0 ? -1 : map.logicalOf(l, before[p]);
+        int now = nextMap.logicalOf(l, slots[p]);
+        if (was != now) {
+          loads.add(new SlotLoad(l, p, p / spr, now));
+        }
+      }
     }
-    return new RebalancePlan(load.id(), current, after, moves, before, predicted);
+    return new RebalancePlan(
+        snapshotId,
+        current,
+        after,
+        map,
+        nextMap,
+        moves,
+        loads,
+        imbalance(current, active, columnSums(map, load)),
+        imbalance(after, active, columnSums(nextMap, load)),
+        worstLayer(current, map, active, load),
+        worstLayer(after, nextMap, active, load));
+  }
+
+  /**
+   * Step 1: in every layer, the experts at least {@link #HEAVY} times the layer's mean load move,
+   * heaviest first, to the columns with the most summed load, one each, by swapping columns with
+   * the expert there; the other experts stay in their columns.
+   */
+  static LayerMap alignedMap(LayerMap map, double[][] load) {
+    int experts = map.experts();
+    double[] sums = columnSums(map, load);
+    Integer[] columns = new Integer[experts];
+    for (int c = 0; c < experts; c++) {
+      columns[c] = c;
+    }
+    Arrays.sort(
+        columns, Comparator.<Integer>comparingDouble(c -> -sums[c]).thenComparingInt(c -> c));
+    int[][] out = map.toArray();
+    for (int l = 0; l < map.layers(); l++) {
+      double[] row = load[l];
+      double mean = Arrays.stream(row).average().orElse(0);
+      Integer[] byLoad = new Integer[experts];
+      for (int e = 0; e < experts; e++) {
+        byLoad[e] = e;
+      }
+      Arrays.sort(
+          byLoad, Comparator.<Integer>comparingDouble(e -> -row[e]).thenComparingInt(e -> e));
+      int[] columnOf = new int[experts];
+      for (int c = 0; c < experts; c++) {
+        columnOf[out[l][c]] = c;
+      }
+      for (int k = 0; k < experts && row[byLoad[k]] >= HEAVY * mean && mean > 0; k++) {
+        int e = byLoad[k];
+        int to = columns[k];
+        int from = columnOf[e];
+        if (from != to) {
+          int displaced = out[l][to];
+          out[l][to] = e;
+          out[l][from] = displaced;
+          columnOf[e] = to;
+          columnOf[displaced] = from;
+        }
+      }
+    }
+    return new LayerMap(out);
+  }
+
+  /** Each column's load summed over the layers, under {@code map}. */
+  static double[] columnSums(LayerMap map, double[][] load) {
+    double[] sums = new double[map.experts()];
+    for (int l = 0; l < map.layers(); l++) {
+      for (int c = 0; c < sums.length; c++) {
+        sums[c] += load[l][map.logicalOf(l, c)];
+      }
+    }
+    return sums;
+  }
+
+  /** The largest per-layer max / mean rank load. */
+  static double worstLayer(
+      ExpertPlacement placement, LayerMap map, BitSet active, double[][] load) {
+    double worst = 1.0;
+    for (int l = 0; l < map.layers(); l++) {
+      double[] column = new double[map.experts()];
+      for (int c = 0; c < column.length; c++) {
+        column[c] = load[l][map.logicalOf(l, c)];
+      }
+      worst = Math.max(worst, imbalance(placement, active, column));
+    }
+    return worst;
   }
 
   /** Writes rank {@code r}'s slots of {@code target} into {@code next}, keeping what stays. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.BitSet;
 import org.eep.api.placement.ExpertPlacement;
+import org.eep.api.placement.LayerMap;
 import org.eep.api.placement.LoadSnapshot;
 import org.eep.api.placement.PlacementRequest;
 import org.eep.placement.balanced.BalancedPlacementPolicy;
@@ -37,47 +38,101 @@ class RebalancePlannerTest {
         new PlacementRequest(EXPERTS, RANKS, SPR, usable, LoadSnapshot.uniform(EXPERTS), 1));
   }
 
-  private static ExpertPlacement applied(ExpertPlacement before, RebalancePlan plan) {
-    int[] slots = before.physicalToLogical();
-    for (SlotMove m : plan.moves()) {
-      assertThat(slots[m.physicalSlot()]).isEqualTo(m.fromExpert());
-      slots[m.physicalSlot()] = m.toExpert();
+  private static double[][] layers(long... seeds) {
+    double[][] load = new double[seeds.length][];
+    for (int l = 0; l < seeds.length; l++) {
+      load[l] = LoadSnapshot.zipf(EXPERTS, 1.2, seeds[l]).tokensPerExpert();
     }
-    return new ExpertPlacement(RANKS, SPR, EXPERTS, slots);
+    return load;
+  }
+
+  /** What every slot holds in every layer: {@code [layer][physical slot]}, -1 for empty. */
+  private static int[][] contents(ExpertPlacement p, LayerMap map) {
+    int[][] out = new int[map.layers()][p.physicalSlots()];
+    for (int l = 0; l < map.layers(); l++) {
+      for (int s = 0; s < p.physicalSlots(); s++) {
+        int c = p.logicalOf(s);
+        out[l][s] = c < 0 ? -1 : map.logicalOf(l, c);
+      }
+    }
+    return out;
+  }
+
+  /** The plan's loads applied to what the slots held before give what they hold after. */
+  private static void assertLoadsMakeTheAfterContents(RebalancePlan plan, BitSet active) {
+    int[][] now = contents(plan.before(), plan.mapBefore());
+    for (SlotLoad load : plan.loads()) {
+      now[load.layer()][load.physicalSlot()] = load.expert();
+    }
+    int[][] after = contents(plan.after(), plan.mapAfter());
+    for (int l = 0; l < now.length; l++) {
+      for (int s = 0; s < now[l].length; s++) {
+        if (active.get(s / SPR)) {
+          assertThat(now[l][s]).as("layer %d slot %d", l, s).isEqualTo(after[l][s]);
+        }
+      }
+    }
+  }
+
+  private static void assertEveryExpertCovered(RebalancePlan plan, BitSet active) {
+    for (int l = 0; l < plan.mapAfter().layers(); l++) {
+      for (int e = 0; e < EXPERTS; e++) {
+        boolean covered = false;
+        for (int p : plan.after().replicas(plan.mapAfter().columnOf(l, e))) {
+          covered |= active.get(p / SPR);
+        }
+        assertThat(covered).as("layer %d expert %d covered", l, e).isTrue();
+      }
+    }
   }
 
   @Test
-  void aSkewedLoadIsBalancedByMovingOnlyTheSlotsThatChange() {
+  void aSkewedLoadIsBalancedByLoadingOnlyWhatChanges() {
     ExpertPlacement before = uniform(all());
-    LoadSnapshot zipf = LoadSnapshot.zipf(EXPERTS, 1.2, 7);
-    RebalancePlan plan = planner.plan(before, all(), zipf, 1, BYTES, Long.MAX_VALUE);
+    LayerMap identity = LayerMap.identity(1, EXPERTS);
+    RebalancePlan plan =
+        planner.plan(before, identity, all(), 7, layers(7), 1, BYTES, Long.MAX_VALUE);
 
     assertThat(plan.imbalanceBefore()).isGreaterThan(1.5);
     assertThat(plan.imbalanceAfter()).isLessThanOrEqualTo(1.10);
-    assertThat(plan.after()).isEqualTo(applied(before, plan));
-    assertThat(plan.moves()).hasSizeLessThan(RANKS * SPR);
-    assertThat(plan.imbalanceAfter())
-        .isEqualTo(RebalancePlanner.imbalance(plan.after(), all(), zipf.tokensPerExpert()));
-    for (int e = 0; e < EXPERTS; e++) {
-      assertThat(plan.after().replicaCount(e)).isPositive();
-    }
+    assertThat(plan.loads()).isNotEmpty().hasSizeLessThan(RANKS * SPR);
+    assertLoadsMakeTheAfterContents(plan, all());
+    assertEveryExpertCovered(plan, all());
+  }
+
+  @Test
+  void layersWithDifferentPopularitiesAreEachBalanced() {
+    ExpertPlacement before = uniform(all());
+    double[][] load = layers(3, 11, 19, 27);
+    RebalancePlan plan =
+        planner.plan(
+            before, LayerMap.identity(4, EXPERTS), all(), 5, load, 1, BYTES, Long.MAX_VALUE);
+    assertThat(plan.mapAfter()).isNotEqualTo(plan.mapBefore());
+    assertThat(plan.layerImbalanceBefore()).isGreaterThan(1.5);
+    assertThat(plan.layerImbalanceAfter()).isLessThanOrEqualTo(1.2);
+    assertThat(plan.layerImbalanceAfter()).isLessThan(plan.layerImbalanceBefore() - 0.3);
+    assertLoadsMakeTheAfterContents(plan, all());
+    assertEveryExpertCovered(plan, all());
   }
 
   @Test
   void theSamePlanOnEveryCall() {
     ExpertPlacement before = uniform(all());
-    LoadSnapshot zipf = LoadSnapshot.zipf(EXPERTS, 1.2, 3);
-    assertThat(planner.plan(before, all(), zipf, 1, BYTES, Long.MAX_VALUE))
-        .isEqualTo(planner.plan(before, all(), zipf, 1, BYTES, Long.MAX_VALUE));
+    LayerMap map = LayerMap.identity(2, EXPERTS);
+    assertThat(planner.plan(before, map, all(), 3, layers(3, 4), 1, BYTES, Long.MAX_VALUE))
+        .isEqualTo(planner.plan(before, map, all(), 3, layers(3, 4), 1, BYTES, Long.MAX_VALUE));
   }
 
   @Test
   void aBalancedLoadMovesNothing() {
     ExpertPlacement before = uniform(all());
+    double[][] flat = {LoadSnapshot.uniform(EXPERTS).tokensPerExpert()};
     RebalancePlan plan =
-        planner.plan(before, all(), LoadSnapshot.uniform(EXPERTS), 1, BYTES, Long.MAX_VALUE);
+        planner.plan(
+            before, LayerMap.identity(1, EXPERTS), all(), 1, flat, 1, BYTES, Long.MAX_VALUE);
     assertThat(plan.empty()).isTrue();
     assertThat(plan.after()).isEqualTo(before);
+    assertThat(plan.mapAfter()).isEqualTo(plan.mapBefore());
   }
 
   @Test
@@ -85,30 +140,26 @@ class RebalancePlannerTest {
     ExpertPlacement before = uniform(all());
     BitSet survivors = ranks(0, 1, 2, 4, 5, 6, 7);
     RebalancePlan plan =
-        planner.plan(before, survivors, LoadSnapshot.zipf(EXPERTS, 1.2, 7), 1, BYTES, 1 << 30);
+        planner.plan(
+            before, LayerMap.identity(2, EXPERTS), survivors, 7, layers(7, 8), 1, BYTES, 1 << 30);
     assertThat(plan.after().expertsOn(3)).isEqualTo(before.expertsOn(3));
-    assertThat(plan.moves()).allSatisfy(m -> assertThat(m.targetRank()).isNotEqualTo(3));
-    for (int e = 0; e < EXPERTS; e++) {
-      boolean covered = false;
-      for (int p : plan.after().replicas(e)) {
-        covered |= survivors.get(p / SPR);
-      }
-      assertThat(covered).as("expert %d covered", e).isTrue();
-    }
+    assertThat(plan.loads()).allSatisfy(m -> assertThat(m.targetRank()).isNotEqualTo(3));
+    assertLoadsMakeTheAfterContents(plan, survivors);
+    assertEveryExpertCovered(plan, survivors);
   }
 
   @Test
-  void theBudgetBoundsTheMovesAndCoverageIsKept() {
+  void aTightBudgetKeepsTheLayerMapAndMovesFewerSlotsWithCoverageKept() {
     ExpertPlacement before = uniform(all());
-    LoadSnapshot zipf = LoadSnapshot.zipf(EXPERTS, 1.2, 7);
-    RebalancePlan full = planner.plan(before, all(), zipf, 1, BYTES, Long.MAX_VALUE);
-    RebalancePlan part = planner.plan(before, all(), zipf, 1, BYTES, 5 * BYTES);
-    assertThat(part.moves()).hasSizeLessThanOrEqualTo(5).isNotEmpty();
-    assertThat(part.moves().size()).isLessThan(full.moves().size());
-    assertThat(part.after()).isEqualTo(applied(before, part));
-    for (int e = 0; e < EXPERTS; e++) {
-      assertThat(part.after().replicaCount(e)).isPositive();
-    }
+    LayerMap identity = LayerMap.identity(2, EXPERTS);
+    double[][] load = layers(7, 9);
+    RebalancePlan full = planner.plan(before, identity, all(), 7, load, 1, BYTES, Long.MAX_VALUE);
+    RebalancePlan part = planner.plan(before, identity, all(), 7, load, 1, BYTES, 10 * BYTES);
+    assertThat(part.mapAfter()).isEqualTo(identity);
+    assertThat(part.loads()).hasSizeLessThanOrEqualTo(10).isNotEmpty();
+    assertThat(part.loads().size()).isLessThan(full.loads().size());
+    assertLoadsMakeTheAfterContents(part, all());
+    assertEveryExpertCovered(part, all());
     assertThat(part.imbalanceAfter()).isLessThan(part.imbalanceBefore());
   }
 }

@@ -15,8 +15,8 @@ import org.eep.djl.rank.RankRuntime;
  * transport counts, peer breakers, executed repairs, step timings ({@code timings}: dense, comm and
  * expert nanoseconds, expert slots used, token rows its experts computed, steps), the tokens it
  * routed per (layer, expert) over the rebalance window ({@code routedLoad}, row-major by layer),
- * the logical expert of each physical slot ({@code placement}) and its last rebalancing events.
- * Read from any thread.
+ * the expert column of each physical slot ({@code placement}), the logical expert of each column in
+ * each layer ({@code layerMap}) and its last rebalancing events. Read from any thread.
  */
 public final class RankStatus {
   /** Special floating-point values allowed: a repair's estimate is infinite over a tier of 0. */
@@ -48,6 +48,7 @@ public final class RankStatus {
     s.put("routedLoad", r.routedLoad());
     ExpertPlacement placement = r.placement();
     s.put("placement", placement == null ? null : placement.physicalToLogical());
+    s.put("layerMap", r.layerMap().toArray());
     s.put("rebalances", r.rebalances());
     return GSON.toJsonTree(s).getAsJsonObject();
   }

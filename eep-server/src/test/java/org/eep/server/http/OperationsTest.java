@@ -153,7 +153,7 @@ class OperationsTest {
             .isEqualTo(1);
         JsonObject decided = rank.getAsJsonArray("rebalances").get(0).getAsJsonObject();
         String decision =
-            decided.get("snapshotId").getAsLong() + "/" + decided.get("slotsMoved").getAsInt();
+            decided.get("snapshotId").getAsLong() + "/" + decided.get("loads").getAsInt();
         assertThat(decision)
             .as("rank %d decided as rank 0", r)
             .isEqualTo(first == null ? decision : first);

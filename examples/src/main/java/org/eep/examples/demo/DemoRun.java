@@ -451,19 +451,19 @@ public final class DemoRun {
           case PLANNED ->
               String.format(
                   Locale.ROOT,
-                  "rebalance planned from load snapshot %d: %d slots move, predicted imbalance %.3f -> %.3f",
+                  "rebalance planned from load snapshot %d: %d (layer, slot) loads, predicted imbalance %.3f -> %.3f",
                   e.snapshotId(),
-                  e.slotsMoved(),
+                  e.loads(),
                   e.imbalanceBefore(),
                   e.imbalanceAfter());
           case SWITCHED ->
               String.format(
                   Locale.ROOT,
-                  "rebalance %d switched after step %d (rank %d first): %d slots moved",
+                  "rebalance %d switched after step %d (rank %d first): %d (layer, slot) loads",
                   e.snapshotId(),
                   e.step(),
                   rank,
-                  e.slotsMoved());
+                  e.loads());
           case ABANDONED -> "rebalance " + e.snapshotId() + " abandoned by a view change";
           case REVERTED -> "this epoch's rebalances undone before the view's repair";
           case BALANCED -> "";

@@ -165,13 +165,14 @@ final class Formation {
       int lowest = v.activeRanks().nextSetBit(0);
       try {
         MessageKey key = new MessageKey(lowest, v.epoch(), 0, 0, Phase.CONTROL, PlacementCodec.TAG);
-        ExpertPlacement p =
+        PlacementCodec.Decoded learned =
             PlacementCodec.decode(
                 ctx.transport().receive(key, stepTimeout.multipliedBy(10)).payload(),
                 setup.config().getInt(EepKeys.MAX_RANKS),
                 setup.slotsPerRank(),
                 model.numExperts());
-        placement.set(p);
+        ExpertPlacement p = learned.placement();
+        placement.set(p, learned.layers());
         RepairPlan plan =
             setup
                 .planner()

@@ -20,6 +20,7 @@ import org.eep.api.config.EepKeys;
 import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.placement.ExpertPlacement;
+import org.eep.api.placement.LayerMap;
 import org.eep.djl.rank.RankSetup;
 import org.eep.djl.rank.RankStats;
 import org.eep.djl.rank.RebalanceEvent;
@@ -108,9 +109,13 @@ public final class RankLoop implements AutoCloseable {
             setup.hooks(),
             setup.rank());
     this.store = new ExpertStore(setup.model(), manager, setup.slotsPerRank());
+    int layers = setup.model().numLayers();
+    int experts = setup.model().numExperts();
     this.placement =
         new PlacementState(
-            setup.rank(), new RoutingTable(manager, setup.model().numExperts(), maxRanks));
+            setup.rank(),
+            new RoutingTable(manager, layers, experts, maxRanks),
+            LayerMap.identity(layers, experts));
     this.checkpoint = new Checkpoint(setup.modelDir());
     this.repairs =
         new RepairExecutor(
@@ -122,6 +127,7 @@ public final class RankLoop implements AutoCloseable {
             stepTimeout.multipliedBy(10),
             checkpoint,
             setup.hostBackup(),
+            placement::layers,
             manager);
     Connections connections = new Connections(setup.rank(), maxRanks, transport, health, counters);
     WeightSender sender =
@@ -365,6 +371,10 @@ public final class RankLoop implements AutoCloseable {
 
   public ExpertPlacement placement() {
     return placement.placement();
+  }
+
+  public LayerMap layerMap() {
+    return placement.layers();
   }
 
   /** Drops connections and the membership session at once, as a killed process would (no leave). */

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +19,7 @@ import java.util.concurrent.atomic.LongAdder;
 import org.eep.api.config.EepKeys;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.placement.ExpertPlacement;
-import org.eep.api.placement.LoadSnapshot;
+import org.eep.api.placement.LayerMap;
 import org.eep.djl.rank.RankStats;
 import org.eep.djl.rank.RebalanceEvent;
 import org.eep.djl.rank.RebalanceEvent.Kind;
@@ -30,6 +31,7 @@ import org.eep.djl.wire.ControlCodec;
 import org.eep.djl.wire.ControlCodec.Word;
 import org.eep.placement.rebalance.RebalancePlan;
 import org.eep.placement.rebalance.RebalancePlanner;
+import org.eep.placement.rebalance.SlotMove;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,8 +75,9 @@ final class Rebalancer implements StepControl {
   private final long budgetBytes;
   private final AtomicBoolean requested = new AtomicBoolean();
   private final Map<Integer, Word> words = new HashMap<>();
-  private final List<Retained> retained = new ArrayList<>();
+  private final Map<LayerSlot, Retained> retained = new LinkedHashMap<>();
   private final List<WeightStager.Job> kept = new ArrayList<>();
+  private final Map<Integer, Integer> heldBefore = new HashMap<>();
   private final Deque<RebalanceEvent> events = new ArrayDeque<>();
   private final Map<Kind, LongAdder> counts = new EnumMap<>(Kind.class);
   private final LongAdder malformed = new LongAdder();
@@ -83,11 +86,19 @@ final class Rebalancer implements StepControl {
   private boolean snapshotStep;
   private Pending pending;
   private ExpertPlacement epochBase;
+  private LayerMap epochBaseLayers;
 
   private record Pending(RebalancePlan plan, WeightStager.Job job) {}
 
-  /** A switched slot's contents before the switch (in a staging job kept until the epoch ends). */
-  private record Retained(int slot, int expert, NDArray[] gateUp, NDArray[] down) {}
+  /** One layer of one local slot. */
+  private record LayerSlot(int layer, int slot) {}
+
+  /**
+   * A (layer, slot)'s contents when the epoch began, before its first switch (in a staging job kept
+   * until the epoch ends): at most one per (layer, slot), so at most one copy of the rank's
+   * experts.
+   */
+  private record Retained(NDArray gateUp, NDArray down) {}
 
   Rebalancer(
       RankContext ctx,
@@ -185,10 +196,11 @@ final class Rebalancer implements StepControl {
     }
     requested.set(false);
     viewTrigger = false;
-    double[] perExpert = new double[load.experts()];
+    int experts = load.experts();
+    double[][] perLayer = new double[load.layers()][experts];
     double total = 0;
     for (int i = 0; i < n; i++) {
-      perExpert[i % load.experts()] += sum[i];
+      perLayer[i / experts][i % experts] = sum[i];
       total += sum[i];
     }
     if (total == 0) {
@@ -197,10 +209,12 @@ final class Rebalancer implements StepControl {
     RebalancePlan plan =
         planner.plan(
             placement.placement(),
+            placement.layers(),
             view.activeRanks(),
-            new LoadSnapshot(step, perExpert),
+            step,
+            perLayer,
             ctx.setup().config().getLong(EepKeys.SEED),
-            ctx.setup().model().expertBytesAllLayers(),
+            ctx.setup().model().expertBytes(),
             budgetBytes);
     Kind kind = plan.empty() ? Kind.BALANCED : Kind.PLANNED;
     long own = 0;
@@ -209,16 +223,19 @@ final class Rebalancer implements StepControl {
     }
     record(kind, view.epoch(), step, plan, 0, own);
     LOG.info(
-        "rank {} rebalance snapshot {} at {}: imbalance {} -> {}, {} slots move ({} here)",
+        "rank {} rebalance snapshot {} at {}: imbalance {} -> {} (worst layer {} -> {}), {} loads"
+            + " ({} here)",
         ctx.rank(),
         step,
         view.summary(),
         String.format("%.3f", plan.imbalanceBefore()),
         String.format("%.3f", plan.imbalanceAfter()),
-        plan.moves().size(),
-        plan.movesTo(ctx.rank()).size());
+        String.format("%.3f", plan.layerImbalanceBefore()),
+        String.format("%.3f", plan.layerImbalanceAfter()),
+        plan.loads().size(),
+        plan.loadsTo(ctx.rank()).size());
     if (!plan.empty()) {
-      pending = new Pending(plan, stager.stage(plan.movesTo(ctx.rank()), store.slots()));
+      pending = new Pending(plan, stager.stage(plan.loadsTo(ctx.rank()), store.slots()));
     }
   }
 
@@ -227,34 +244,50 @@ final class Rebalancer implements StepControl {
     WeightStager.Job job = pending.job();
     List<WeightStager.Staged> staged = job.staged();
     pending = null;
-    kept.add(job);
+    boolean keeps = false;
     if (epochBase == null) {
       epochBase = plan.before();
+      epochBaseLayers = plan.mapBefore();
     }
     int spr = store.slots();
     long bytes = 0;
     for (WeightStager.Staged s : staged) {
-      int slot = s.move().physicalSlot() % spr;
-      retained.add(new Retained(slot, store.holds(slot), s.oldGateUp(), s.oldDown()));
-      for (int l = 0; l < s.gateUp().length; l++) {
-        store.writeSlot(l, slot, s.gateUp()[l], s.down()[l]);
-        bytes += (s.gateUp()[l].size() + s.down()[l].size()) * Float.BYTES;
-        s.gateUp()[l].close();
-        s.down()[l].close();
+      int slot = s.load().physicalSlot() % spr;
+      LayerSlot at = new LayerSlot(s.load().layer(), slot);
+      if (retained.containsKey(at)) {
+        s.oldGateUp().close(); // switched before in this epoch: its first contents are kept
+        s.oldDown().close();
+      } else {
+        retained.put(at, new Retained(s.oldGateUp(), s.oldDown()));
+        keeps = true;
       }
-      store.setHolds(slot, s.move().toExpert());
+      store.writeSlot(s.load().layer(), slot, s.gateUp(), s.down());
+      bytes += (s.gateUp().size() + s.down().size()) * Float.BYTES;
+      s.gateUp().close();
+      s.down().close();
     }
-    placement.set(plan.after());
+    if (keeps) {
+      kept.add(job);
+    } else {
+      job.close();
+    }
+    for (SlotMove m : plan.moves()) {
+      if (m.targetRank() == ctx.rank()) {
+        heldBefore.putIfAbsent(m.physicalSlot() % spr, m.fromExpert());
+        store.setHolds(m.physicalSlot() % spr, m.toExpert());
+      }
+    }
+    placement.set(plan.after(), plan.mapAfter());
     placement.route(view);
     record(Kind.SWITCHED, view.epoch(), step, plan, bytes, 0);
     LOG.info(
-        "rank {} switched to rebalance {} after step {}: {} slots here, imbalance {} -> {}",
+        "rank {} switched to rebalance {} after step {}: {} loads here, worst layer {} -> {}",
         ctx.rank(),
         plan.snapshotId(),
         step,
         staged.size(),
-        String.format("%.3f", plan.imbalanceBefore()),
-        String.format("%.3f", plan.imbalanceAfter()));
+        String.format("%.3f", plan.layerImbalanceBefore()),
+        String.format("%.3f", plan.layerImbalanceAfter()));
   }
 
   private void abandon(long epoch, long step) {
@@ -274,30 +307,27 @@ final class Rebalancer implements StepControl {
     if (epochBase == null) {
       return;
     }
-    for (int i = retained.size() - 1; i >= 0; i--) {
-      Retained r = retained.get(i);
-      for (int l = 0; l < r.gateUp().length; l++) {
-        store.writeSlot(l, r.slot(), r.gateUp()[l], r.down()[l]);
-      }
-      store.setHolds(r.slot(), r.expert());
-    }
+    retained.forEach((at, r) -> store.writeSlot(at.layer(), at.slot(), r.gateUp(), r.down()));
+    heldBefore.forEach(store::setHolds);
     LOG.info(
         "rank {}: view change; {} rebalanced slots return to the epoch's placement",
         ctx.rank(),
         retained.size());
     add(
         new RebalanceEvent(
-            Kind.REVERTED, epoch, -1, -1, 0, 0, retained.size(), 0, 0, System.nanoTime()));
-    placement.set(epochBase);
+            Kind.REVERTED, epoch, -1, -1, 0, 0, 0, 0, retained.size(), 0, 0, System.nanoTime()));
+    placement.set(epochBase, epochBaseLayers);
     forget();
   }
 
   /** Drops the old contents kept for this epoch's switches. */
   private void forget() {
     retained.clear();
+    heldBefore.clear();
     kept.forEach(WeightStager.Job::close);
     kept.clear();
     epochBase = null;
+    epochBaseLayers = null;
   }
 
   /**
@@ -352,7 +382,9 @@ final class Rebalancer implements StepControl {
             plan.snapshotId(),
             plan.imbalanceBefore(),
             plan.imbalanceAfter(),
-            plan.moves().size(),
+            plan.layerImbalanceBefore(),
+            plan.layerImbalanceAfter(),
+            plan.loads().size(),
             bytes,
             ownTokens,
             System.nanoTime()));

@@ -148,7 +148,7 @@ final class ViewApplier {
     for (Slot s : v.slots()) {
       if (s.state() == SlotState.JOINING && s.rank() != ctx.rank() && v.activeCount() > 0) {
         if (v.activeRanks().nextSetBit(0) == ctx.rank()) {
-          sender.sendPlacement(v.epoch(), s.rank(), placement.placement());
+          sender.sendPlacement(v.epoch(), s.rank(), placement.placement(), placement.layers());
         }
         sendOurs(
             v.epoch(),
@@ -174,7 +174,11 @@ final class ViewApplier {
       return IntStream.range(0, current.logicalExperts()).boxed().toList();
     }
     long bytes = ctx.setup().model().expertBytesAllLayers();
-    return planner.planRecovery(current, active, bytes, catalog).missingExperts();
+    int[] columns =
+        planner.planRecovery(current, active, bytes, catalog).missingExperts().stream()
+            .mapToInt(Integer::intValue)
+            .toArray();
+    return IntStream.of(placement.layers().logicalOfAny(columns)).boxed().toList();
   }
 
   private void repair(MembershipView v, RepairPlan plan) throws InterruptedException {

@@ -21,11 +21,13 @@ record RankSample(
     long hostBytes,
     long diskBytes,
     long[][] routedLoad,
-    int[] placement) {
+    int[] placement,
+    int[][] layerMap) {
 
   static RankSample of(int rank, JsonObject status) {
     if (status == null || !status.has("timings")) {
-      return new RankSample(rank, false, 0, 0, 0, 0, 0, 0, 0, 0, 0, new long[0][], new int[0]);
+      return new RankSample(
+          rank, false, 0, 0, 0, 0, 0, 0, 0, 0, 0, new long[0][], new int[0], new int[0][]);
     }
     JsonObject t = status.getAsJsonObject("timings");
     JsonObject stats = status.getAsJsonObject("stats");
@@ -47,6 +49,18 @@ record RankSample(
         placement[i] = p.get(i).getAsInt();
       }
     }
+    int[][] layerMap = new int[0][];
+    if (status.has("layerMap") && status.get("layerMap").isJsonArray()) {
+      JsonArray m = status.getAsJsonArray("layerMap");
+      layerMap = new int[m.size()][];
+      for (int l = 0; l < layerMap.length; l++) {
+        JsonArray row = m.get(l).getAsJsonArray();
+        layerMap[l] = new int[row.size()];
+        for (int c = 0; c < row.size(); c++) {
+          layerMap[l][c] = row.get(c).getAsInt();
+        }
+      }
+    }
     return new RankSample(
         rank,
         status.get("serving").getAsBoolean(),
@@ -60,6 +74,7 @@ record RankSample(
         rb.get("hostBytesStaged").getAsLong(),
         rb.get("diskBytesStaged").getAsLong(),
         routed,
-        placement);
+        placement,
+        layerMap);
   }
 }

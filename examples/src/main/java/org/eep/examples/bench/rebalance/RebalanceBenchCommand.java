@@ -187,8 +187,10 @@ public final class RebalanceBenchCommand implements Callable<Integer> {
     run.put("imbalance_after", after.imbalance());
     run.put("predicted_imbalance_before", event.get("imbalanceBefore").getAsDouble());
     run.put("predicted_imbalance_after", event.get("imbalanceAfter").getAsDouble());
+    run.put("predicted_worst_layer_before", event.get("layerImbalanceBefore").getAsDouble());
+    run.put("predicted_worst_layer_after", event.get("layerImbalanceAfter").getAsDouble());
     run.put("outcome", kind(event));
-    run.put("slots_moved", event.get("slotsMoved").getAsInt());
+    run.put("weight_loads", event.get("loads").getAsInt());
     run.put("expert_time_imbalance_before", before.expertTimeImbalance());
     run.put("expert_time_imbalance_after", after.expertTimeImbalance());
     run.put("max_dense_ms_per_step_before", before.maxDenseMs());

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import org.eep.api.placement.ExpertPlacement;
+import org.eep.api.placement.LayerMap;
 import org.eep.placement.rebalance.RebalancePlanner;
 
 /**
@@ -81,15 +82,19 @@ record Window(
     int ranks = b.size();
     ExpertPlacement p =
         new ExpertPlacement(ranks, first.placement().length / ranks, experts, first.placement());
+    LayerMap map =
+        first.layerMap().length == layers
+            ? new LayerMap(first.layerMap())
+            : LayerMap.identity(layers, experts);
     for (int l = 0; l < layers; l++) {
-      double[] tokens = new double[experts];
+      double[] columns = new double[experts];
       for (int r = active.nextSetBit(0); r >= 0; r = active.nextSetBit(r + 1)) {
         long[][] routed = b.get(r).routedLoad();
-        for (int e = 0; e < experts; e++) {
-          tokens[e] += routed[l][e];
+        for (int c = 0; c < experts; c++) {
+          columns[c] += routed[l][map.logicalOf(l, c)];
         }
       }
-      out.add(RebalancePlanner.imbalance(p, active, tokens));
+      out.add(RebalancePlanner.imbalance(p, active, columns));
     }
     return out;
   }
