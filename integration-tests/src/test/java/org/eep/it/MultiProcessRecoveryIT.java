@@ -189,8 +189,7 @@ class MultiProcessRecoveryIT {
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"ucx"})
-  void rankProcessesRebalanceFromTheirCheckpointsAndChangeNoToken(String transport)
-      throws Exception {
+  void rankProcessesRebalanceFromTheirPeersAndChangeNoToken(String transport) throws Exception {
     Map<String, Object> periodic =
         Map.of("eep_rebalance_interval_steps", 6, "eep_rebalance_window_steps", 12);
     try (ProcessCluster c = start(transport, periodic, Models.skewed())) {
@@ -205,16 +204,17 @@ class MultiProcessRecoveryIT {
             .isEqualTo(Models.expected(Models.skewed(), requests.get(i)));
       }
       long switched = 0;
-      long disk = 0;
+      long peer = 0;
+      long host = 0;
       for (int r = 0; r < 4; r++) {
         JsonObject rb = c.status(r).getAsJsonObject("stats").getAsJsonObject("rebalancing");
         switched += rb.get("switched").getAsLong();
-        disk += rb.get("diskBytesStaged").getAsLong();
+        peer += rb.get("peerBytesStaged").getAsLong();
+        host += rb.get("hostBytesStaged").getAsLong();
       }
       assertThat(switched).as("rebalances switched on the ranks").isPositive();
-      assertThat(disk)
-          .as("staged from the checkpoint: rank processes keep no host copy")
-          .isPositive();
+      assertThat(peer).as("copied from peers over " + transport).isPositive();
+      assertThat(host).as("rank processes keep no host copy").isZero();
     }
   }
 

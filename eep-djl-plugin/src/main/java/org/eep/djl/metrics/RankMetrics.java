@@ -42,7 +42,7 @@ import org.eep.placement.repair.Tier;
  * <tr><td>{@code eep.rank.requests.parked}</td><td>gauge</td><td>rank</td><td>requests waiting for a lost expert's coverage to return ({@code eep_coverage_wait_ms})</td></tr>
  * <tr><td>{@code eep.rank.requests.park.expired}</td><td>counter</td><td>rank</td><td>parked requests that failed because it did not return in time</td></tr>
  * <tr><td>{@code eep.rank.rebalances}</td><td>counter</td><td>rank, outcome</td><td>live rebalancing: load snapshots agreed ({@code snapshot}), rebalances {@code switched}, {@code abandoned} before their switch, {@code reverted} by a view change</td></tr>
- * <tr><td>{@code eep.rank.rebalance.staged} (bytes)</td><td>counter</td><td>rank, tier</td><td>expert weights staged for rebalances, by source tier (host, disk)</td></tr>
+ * <tr><td>{@code eep.rank.rebalance.staged} (bytes)</td><td>counter</td><td>rank, tier</td><td>expert weights staged for rebalances, by source tier (peer, host, disk)</td></tr>
  * <tr><td>{@code eep.rank.expert.tokens}</td><td>gauge</td><td>rank, layer, expert</td><td>tokens the rank routed to the expert in the layer over the last {@code eep_rebalance_window_steps} steps</td></tr>
  * <tr><td>{@code eep.rank.fenced.messages}</td><td>counter</td><td>rank</td><td>messages dropped by epoch fencing (older epoch or stale incarnation)</td></tr>
  * <tr><td>{@code eep.rank.rebuilds}</td><td>counter</td><td>rank</td><td>routing-table, transport or step-state rebuilds (0 on healthy ranks)</td></tr>
@@ -163,6 +163,7 @@ public final class RankMetrics implements MeterBinder {
                 x -> stats(x, r, f)));
     Map<String, ToDoubleFunction<RankStats>> staged =
         Map.of(
+            "peer", s -> s.rebalancing().peerBytesStaged(),
             "host", s -> s.rebalancing().hostBytesStaged(),
             "disk", s -> s.rebalancing().diskBytesStaged());
     staged.forEach(

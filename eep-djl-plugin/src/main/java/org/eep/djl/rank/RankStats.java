@@ -83,7 +83,7 @@ public record RankStats(
 
   /**
    * Load snapshots agreed, rebalances switched, abandoned before their switch and undone by a view
-   * change, the bytes staged for them from the host backup and from the checkpoint, and peers'
+   * change, the bytes staged for them from peers, the host backup and the checkpoint, and peers'
    * control words dropped as malformed.
    */
   public record Rebalancing(
@@ -91,6 +91,7 @@ public record RankStats(
       long switched,
       long abandoned,
       long reverted,
+      long peerBytesStaged,
       long hostBytesStaged,
       long diskBytesStaged,
       long malformedWords) {}

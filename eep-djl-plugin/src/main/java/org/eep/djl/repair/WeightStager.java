@@ -8,6 +8,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,15 +20,22 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+import org.eep.api.comm.MessageHeader;
+import org.eep.api.comm.MessageKey;
+import org.eep.api.comm.Phase;
+import org.eep.api.comm.Transport;
 import org.eep.djl.model.MoeConfig;
 import org.eep.djl.model.TensorNames;
 import org.eep.djl.step.ExpertStore;
+import org.eep.djl.wire.WeightsCodec;
 import org.eep.placement.rebalance.SlotLoad;
 import org.eep.placement.repair.Tier;
 
 /**
  * Stages the weights of a rebalance's loads off the rank thread: each (layer, slot)'s new expert,
- * from this node's host backup when it has the expert, else from the checkpoint, as tensors in the
+ * from the source the plan chose (a peer's slot over the transport, this node's host backup, or the
+ * checkpoint; host falls back to the checkpoint if the backup lacks the expert), as tensors in the
  * {@link ExpertStore}'s own layout (so the switch is one in-place copy per tensor), together with a
  * copy of what the slot holds now (so the switch can be undone). Nothing is written into a slot
  * here. One background thread per rank; {@link #stage} from the rank thread.
@@ -36,17 +46,33 @@ public final class WeightStager implements AutoCloseable {
   private final Checkpoint checkpoint;
   private final Optional<HostBackup> backup;
   private final NDManager manager;
+  private final int rank;
+  private final Transport transport;
+  private final Supplier<Long> incarnation;
+  private final Duration peerTimeout;
   private final ExecutorService thread;
+  private final LongAdder peerBytes = new LongAdder();
   private final LongAdder hostBytes = new LongAdder();
   private final LongAdder diskBytes = new LongAdder();
 
+  /**
+   * A stager for {@code rank}: peer copies over {@code transport} (each awaited up to {@code
+   * peerTimeout}), {@code backup} if present, and {@code checkpoint}.
+   */
   public WeightStager(
       int rank,
       MoeConfig model,
       ExpertStore store,
       Checkpoint checkpoint,
       Optional<HostBackup> backup,
+      Transport transport,
+      Supplier<Long> incarnation,
+      Duration peerTimeout,
       NDManager manager) {
+    this.rank = rank;
+    this.transport = requireNonNull(transport, "transport is null");
+    this.incarnation = requireNonNull(incarnation, "incarnation is null");
+    this.peerTimeout = requireNonNull(peerTimeout, "peerTimeout is null");
     this.model = requireNonNull(model, "model is null");
     this.store = requireNonNull(store, "store is null");
     this.checkpoint = requireNonNull(checkpoint, "checkpoint is null");
@@ -108,33 +134,95 @@ public final class WeightStager implements AutoCloseable {
     }
   }
 
-  /** Starts staging {@code loads} (all targeting this rank, whose slots number {@code spr}). */
-  public Job stage(List<SlotLoad> loads, int slotsPerRank) {
+  /**
+   * Starts staging rebalance {@code snapshotId} of {@code epoch}: first sends the peer copies this
+   * rank serves ({@code sends}, read from its own slots, which only change at the switch), then
+   * stages {@code loads} (all targeting this rank, whose slots number {@code slotsPerRank}). A send
+   * never waits for its receiver, so two ranks copying to each other do not wait on each other.
+   */
+  public Job stage(
+      List<SlotLoad> loads, List<SlotLoad> sends, long epoch, long snapshotId, int slotsPerRank) {
     Job job = new Job(manager.newSubManager());
     thread.execute(
         () -> {
           try {
+            for (SlotLoad m : sends) {
+              send(m, epoch, snapshotId, slotsPerRank);
+            }
             List<Staged> out = new ArrayList<>();
             for (SlotLoad m : loads) {
               synchronized (job.tensors) {
                 if (job.cancelled.get()) {
                   throw new CancellationException("abandoned");
                 }
-                out.add(stage(m, m.physicalSlot() % slotsPerRank, job.tensors));
+                out.add(stage(m, m.physicalSlot() % slotsPerRank, epoch, snapshotId, job.tensors));
               }
             }
             job.result.complete(out);
           } catch (RuntimeException e) {
+            job.result.completeExceptionally(e);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             job.result.completeExceptionally(e);
           }
         });
     return job;
   }
 
+  /** One layer of one of this rank's slots, to the load's target, in the store's layout. */
+  private void send(SlotLoad m, long epoch, long snapshotId, int slotsPerRank) {
+    try (NDManager scratch = manager.newSubManager()) {
+      transport.send(
+          m.targetRank(),
+          new MessageHeader(
+              rank,
+              incarnation.get(),
+              epoch,
+              snapshotId,
+              m.layer(),
+              Phase.WEIGHTS,
+              m.physicalSlot() % slotsPerRank),
+          store.slotBytes(m.layer(), m.sourceSlot() % slotsPerRank, scratch));
+    }
+  }
+
+  private Staged stage(SlotLoad m, int slot, long epoch, long snapshotId, NDManager into)
+      throws InterruptedException {
+    if (m.source() == Tier.PEER) {
+      ByteBuffer[] parts =
+          WeightsCodec.split(
+              transport
+                  .receive(
+                      new MessageKey(
+                          m.sourceRank(), epoch, snapshotId, m.layer(), Phase.WEIGHTS, slot),
+                      peerTimeout)
+                  .payload(),
+              model.hiddenSize(),
+              model.moeIntermediateSize());
+      long h = model.hiddenSize();
+      long i = model.moeIntermediateSize();
+      NDArray gateUp = into.create(direct(parts[0]), new Shape(h, 2 * i), DataType.FLOAT32);
+      NDArray down = into.create(direct(parts[1]), new Shape(i, h), DataType.FLOAT32);
+      NDArray[] old = store.copySlot(m.layer(), slot, into);
+      peerBytes.add((gateUp.size() + down.size()) * Float.BYTES);
+      return new Staged(m, gateUp, down, old[0], old[1], Tier.PEER);
+    }
+    return stage(m, slot, into);
+  }
+
+  private static ByteBuffer direct(ByteBuffer b) {
+    if (b.isDirect()) {
+      return b;
+    }
+    ByteBuffer d = ByteBuffer.allocateDirect(b.remaining()).order(ByteOrder.nativeOrder());
+    d.put(b.duplicate());
+    return d.flip();
+  }
+
   private Staged stage(SlotLoad m, int slot, NDManager into) {
     int l = m.layer();
     int e = m.expert();
-    boolean host = backup.isPresent() && backup.get().get(l, e) != null;
+    boolean host = m.source() == Tier.HOST && backup.isPresent() && backup.get().get(l, e) != null;
     // The checkpoint's layout (gate, up [i, h]; down [h, i]) read straight into tensors: no Java
     // arrays to collect on the rank's heap.
     NDArray[] w = new NDArray[3];
@@ -164,6 +252,11 @@ public final class WeightStager implements AutoCloseable {
     long h = model.hiddenSize();
     long i = model.moeIntermediateSize();
     return k < 2 ? new Shape(i, h) : new Shape(h, i);
+  }
+
+  /** Bytes staged from peers so far. */
+  public long peerBytes() {
+    return peerBytes.sum();
   }
 
   /** Bytes staged from the host backup so far. */

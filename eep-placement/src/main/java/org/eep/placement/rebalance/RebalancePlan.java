@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.util.List;
 import org.eep.api.placement.ExpertPlacement;
 import org.eep.api.placement.LayerMap;
+import org.eep.placement.repair.Tier;
 
 /**
  * A rebalance computed from load snapshot {@code snapshotId}: the placement of expert columns and
@@ -39,6 +40,11 @@ public record RebalancePlan(
   /** The weight loads that target {@code rank}. */
   public List<SlotLoad> loadsTo(int rank) {
     return loads.stream().filter(m -> m.targetRank() == rank).toList();
+  }
+
+  /** The loads a peer copy from {@code rank} serves. */
+  public List<SlotLoad> sentBy(int rank) {
+    return loads.stream().filter(m -> m.source() == Tier.PEER && m.sourceRank() == rank).toList();
   }
 
   /** True if nothing is to move. */

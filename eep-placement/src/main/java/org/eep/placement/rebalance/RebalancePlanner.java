@@ -12,6 +12,9 @@ import org.eep.api.placement.LayerMap;
 import org.eep.api.placement.LoadSnapshot;
 import org.eep.api.placement.PlacementPolicy;
 import org.eep.api.placement.PlacementRequest;
+import org.eep.placement.repair.SourceCatalog;
+import org.eep.placement.repair.Tier;
+import org.eep.placement.repair.TierBandwidths;
 
 /**
  * Plans a live rebalance: which logical expert each expert column is in each layer, the placement
@@ -32,11 +35,14 @@ import org.eep.api.placement.PlacementRequest;
  *       it (lowest slot first when a column repeats); the rank's other new columns fill its
  *       remaining slots in ascending order, lowest slot first. A slot the policy left empty keeps
  *       its column.
- *   <li><b>Loads.</b> Every (layer, active slot) whose logical expert differs afterwards is a load.
- *       If their bytes exceed {@code budgetBytes}, the layer map stays as it is and slot moves are
- *       accepted in passes, heaviest new column first (ties: lower physical slot), while they fit:
- *       a move that would leave some column without an active replica, given the moves accepted so
- *       far, waits for a later pass; passes end when one accepts nothing. Coverage never shrinks.
+ *   <li><b>Loads.</b> Every (layer, active slot) whose logical expert differs afterwards is a load,
+ *       from the fastest tier that has it by {@code TierBandwidths} (ties: peer, host, disk): a
+ *       peer copy comes from the active rank, other than the target, that holds the expert in that
+ *       layer now and serves the fewest loads so far (ties: lower rank, then lower slot). If their
+ *       bytes exceed {@code budgetBytes}, the layer map stays as it is and slot moves are accepted
+ *       in passes, heaviest new column first (ties: lower physical slot), while they fit: a move
+ *       that would leave some column without an active replica, given the moves accepted so far,
+ *       waits for a later pass; passes end when one accepts nothing. Coverage never shrinks.
  *   <li><b>Worth it?</b> Unless the predicted imbalance drops by at least {@code minGain}, over all
  *       layers or in the worst layer, the plan has no loads.
  * </ol>
@@ -50,14 +56,20 @@ public final class RebalancePlanner {
   static final double HEAVY = 1.5;
 
   private final PlacementPolicy policy;
+  private final TierBandwidths bandwidths;
+  private final SourceCatalog catalog;
   private final double minGain;
 
   /**
    * {@code minGain}: how much the imbalance (max / mean) must drop for a rebalance to move weights
-   * (for example 0.02).
+   * (for example 0.02); {@code bandwidths} and {@code catalog}: where each load can come from and
+   * at what speed (the same on every rank).
    */
-  public RebalancePlanner(PlacementPolicy policy, double minGain) {
+  public RebalancePlanner(
+      PlacementPolicy policy, TierBandwidths bandwidths, SourceCatalog catalog, double minGain) {
     this.policy = requireNonNull(policy, "policy is null");
+    this.bandwidths = requireNonNull(bandwidths, "bandwidths is null");
+    this.catalog = requireNonNull(catalog, "catalog is null");
     if (!(minGain >= 0)) {
       throw new IllegalArgumentException("minGain must be >= 0, got " + minGain);
     }
@@ -200,6 +212,7 @@ public final class RebalancePlanner {
     int[] before = current.physicalToLogical();
     List<SlotMove> moves = new ArrayList<>();
     List<SlotLoad> loads = new ArrayList<>();
+    int[] sends = new int[current.maxRanks()];
     for (int p = 0; p < slots.length; p++) {
       if (!active.get(p / spr) || slots[p] < 0) {
         continue;
@@ -211,7 +224,7 @@ public final class RebalancePlanner {
         int was = before[p] < 0 ? -1 : map.logicalOf(l, before[p]);
         int now = nextMap.logicalOf(l, slots[p]);
         if (was != now) {
-          loads.add(new SlotLoad(l, p, p / spr, now));
+          loads.add(source(l, p, p / spr, now, current, map, active, sends));
         }
       }
     }
@@ -227,6 +240,56 @@ public final class RebalancePlanner {
         imbalance(after, active, columnSums(nextMap, load)),
         worstLayer(current, map, active, load),
         worstLayer(after, nextMap, active, load));
+  }
+
+  /**
+   * Where a load comes from: the fastest tier that has it (ties: peer, host, disk); a peer copy
+   * from the active rank, other than the target, that holds the expert in that layer now and has
+   * sent the fewest so far (ties: lower rank, then lower slot).
+   */
+  private SlotLoad source(
+      int layer,
+      int slot,
+      int target,
+      int expert,
+      ExpertPlacement current,
+      LayerMap map,
+      BitSet active,
+      int[] sends) {
+    int spr = current.slotsPerRank();
+    int peer = -1;
+    int peerSlot = -1;
+    if (bandwidths.has(Tier.PEER)) {
+      for (int q : current.replicas(map.columnOf(layer, expert))) {
+        int r = q / spr;
+        if (r != target && active.get(r) && (peer < 0 || sends[r] < sends[peer])) {
+          peer = r;
+          peerSlot = q;
+        }
+      }
+    }
+    double best = 0;
+    Tier tier = null;
+    for (Tier t : Tier.values()) {
+      boolean has =
+          switch (t) {
+            case PEER -> peer >= 0;
+            case HOST -> catalog.hostHas(target, expert);
+            case DISK -> catalog.diskHas(target, expert);
+          };
+      if (has && bandwidths.of(t) > best) {
+        best = bandwidths.of(t);
+        tier = t;
+      }
+    }
+    if (tier == null) {
+      tier = Tier.DISK; // no tier with a bandwidth: the checkpoint is always there
+    }
+    if (tier != Tier.PEER) {
+      return new SlotLoad(layer, slot, target, expert, tier, -1, -1);
+    }
+    sends[peer]++;
+    return new SlotLoad(layer, slot, target, expert, Tier.PEER, peer, peerSlot);
   }
 
   /**

@@ -8,6 +8,9 @@ import org.eep.api.placement.LayerMap;
 import org.eep.api.placement.LoadSnapshot;
 import org.eep.api.placement.PlacementRequest;
 import org.eep.placement.balanced.BalancedPlacementPolicy;
+import org.eep.placement.repair.SourceCatalog;
+import org.eep.placement.repair.Tier;
+import org.eep.placement.repair.TierBandwidths;
 import org.junit.jupiter.api.Test;
 
 class RebalancePlannerTest {
@@ -17,7 +20,9 @@ class RebalancePlannerTest {
   private static final long BYTES = 1000;
 
   private final BalancedPlacementPolicy policy = new BalancedPlacementPolicy();
-  private final RebalancePlanner planner = new RebalancePlanner(policy, 0.02);
+  private final RebalancePlanner planner =
+      new RebalancePlanner(
+          policy, TierBandwidths.ofGBps(4, 2, 0.5), SourceCatalog.diskOnly(), 0.02);
 
   private static BitSet ranks(int... r) {
     BitSet b = new BitSet();
@@ -98,6 +103,30 @@ class RebalancePlannerTest {
     assertThat(plan.loads()).isNotEmpty().hasSizeLessThan(RANKS * SPR);
     assertLoadsMakeTheAfterContents(plan, all());
     assertEveryExpertCovered(plan, all());
+  }
+
+  @Test
+  void aLoadComesFromAPeerThatHoldsItWhenPeersAreFastest() {
+    ExpertPlacement before = uniform(all());
+    LayerMap identity = LayerMap.identity(1, EXPERTS);
+    RebalancePlan plan =
+        planner.plan(before, identity, all(), 7, layers(7), 1, BYTES, Long.MAX_VALUE);
+    assertThat(plan.loads()).isNotEmpty();
+    for (SlotLoad load : plan.loads()) {
+      boolean held = before.replicas(load.expert()).length > 0;
+      assertThat(load.source()).isEqualTo(held ? Tier.PEER : Tier.DISK);
+      if (load.source() == Tier.PEER) {
+        assertThat(load.sourceRank()).isNotEqualTo(load.targetRank());
+        assertThat(before.logicalOf(load.sourceSlot())).isEqualTo(load.expert());
+        assertThat(load.sourceSlot() / SPR).isEqualTo(load.sourceRank());
+      }
+    }
+    RebalancePlanner diskFirst =
+        new RebalancePlanner(
+            policy, TierBandwidths.ofGBps(1, 2, 8), SourceCatalog.diskOnly(), 0.02);
+    assertThat(
+            diskFirst.plan(before, identity, all(), 7, layers(7), 1, BYTES, Long.MAX_VALUE).loads())
+        .allSatisfy(load -> assertThat(load.source()).isEqualTo(Tier.DISK));
   }
 
   @Test

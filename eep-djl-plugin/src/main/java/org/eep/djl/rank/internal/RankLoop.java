@@ -42,6 +42,7 @@ import org.eep.djl.step.StepBudget;
 import org.eep.djl.step.StepTimings;
 import org.eep.djl.step.StepWeights;
 import org.eep.placement.rebalance.RebalancePlanner;
+import org.eep.placement.repair.SourceCatalog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,14 +136,28 @@ public final class RankLoop implements AutoCloseable {
             setup.rank(), setup.slotsPerRank(), store, transport, ctx::incarnation, manager);
     this.stager =
         new WeightStager(
-            setup.rank(), setup.model(), store, checkpoint, setup.hostBackup(), manager);
+            setup.rank(),
+            setup.model(),
+            store,
+            checkpoint,
+            setup.hostBackup(),
+            transport,
+            ctx::incarnation,
+            stepTimeout.multipliedBy(10),
+            manager);
     this.rebalancer =
         new Rebalancer(
             ctx,
             placement,
             store,
             stager,
-            new RebalancePlanner(setup.placementPolicy(), MIN_REBALANCE_GAIN),
+            new RebalancePlanner(
+                setup.placementPolicy(),
+                setup.planner().bandwidths(),
+                setup.hostBackup().isPresent()
+                    ? SourceCatalog.everywhere()
+                    : SourceCatalog.diskOnly(),
+                MIN_REBALANCE_GAIN),
             new LoadWindow(
                 setup.model().numLayers(),
                 setup.model().numExperts(),

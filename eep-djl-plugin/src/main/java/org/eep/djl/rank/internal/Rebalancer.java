@@ -235,7 +235,15 @@ final class Rebalancer implements StepControl {
         plan.loads().size(),
         plan.loadsTo(ctx.rank()).size());
     if (!plan.empty()) {
-      pending = new Pending(plan, stager.stage(plan.loadsTo(ctx.rank()), store.slots()));
+      pending =
+          new Pending(
+              plan,
+              stager.stage(
+                  plan.loadsTo(ctx.rank()),
+                  plan.sentBy(ctx.rank()),
+                  view.epoch(),
+                  plan.snapshotId(),
+                  store.slots()));
     }
   }
 
@@ -409,6 +417,7 @@ final class Rebalancer implements StepControl {
         counts.get(Kind.SWITCHED).sum(),
         counts.get(Kind.ABANDONED).sum(),
         counts.get(Kind.REVERTED).sum(),
+        stager.peerBytes(),
         stager.hostBytes(),
         stager.diskBytes(),
         malformed.sum());

@@ -18,6 +18,7 @@ record RankSample(
     long aborted,
     long switched,
     long snapshots,
+    long peerBytes,
     long hostBytes,
     long diskBytes,
     long[][] routedLoad,
@@ -27,7 +28,7 @@ record RankSample(
   static RankSample of(int rank, JsonObject status) {
     if (status == null || !status.has("timings")) {
       return new RankSample(
-          rank, false, 0, 0, 0, 0, 0, 0, 0, 0, 0, new long[0][], new int[0], new int[0][]);
+          rank, false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new long[0][], new int[0], new int[0][]);
     }
     JsonObject t = status.getAsJsonObject("timings");
     JsonObject stats = status.getAsJsonObject("stats");
@@ -71,6 +72,7 @@ record RankSample(
         stats.getAsJsonObject("steps").get("aborted").getAsLong(),
         rb.get("switched").getAsLong(),
         rb.get("snapshots").getAsLong(),
+        rb.get("peerBytesStaged").getAsLong(),
         rb.get("hostBytesStaged").getAsLong(),
         rb.get("diskBytesStaged").getAsLong(),
         routed,

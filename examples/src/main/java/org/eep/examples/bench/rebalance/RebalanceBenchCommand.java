@@ -163,10 +163,12 @@ public final class RebalanceBenchCommand implements Callable<Integer> {
     JsonObject event = done.event();
     List<RankSample> s1 = sample(instance);
     long aborted = 0;
+    long peer = 0;
     long host = 0;
     long disk = 0;
     for (int r = 0; r < s1.size(); r++) {
       aborted += s1.get(r).aborted() - s0.get(r).aborted();
+      peer += s1.get(r).peerBytes() - s0.get(r).peerBytes();
       host += s1.get(r).hostBytes() - s0.get(r).hostBytes();
       disk += s1.get(r).diskBytes() - s0.get(r).diskBytes();
     }
@@ -217,7 +219,7 @@ public final class RebalanceBenchCommand implements Callable<Integer> {
     run.put("median_gap_steady_ms", medianGap / 1e6);
     run.put("switch_gap_steps", (gapAround - steadyGap) / 1e6 / stepMs);
     run.put("steps_aborted_around_switch", aborted);
-    run.put("bytes_staged", Map.of("host", host, "disk", disk, "peer", 0));
+    run.put("bytes_staged", Map.of("peer", peer, "host", host, "disk", disk));
     System.err.printf(
         Locale.ROOT,
         "%s, %s: imbalance %.3f -> %.3f (predicted %.3f -> %.3f), critical path %.1f -> %.1f ms,"
@@ -368,7 +370,7 @@ public final class RebalanceBenchCommand implements Callable<Integer> {
           String.format(
               Locale.ROOT,
               "| %s | %s | %.3f → **%.3f** (%.3f) | %s | %.1f → %.1f ms (%.1f) | %.0f → %.0f |"
-                  + " %.1f ms (%.1f) = %+.2f steps | %d | %.1f MiB host, %.1f MiB disk |%n",
+                  + " %.1f ms (%.1f) = %+.2f steps | %d | %.1f MiB peer, %.1f host, %.1f disk |%n",
               r.get("where"),
               r.get("popularity"),
               (double) r.get("imbalance_before"),
@@ -387,6 +389,7 @@ public final class RebalanceBenchCommand implements Callable<Integer> {
               (double) r.get("longest_gap_steady_same_window_ms"),
               (double) r.get("switch_gap_steps"),
               (long) r.get("steps_aborted_around_switch"),
+              staged.get("peer") / 1048576.0,
               staged.get("host") / 1048576.0,
               staged.get("disk") / 1048576.0));
     }
