@@ -3,7 +3,6 @@ package org.eep.placement.rebalance;
 import static java.util.Objects.requireNonNull;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
@@ -13,7 +12,6 @@ import org.eep.api.placement.LoadSnapshot;
 import org.eep.api.placement.PlacementPolicy;
 import org.eep.api.placement.PlacementRequest;
 import org.eep.placement.repair.SourceCatalog;
-import org.eep.placement.repair.Tier;
 import org.eep.placement.repair.TierBandwidths;
 
 /**
@@ -52,9 +50,6 @@ import org.eep.placement.repair.TierBandwidths;
  * deterministic: every rank computes the same plan from the same inputs. Thread-safe.
  */
 public final class RebalancePlanner {
-  /** How many times a layer's mean load makes an expert heavy enough to align across layers. */
-  static final double HEAVY = 1.5;
-
   private final PlacementPolicy policy;
   private final TierBandwidths bandwidths;
   private final SourceCatalog catalog;
@@ -98,7 +93,7 @@ public final class RebalancePlanner {
       throw new IllegalArgumentException(
           "load of " + load.length + " layers for a map of " + map.layers());
     }
-    LayerMap aligned = alignedMap(map, load);
+    LayerMap aligned = LayerAlignment.alignedMap(map, load);
     RebalancePlan full = candidate(current, map, aligned, active, snapshotId, load, seed, false);
     long bytes = full.loads().size() * bytesPerExpertLayer;
     RebalancePlan chosen = full;
@@ -161,7 +156,7 @@ public final class RebalancePlanner {
       long bytesPerExpertLayer,
       long budgetBytes) {
     int spr = current.slotsPerRank();
-    double[] columns = columnSums(nextMap, load);
+    double[] columns = LayerAlignment.columnSums(nextMap, load);
     ExpertPlacement target =
         policy.place(
             new PlacementRequest(
@@ -212,7 +207,7 @@ public final class RebalancePlanner {
     int[] before = current.physicalToLogical();
     List<SlotMove> moves = new ArrayList<>();
     List<SlotLoad> loads = new ArrayList<>();
-    int[] sends = new int[current.maxRanks()];
+    LoadSources sources = new LoadSources(bandwidths, catalog, current.maxRanks());
     for (int p = 0; p < slots.length; p++) {
       if (!active.get(p / spr) || slots[p] < 0) {
         continue;
@@ -224,7 +219,7 @@ public final class RebalancePlanner {
         int was = before[p] < 0 ? -1 : map.logicalOf(l, before[p]);
         int now = nextMap.logicalOf(l, slots[p]);
         if (was != now) {
-          loads.add(source(l, p, p / spr, now, current, map, active, sends));
+          loads.add(sources.source(l, p, p / spr, now, current, map, active));
         }
       }
     }
@@ -236,129 +231,10 @@ public final class RebalancePlanner {
         nextMap,
         moves,
         loads,
-        imbalance(current, active, columnSums(map, load)),
-        imbalance(after, active, columnSums(nextMap, load)),
-        worstLayer(current, map, active, load),
-        worstLayer(after, nextMap, active, load));
-  }
-
-  /**
-   * Where a load comes from: the fastest tier that has it (ties: peer, host, disk); a peer copy
-   * from the active rank, other than the target, that holds the expert in that layer now and has
-   * sent the fewest so far (ties: lower rank, then lower slot).
-   */
-  private SlotLoad source(
-      int layer,
-      int slot,
-      int target,
-      int expert,
-      ExpertPlacement current,
-      LayerMap map,
-      BitSet active,
-      int[] sends) {
-    int spr = current.slotsPerRank();
-    int peer = -1;
-    int peerSlot = -1;
-    if (bandwidths.has(Tier.PEER)) {
-      for (int q : current.replicas(map.columnOf(layer, expert))) {
-        int r = q / spr;
-        if (r != target && active.get(r) && (peer < 0 || sends[r] < sends[peer])) {
-          peer = r;
-          peerSlot = q;
-        }
-      }
-    }
-    double best = 0;
-    Tier tier = null;
-    for (Tier t : Tier.values()) {
-      boolean has =
-          switch (t) {
-            case PEER -> peer >= 0;
-            case HOST -> catalog.hostHas(target, expert);
-            case DISK -> catalog.diskHas(target, expert);
-          };
-      if (has && bandwidths.of(t) > best) {
-        best = bandwidths.of(t);
-        tier = t;
-      }
-    }
-    if (tier == null) {
-      tier = Tier.DISK; // no tier with a bandwidth: the checkpoint is always there
-    }
-    if (tier != Tier.PEER) {
-      return new SlotLoad(layer, slot, target, expert, tier, -1, -1);
-    }
-    sends[peer]++;
-    return new SlotLoad(layer, slot, target, expert, Tier.PEER, peer, peerSlot);
-  }
-
-  /**
-   * Step 1: in every layer, the experts at least {@link #HEAVY} times the layer's mean load move,
-   * heaviest first, to the columns with the most summed load, one each, by swapping columns with
-   * the expert there; the other experts stay in their columns.
-   */
-  static LayerMap alignedMap(LayerMap map, double[][] load) {
-    int experts = map.experts();
-    double[] sums = columnSums(map, load);
-    Integer[] columns = new Integer[experts];
-    for (int c = 0; c < experts; c++) {
-      columns[c] = c;
-    }
-    Arrays.sort(
-        columns, Comparator.<Integer>comparingDouble(c -> -sums[c]).thenComparingInt(c -> c));
-    int[][] out = map.toArray();
-    for (int l = 0; l < map.layers(); l++) {
-      double[] row = load[l];
-      double mean = Arrays.stream(row).average().orElse(0);
-      Integer[] byLoad = new Integer[experts];
-      for (int e = 0; e < experts; e++) {
-        byLoad[e] = e;
-      }
-      Arrays.sort(
-          byLoad, Comparator.<Integer>comparingDouble(e -> -row[e]).thenComparingInt(e -> e));
-      int[] columnOf = new int[experts];
-      for (int c = 0; c < experts; c++) {
-        columnOf[out[l][c]] = c;
-      }
-      for (int k = 0; k < experts && row[byLoad[k]] >= HEAVY * mean && mean > 0; k++) {
-        int e = byLoad[k];
-        int to = columns[k];
-        int from = columnOf[e];
-        if (from != to) {
-          int displaced = out[l][to];
-          out[l][to] = e;
-          out[l][from] = displaced;
-          columnOf[e] = to;
-          columnOf[displaced] = from;
-        }
-      }
-    }
-    return new LayerMap(out);
-  }
-
-  /** Each column's load summed over the layers, under {@code map}. */
-  static double[] columnSums(LayerMap map, double[][] load) {
-    double[] sums = new double[map.experts()];
-    for (int l = 0; l < map.layers(); l++) {
-      for (int c = 0; c < sums.length; c++) {
-        sums[c] += load[l][map.logicalOf(l, c)];
-      }
-    }
-    return sums;
-  }
-
-  /** The largest per-layer max / mean rank load. */
-  static double worstLayer(
-      ExpertPlacement placement, LayerMap map, BitSet active, double[][] load) {
-    double worst = 1.0;
-    for (int l = 0; l < map.layers(); l++) {
-      double[] column = new double[map.experts()];
-      for (int c = 0; c < column.length; c++) {
-        column[c] = load[l][map.logicalOf(l, c)];
-      }
-      worst = Math.max(worst, imbalance(placement, active, column));
-    }
-    return worst;
+        imbalance(current, active, LayerAlignment.columnSums(map, load)),
+        imbalance(after, active, LayerAlignment.columnSums(nextMap, load)),
+        LayerAlignment.worstLayer(current, map, active, load),
+        LayerAlignment.worstLayer(after, nextMap, active, load));
   }
 
   /** Writes rank {@code r}'s slots of {@code target} into {@code next}, keeping what stays. */

@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import ai.djl.ndarray.NDManager;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -34,15 +33,12 @@ import org.eep.djl.step.EpStep;
 import org.eep.djl.step.Exchange;
 import org.eep.djl.step.ExpertStore;
 import org.eep.djl.step.KvPool;
-import org.eep.djl.step.LoadWindow;
 import org.eep.djl.step.RopeTables;
 import org.eep.djl.step.RoutingTable;
 import org.eep.djl.step.StepAbortedException;
 import org.eep.djl.step.StepBudget;
 import org.eep.djl.step.StepTimings;
 import org.eep.djl.step.StepWeights;
-import org.eep.placement.rebalance.RebalancePlanner;
-import org.eep.placement.repair.SourceCatalog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,9 +50,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RankLoop implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RankLoop.class);
-
-  /** How much a rebalance must lower the predicted max / mean rank load to move weights. */
-  private static final double MIN_REBALANCE_GAIN = 0.02;
 
   private final RankContext ctx;
   private final NDManager manager;
@@ -145,25 +138,7 @@ public final class RankLoop implements AutoCloseable {
             ctx::incarnation,
             stepTimeout.multipliedBy(10),
             manager);
-    this.rebalancer =
-        new Rebalancer(
-            ctx,
-            placement,
-            store,
-            stager,
-            new RebalancePlanner(
-                setup.placementPolicy(),
-                setup.planner().bandwidths(),
-                setup.hostBackup().isPresent()
-                    ? SourceCatalog.everywhere()
-                    : SourceCatalog.diskOnly(),
-                MIN_REBALANCE_GAIN),
-            new LoadWindow(
-                setup.model().numLayers(),
-                setup.model().numExperts(),
-                setup.config().getInt(EepKeys.REBALANCE_WINDOW_STEPS)),
-            setup.config().getInt(EepKeys.REBALANCE_INTERVAL_STEPS),
-            setup.config().getLong(EepKeys.REBALANCE_STAGING_MB) << 20);
+    this.rebalancer = Rebalancer.of(ctx, placement, store, stager);
     this.views =
         new ViewApplier(
             ctx, connections, placement, repairs, sender, this::failAll, this::wake, rebalancer);
@@ -354,13 +329,7 @@ public final class RankLoop implements AutoCloseable {
 
   /** Tokens routed per (layer, expert) by this rank over the rebalance window. */
   public long[][] routedLoad() {
-    long[] flat = rebalancer.load();
-    int experts = ctx.setup().model().numExperts();
-    long[][] out = new long[flat.length / experts][];
-    for (int l = 0; l < out.length; l++) {
-      out[l] = Arrays.copyOfRange(flat, l * experts, (l + 1) * experts);
-    }
-    return out;
+    return rebalancer.load();
   }
 
   public int[] uncovered() {

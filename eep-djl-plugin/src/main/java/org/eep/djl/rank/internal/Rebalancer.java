@@ -2,24 +2,17 @@ package org.eep.djl.rank.internal;
 
 import static java.util.Objects.requireNonNull;
 
-import ai.djl.ndarray.NDArray;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.EnumMap;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.eep.api.config.EepKeys;
 import org.eep.api.membership.MembershipView;
-import org.eep.api.placement.ExpertPlacement;
-import org.eep.api.placement.LayerMap;
+import org.eep.djl.rank.RankSetup;
 import org.eep.djl.rank.RankStats;
 import org.eep.djl.rank.RebalanceEvent;
 import org.eep.djl.rank.RebalanceEvent.Kind;
@@ -31,7 +24,7 @@ import org.eep.djl.wire.ControlCodec;
 import org.eep.djl.wire.ControlCodec.Word;
 import org.eep.placement.rebalance.RebalancePlan;
 import org.eep.placement.rebalance.RebalancePlanner;
-import org.eep.placement.rebalance.SlotMove;
+import org.eep.placement.repair.SourceCatalog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,7 +56,9 @@ import org.slf4j.LoggerFactory;
 final class Rebalancer implements StepControl {
   private static final Logger LOG = LoggerFactory.getLogger(Rebalancer.class);
   private static final long FAILED = -2;
-  private static final int KEPT_EVENTS = 256;
+
+  /** How much a rebalance must lower the predicted max / mean rank load to move weights. */
+  private static final double MIN_GAIN = 0.02;
 
   private final RankContext ctx;
   private final PlacementState placement;
@@ -75,30 +70,15 @@ final class Rebalancer implements StepControl {
   private final long budgetBytes;
   private final AtomicBoolean requested = new AtomicBoolean();
   private final Map<Integer, Word> words = new HashMap<>();
-  private final Map<LayerSlot, Retained> retained = new LinkedHashMap<>();
-  private final List<WeightStager.Job> kept = new ArrayList<>();
-  private final Map<Integer, Integer> heldBefore = new HashMap<>();
-  private final Deque<RebalanceEvent> events = new ArrayDeque<>();
-  private final Map<Kind, LongAdder> counts = new EnumMap<>(Kind.class);
+  private final EpochSwitches switches;
+  private final RebalanceLog log = new RebalanceLog();
   private final LongAdder malformed = new LongAdder();
   private boolean viewTrigger;
   private boolean wantedLastStep;
   private boolean snapshotStep;
   private Pending pending;
-  private ExpertPlacement epochBase;
-  private LayerMap epochBaseLayers;
 
   private record Pending(RebalancePlan plan, WeightStager.Job job) {}
-
-  /** One layer of one local slot. */
-  private record LayerSlot(int layer, int slot) {}
-
-  /**
-   * A (layer, slot)'s contents when the epoch began, before its first switch (in a staging job kept
-   * until the epoch ends): at most one per (layer, slot), so at most one copy of the rank's
-   * experts.
-   */
-  private record Retained(NDArray gateUp, NDArray down) {}
 
   Rebalancer(
       RankContext ctx,
@@ -117,9 +97,29 @@ final class Rebalancer implements StepControl {
     this.load = requireNonNull(load, "load is null");
     this.interval = interval;
     this.budgetBytes = budgetBytes;
-    for (Kind k : Kind.values()) {
-      counts.put(k, new LongAdder());
-    }
+    this.switches = new EpochSwitches(ctx.rank(), store, placement);
+  }
+
+  /** The rebalancer {@code ctx}'s configuration asks for ({@code eep_rebalance_*}). */
+  static Rebalancer of(
+      RankContext ctx, PlacementState placement, ExpertStore store, WeightStager stager) {
+    RankSetup setup = ctx.setup();
+    return new Rebalancer(
+        ctx,
+        placement,
+        store,
+        stager,
+        new RebalancePlanner(
+            setup.placementPolicy(),
+            setup.planner().bandwidths(),
+            setup.hostBackup().isPresent() ? SourceCatalog.everywhere() : SourceCatalog.diskOnly(),
+            MIN_GAIN),
+        new LoadWindow(
+            setup.model().numLayers(),
+            setup.model().numExperts(),
+            setup.config().getInt(EepKeys.REBALANCE_WINDOW_STEPS)),
+        setup.config().getInt(EepKeys.REBALANCE_INTERVAL_STEPS),
+        setup.config().getLong(EepKeys.REBALANCE_STAGING_MB) << 20);
   }
 
   /** Asks for a rebalance at the next opportunity (the operations API). From any thread. */
@@ -221,7 +221,7 @@ final class Rebalancer implements StepControl {
     for (long l : words.get(ctx.rank()).load()) {
       own += l;
     }
-    record(kind, view.epoch(), step, plan, 0, own);
+    log.record(kind, view.epoch(), step, plan, 0, own);
     LOG.info(
         "rank {} rebalance snapshot {} at {}: imbalance {} -> {} (worst layer {} -> {}), {} loads"
             + " ({} here)",
@@ -249,51 +249,16 @@ final class Rebalancer implements StepControl {
 
   private void switchNow(long step, MembershipView view) {
     RebalancePlan plan = pending.plan();
-    WeightStager.Job job = pending.job();
-    List<WeightStager.Staged> staged = job.staged();
+    int here = pending.job().staged().size();
+    long bytes = switches.apply(plan, pending.job(), view);
     pending = null;
-    boolean keeps = false;
-    if (epochBase == null) {
-      epochBase = plan.before();
-      epochBaseLayers = plan.mapBefore();
-    }
-    int spr = store.slots();
-    long bytes = 0;
-    for (WeightStager.Staged s : staged) {
-      int slot = s.load().physicalSlot() % spr;
-      LayerSlot at = new LayerSlot(s.load().layer(), slot);
-      if (retained.containsKey(at)) {
-        s.oldGateUp().close(); // switched before in this epoch: its first contents are kept
-        s.oldDown().close();
-      } else {
-        retained.put(at, new Retained(s.oldGateUp(), s.oldDown()));
-        keeps = true;
-      }
-      store.writeSlot(s.load().layer(), slot, s.gateUp(), s.down());
-      bytes += (s.gateUp().size() + s.down().size()) * Float.BYTES;
-      s.gateUp().close();
-      s.down().close();
-    }
-    if (keeps) {
-      kept.add(job);
-    } else {
-      job.close();
-    }
-    for (SlotMove m : plan.moves()) {
-      if (m.targetRank() == ctx.rank()) {
-        heldBefore.putIfAbsent(m.physicalSlot() % spr, m.fromExpert());
-        store.setHolds(m.physicalSlot() % spr, m.toExpert());
-      }
-    }
-    placement.set(plan.after(), plan.mapAfter());
-    placement.route(view);
-    record(Kind.SWITCHED, view.epoch(), step, plan, bytes, 0);
+    log.record(Kind.SWITCHED, view.epoch(), step, plan, bytes, 0);
     LOG.info(
         "rank {} switched to rebalance {} after step {}: {} loads here, worst layer {} -> {}",
         ctx.rank(),
         plan.snapshotId(),
         step,
-        staged.size(),
+        here,
         String.format("%.3f", plan.layerImbalanceBefore()),
         String.format("%.3f", plan.layerImbalanceAfter()));
   }
@@ -301,7 +266,7 @@ final class Rebalancer implements StepControl {
   private void abandon(long epoch, long step) {
     if (pending != null) {
       pending.job().close();
-      record(Kind.ABANDONED, epoch, step, pending.plan(), 0, 0);
+      log.record(Kind.ABANDONED, epoch, step, pending.plan(), 0, 0);
       pending = null;
     }
   }
@@ -312,30 +277,14 @@ final class Rebalancer implements StepControl {
    */
   void beforeView(long epoch) {
     abandon(epoch, -1);
-    if (epochBase == null) {
-      return;
+    int n = switches.revert();
+    if (n >= 0) {
+      LOG.info(
+          "rank {}: view change; {} rebalanced (layer, slot)s return to the epoch's placement",
+          ctx.rank(),
+          n);
+      log.reverted(epoch, n);
     }
-    retained.forEach((at, r) -> store.writeSlot(at.layer(), at.slot(), r.gateUp(), r.down()));
-    heldBefore.forEach(store::setHolds);
-    LOG.info(
-        "rank {}: view change; {} rebalanced slots return to the epoch's placement",
-        ctx.rank(),
-        retained.size());
-    add(
-        new RebalanceEvent(
-            Kind.REVERTED, epoch, -1, -1, 0, 0, 0, 0, retained.size(), 0, 0, System.nanoTime()));
-    placement.set(epochBase, epochBaseLayers);
-    forget();
-  }
-
-  /** Drops the old contents kept for this epoch's switches. */
-  private void forget() {
-    retained.clear();
-    heldBefore.clear();
-    kept.forEach(WeightStager.Job::close);
-    kept.clear();
-    epochBase = null;
-    epochBaseLayers = null;
   }
 
   /**
@@ -343,7 +292,7 @@ final class Rebalancer implements StepControl {
    * of the active ranks asks for a rebalance when rebalancing is periodic.
    */
   void viewApplied(boolean activeChanged) {
-    forget();
+    switches.forget();
     words.clear();
     wantedLastStep = false;
     if (activeChanged && interval > 0) {
@@ -351,72 +300,34 @@ final class Rebalancer implements StepControl {
     }
   }
 
-  private void add(RebalanceEvent e) {
-    synchronized (events) {
-      counts.get(e.kind()).increment();
-      if (events.size() == KEPT_EVENTS) {
-        events.removeFirst();
-      }
-      events.addLast(e);
-      events.notifyAll();
-    }
-  }
-
-  /**
-   * Blocks until {@code kind} happened at least {@code n} times on this rank; false after {@code
-   * timeout}. From any thread.
-   */
+  /** See {@link RebalanceLog#await}. From any thread. */
   boolean await(Kind kind, long n, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (events) {
-      while (counts.get(kind).sum() < n) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        TimeUnit.NANOSECONDS.timedWait(events, left);
-      }
-      return true;
-    }
+    return log.await(kind, n, timeout);
   }
 
-  private void record(
-      Kind kind, long epoch, long step, RebalancePlan plan, long bytes, long ownTokens) {
-    add(
-        new RebalanceEvent(
-            kind,
-            epoch,
-            step,
-            plan.snapshotId(),
-            plan.imbalanceBefore(),
-            plan.imbalanceAfter(),
-            plan.layerImbalanceBefore(),
-            plan.layerImbalanceAfter(),
-            plan.loads().size(),
-            bytes,
-            ownTokens,
-            System.nanoTime()));
-  }
-
-  /** The last {@value #KEPT_EVENTS} things rebalancing did, in order. From any thread. */
+  /** The last events of {@link RebalanceLog}. From any thread. */
   List<RebalanceEvent> events() {
-    synchronized (events) {
-      return List.copyOf(events);
-    }
+    return log.events();
   }
 
   /** This rank's routed tokens per (layer, expert) in the window. From any thread. */
-  long[] load() {
-    return load.totals();
+  long[][] load() {
+    long[] flat = load.totals();
+    int experts = load.experts();
+    long[][] out = new long[load.layers()][];
+    for (int l = 0; l < out.length; l++) {
+      out[l] = Arrays.copyOfRange(flat, l * experts, (l + 1) * experts);
+    }
+    return out;
   }
 
-  /** The counts of {@link #events} and the bytes staged. From any thread. */
+  /** The counts of the events and the bytes staged. From any thread. */
   RankStats.Rebalancing stats() {
     return new RankStats.Rebalancing(
-        counts.get(Kind.PLANNED).sum() + counts.get(Kind.BALANCED).sum(),
-        counts.get(Kind.SWITCHED).sum(),
-        counts.get(Kind.ABANDONED).sum(),
-        counts.get(Kind.REVERTED).sum(),
+        log.count(Kind.PLANNED) + log.count(Kind.BALANCED),
+        log.count(Kind.SWITCHED),
+        log.count(Kind.ABANDONED),
+        log.count(Kind.REVERTED),
         stager.peerBytes(),
         stager.hostBytes(),
         stager.diskBytes(),
