@@ -18,6 +18,7 @@ import org.eep.api.comm.Phase;
 import org.eep.api.comm.ReceiveTimeoutException;
 import org.eep.api.config.EepKeys;
 import org.eep.api.membership.InstanceState;
+import org.eep.api.membership.MembershipException;
 import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.Slot;
@@ -118,7 +119,15 @@ final class Formation {
     if (!rejoin) {
       connections.connectTo(awaitView(v -> v.slots().stream().allMatch(s -> s.state().isMember())));
     }
-    membership.activate(rank, ctx.incarnation());
+    try {
+      membership.activate(rank, ctx.incarnation());
+    } catch (MembershipException e) {
+      // The handle's session was lost while it activated (a freeze, an overloaded machine): the
+      // slot's eviction follows, and this process joins again then as a new incarnation.
+      LOG.warn("rank {} could not activate: {}; waiting for its eviction", rank, e.getMessage());
+      awaitView(v -> false);
+      throw e;
+    }
     MembershipView active =
         awaitView(
             v ->
