@@ -84,7 +84,13 @@ class RebalanceTest {
       assertThat(r0.placement()).isNotEqualTo(initial);
       for (RebalanceEvent e : r0.rebalances()) {
         if (e.kind() == Kind.SWITCHED) {
-          assertThat(e.imbalanceAfter()).isLessThan(e.imbalanceBefore());
+          // What a plan must promise to be carried out: all layers together, or the worst one,
+          // at least 0.02 better.
+          assertThat(
+                  e.imbalanceAfter() <= e.imbalanceBefore() - 0.02
+                      || e.layerImbalanceAfter() <= e.layerImbalanceBefore() - 0.02)
+              .as("%s improves the total or the worst layer", e)
+              .isTrue();
         }
       }
       assertThat(r0.routingTable().replicaTensor()).isSameAs(table);
