@@ -54,7 +54,7 @@ public final class RepairExecutor {
     this.rank = rank;
     this.slotsPerRank = slotsPerRank;
     this.disk = new DiskWeights(model, store, checkpoint, backup, layers, manager);
-    sources.put(Tier.PEER, new PeerWeights(model, store, transport, peerTimeout));
+    sources.put(Tier.PEER, new PeerWeights(model, store, transport, peerTimeout, manager));
     backup.ifPresent(b -> sources.put(Tier.HOST, new HostWeights(model, store, b, layers)));
     sources.put(Tier.DISK, disk);
   }

@@ -8,8 +8,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -189,8 +187,8 @@ public final class WeightStager implements AutoCloseable {
   private Staged stage(SlotLoad m, int slot, long epoch, long snapshotId, NDManager into)
       throws InterruptedException {
     if (m.source() == Tier.PEER) {
-      ByteBuffer[] parts =
-          WeightsCodec.split(
+      NDArray[] w =
+          WeightsCodec.decode(
               transport
                   .receive(
                       new MessageKey(
@@ -198,25 +196,13 @@ public final class WeightStager implements AutoCloseable {
                       peerTimeout)
                   .payload(),
               model.hiddenSize(),
-              model.moeIntermediateSize());
-      long h = model.hiddenSize();
-      long i = model.moeIntermediateSize();
-      NDArray gateUp = into.create(direct(parts[0]), new Shape(h, 2 * i), DataType.FLOAT32);
-      NDArray down = into.create(direct(parts[1]), new Shape(i, h), DataType.FLOAT32);
+              model.moeIntermediateSize(),
+              into);
       NDArray[] old = store.copySlot(m.layer(), slot, into);
-      peerBytes.add((gateUp.size() + down.size()) * Float.BYTES);
-      return new Staged(m, gateUp, down, old[0], old[1], Tier.PEER);
+      peerBytes.add((w[0].size() + w[1].size()) * Float.BYTES);
+      return new Staged(m, w[0], w[1], old[0], old[1], Tier.PEER);
     }
     return stage(m, slot, into);
-  }
-
-  private static ByteBuffer direct(ByteBuffer b) {
-    if (b.isDirect()) {
-      return b;
-    }
-    ByteBuffer d = ByteBuffer.allocateDirect(b.remaining()).order(ByteOrder.nativeOrder());
-    d.put(b.duplicate());
-    return d.flip();
   }
 
   private Staged stage(SlotLoad m, int slot, NDManager into) {

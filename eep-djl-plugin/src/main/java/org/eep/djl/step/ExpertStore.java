@@ -91,29 +91,6 @@ public final class ExpertStore {
   }
 
   /**
-   * Writes a slot from this store's own layout (as {@link #slotBytes} gives it), in place: one
-   * copy.
-   */
-  public void writeStored(int layer, int slot, ByteBuffer gateUpBytes, ByteBuffer downBytes) {
-    long h = config.hiddenSize();
-    long i = config.moeIntermediateSize();
-    try (NDManager scratch = manager.newSubManager()) {
-      gateUp[layer].set(new NDIndex("{}", slot), direct(scratch, gateUpBytes, new Shape(h, 2 * i)));
-      down[layer].set(new NDIndex("{}", slot), direct(scratch, downBytes, new Shape(i, h)));
-    }
-    bytesLoaded += (3 * h * i) * Float.BYTES;
-  }
-
-  private static NDArray direct(NDManager scratch, ByteBuffer bytes, Shape shape) {
-    ByteBuffer b = bytes;
-    if (!b.isDirect()) {
-      b = ByteBuffer.allocateDirect(bytes.remaining()).order(bytes.order()).put(bytes.duplicate());
-      b.flip();
-    }
-    return scratch.create(b, shape, DataType.FLOAT32);
-  }
-
-  /**
    * Copies of slot {@code slot}'s tensors in {@code layer} in the store's own layout, {@code
    * gateUp} then {@code down}, made in {@code into}. Only reads the slot, so a staging thread may
    * call it while the rank thread steps (the slot changes only on the rank thread, between steps).
@@ -128,8 +105,8 @@ public final class ExpertStore {
 
   /**
    * Writes tensors in the store's own layout ({@code gateUp [h, 2i]}, {@code down [i, h]}, as
-   * {@link #copySlot} or a staging made them) into slot {@code slot} of {@code layer}: one copy
-   * each, in place.
+   * {@link #copySlot}, a staging or a peer's WEIGHTS message made them) into slot {@code slot} of
+   * {@code layer}: one copy each, in place.
    */
   public void writeSlot(int layer, int slot, NDArray gateUpW, NDArray downW) {
     gateUp[layer].set(new NDIndex("{}", slot), gateUpW);
@@ -147,28 +124,6 @@ public final class ExpertStore {
     NDArray d = down[layer].get(slot);
     d.attach(scratch);
     return new ByteBuffer[] {gu.toByteBuffer(true), d.toByteBuffer(true)};
-  }
-
-  /**
-   * The three projections of slot {@code slot} in {@code layer} in the checkpoint's layout, copied
-   * out (for a host backup).
-   */
-  public float[][] weightArrays(int layer, int slot) {
-    int i = config.moeIntermediateSize();
-    try (NDManager scratch = manager.newSubManager()) {
-      NDArray gu = gateUp[layer].get(slot);
-      gu.attach(scratch);
-      NDArray d = down[layer].get(slot);
-      d.attach(scratch);
-      NDArray g = gu.get(new NDIndex(":, 0:{}", i)).transpose();
-      NDArray u = gu.get(new NDIndex(":, {}:", i)).transpose();
-      NDArray dn = d.transpose();
-      float[][] out = {g.toFloatArray(), u.toFloatArray(), dn.toFloatArray()};
-      g.close();
-      u.close();
-      dn.close();
-      return out;
-    }
   }
 
   /** The local slot holding {@code expert}, or -1. */

@@ -1,5 +1,7 @@
 package org.eep.djl.wire;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -12,8 +14,14 @@ import java.nio.ByteOrder;
 public final class WeightsCodec {
   private WeightsCodec() {}
 
-  /** The two parts of a payload as they are stored: {@code [gateUp, down]}. */
-  public static ByteBuffer[] split(ByteBuffer payload, int hidden, int intermediate) {
+  /**
+   * The payload as tensors in {@code manager}, as they are stored: {@code [gateUp [h, 2i], down [i,
+   * h]]}; views of a direct payload, else one copy.
+   *
+   * @throws IllegalStateException if the payload is not one layer of one expert of this shape
+   */
+  public static NDArray[] decode(
+      ByteBuffer payload, int hidden, int intermediate, NDManager manager) {
     int gateUp = 2 * hidden * intermediate * Float.BYTES;
     int down = hidden * intermediate * Float.BYTES;
     ByteBuffer p = payload.duplicate().order(ByteOrder.LITTLE_ENDIAN);
@@ -24,6 +32,9 @@ public final class WeightsCodec {
     ByteBuffer first = p.slice().limit(gateUp).order(ByteOrder.LITTLE_ENDIAN);
     p.position(p.position() + gateUp);
     ByteBuffer second = p.slice().order(ByteOrder.LITTLE_ENDIAN);
-    return new ByteBuffer[] {first, second};
+    return new NDArray[] {
+      Tensors.wrap(first, hidden, 2 * intermediate, manager),
+      Tensors.wrap(second, intermediate, hidden, manager)
+    };
   }
 }
