@@ -307,11 +307,7 @@ public final class RankMetrics implements MeterBinder {
 
   private static double routed(EpCluster c, int r, int layer, int expert) {
     RankRuntime rt = c.rank(r);
-    if (rt == null) {
-      return 0;
-    }
-    long[][] load = rt.routedLoad();
-    return layer < load.length && expert < load[layer].length ? load[layer][expert] : 0;
+    return rt == null ? 0 : rt.routedTokens(layer, expert);
   }
 
   private static double transport(EpCluster c, int r, ToDoubleFunction<TransportStats> f) {

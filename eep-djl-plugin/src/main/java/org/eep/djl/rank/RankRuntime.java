@@ -197,6 +197,11 @@ public final class RankRuntime implements RankEndpoint, AutoCloseable {
     return loop.routedLoad();
   }
 
+  /** One entry of {@link #routedLoad}, without copying the rest. Any thread. */
+  public long routedTokens(int layer, int expert) {
+    return loop.routedTokens(layer, expert);
+  }
+
   public StepTimings timings() {
     return loop.timings();
   }

@@ -68,16 +68,11 @@ public final class LoadWindow {
     }
   }
 
-  /** Tokens per logical expert in the window, summed over the layers. */
-  public long[] perExpert() {
-    long[] t = totals();
-    long[] out = new long[experts];
-    for (int l = 0; l < layers; l++) {
-      for (int e = 0; e < experts; e++) {
-        out[e] += t[l * experts + e];
-      }
+  /** Tokens routed to {@code expert} in {@code layer} in the window. */
+  public long total(int layer, int expert) {
+    synchronized (sum) {
+      return sum[layer * experts + expert];
     }
-    return out;
   }
 
   public int layers() {

@@ -14,7 +14,8 @@ class LoadWindowTest {
     assertThat(w.totals()).containsExactly(2, 0, 1, 0, 1, 0);
     w.routed(0, new int[] {1});
     w.endStep();
-    assertThat(w.perExpert()).containsExactly(2, 2, 1);
+    assertThat(w.totals()).containsExactly(2, 1, 1, 0, 1, 0);
+    assertThat(w.total(0, 1)).isEqualTo(1);
     w.endStep(); // the first step leaves the window
     assertThat(w.totals()).containsExactly(0, 1, 0, 0, 0, 0);
   }

@@ -94,7 +94,8 @@ public final class RebalancePlanner {
           "load of " + load.length + " layers for a map of " + map.layers());
     }
     LayerMap aligned = LayerAlignment.alignedMap(map, load);
-    RebalancePlan full = candidate(current, map, aligned, active, snapshotId, load, seed, false);
+    RebalancePlan full =
+        candidate(current, map, aligned, active, snapshotId, load, seed, false, 0, Long.MAX_VALUE);
     long bytes = full.loads().size() * bytesPerExpertLayer;
     RebalancePlan chosen = full;
     if (bytes > budgetBytes) {
@@ -129,19 +130,6 @@ public final class RebalancePlanner {
           chosen.layerImbalanceBefore());
     }
     return chosen;
-  }
-
-  private RebalancePlan candidate(
-      ExpertPlacement current,
-      LayerMap map,
-      LayerMap next,
-      BitSet active,
-      long snapshotId,
-      double[][] load,
-      long seed,
-      boolean budgeted) {
-    return candidate(
-        current, map, next, active, snapshotId, load, seed, budgeted, 0, Long.MAX_VALUE);
   }
 
   private RebalancePlan candidate(

@@ -332,6 +332,11 @@ public final class RankLoop implements AutoCloseable {
     return rebalancer.load();
   }
 
+  /** Tokens routed to {@code expert} in {@code layer} by this rank over the rebalance window. */
+  public long routedTokens(int layer, int expert) {
+    return rebalancer.load(layer, expert);
+  }
+
   public int[] uncovered() {
     return placement.uncovered();
   }

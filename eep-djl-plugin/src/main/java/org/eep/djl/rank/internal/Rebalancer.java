@@ -310,6 +310,11 @@ final class Rebalancer implements StepControl {
     return log.events();
   }
 
+  /** This rank's routed tokens to {@code expert} in {@code layer} in the window. Any thread. */
+  long load(int layer, int expert) {
+    return load.total(layer, expert);
+  }
+
   /** This rank's routed tokens per (layer, expert) in the window. From any thread. */
   long[][] load() {
     long[] flat = load.totals();
