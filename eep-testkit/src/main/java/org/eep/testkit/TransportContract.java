@@ -214,13 +214,29 @@ public abstract class TransportContract {
   void newerEpochMessagesWaitForTheirEpoch() throws Exception {
     Transport[] t = mesh(2);
     t[1].fence(new Fence(1, new long[] {1, 1}));
+    t[0].send(1, header(0, 1, 1, 9, Phase.SYNC), text("last of epoch 1"));
     t[0].send(1, header(0, 1, 2, 0, Phase.SYNC), text("early"));
-    t[0].send(1, header(0, 1, 1, 9, Phase.SYNC), text("marker"));
-    t[1].receive(new MessageKey(0, 1, 9, 0, Phase.SYNC, 0), PATIENCE);
+    assertThat(text(t[1].receive(new MessageKey(0, 1, 9, 0, Phase.SYNC, 0), PATIENCE)))
+        .isEqualTo("last of epoch 1");
     t[1].fence(new Fence(2, new long[] {1, 1}));
     assertThat(text(t[1].receive(new MessageKey(0, 2, 0, 0, Phase.SYNC, 0), PATIENCE)))
         .isEqualTo("early");
     assertThat(t[1].stats().fenced()).isZero();
+  }
+
+  @Test
+  void aSendersNewerEpochEndsAWaitForItsOlderOne() throws Exception {
+    Transport[] t = mesh(2);
+    t[1].fence(new Fence(1, new long[] {1, 1}));
+    t[0].send(1, header(0, 1, 2, 0, Phase.SYNC), text("went on"));
+    assertThatThrownBy(
+            () ->
+                t[1].receive(new MessageKey(0, 1, 3, 0, Phase.DISPATCH, 0), Duration.ofMinutes(1)))
+        .as("delivery is in order: nothing of epoch 1 can follow")
+        .isInstanceOf(EpochChangedException.class);
+    t[1].fence(new Fence(2, new long[] {1, 1}));
+    assertThat(text(t[1].receive(new MessageKey(0, 2, 0, 0, Phase.SYNC, 0), PATIENCE)))
+        .isEqualTo("went on");
   }
 
   @Test

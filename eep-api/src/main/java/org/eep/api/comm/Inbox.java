@@ -27,6 +27,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * the step protocol asks for each key once). So a replayed frame is dropped and counted as a
  * duplicate in its own epoch and as stale in any later one.
  *
+ * <p>A sender's messages arrive in the order sent ({@link Transport}), so once a message of a newer
+ * epoch has arrived from a sender, nothing more of an older epoch will: a wait for an older epoch
+ * of that sender that no kept message matches ends with {@link EpochChangedException} at once,
+ * before this rank fences the newer epoch in (a rank that applies a view between steps, rather than
+ * the moment it learns it, is not left waiting for a peer that already went on).
+ *
  * <p>Frames a transport refuses before they become messages are counted here too: {@link
  * #countRejected} (malformed, or unauthenticated — see {@link FrameAuth}).
  *
@@ -40,6 +46,9 @@ public final class Inbox {
   private final Condition changed = lock.newCondition();
   private final Map<MessageKey, Message> pending = new HashMap<>();
   private final Map<Integer, Throwable> failedPeers = new HashMap<>();
+
+  /** The newest epoch of an admitted message, by sender. */
+  private final Map<Integer, Long> newestEpoch = new HashMap<>();
 
   /**
    * Keys taken, oldest first, at most {@link #REPLAY_WINDOW}; only of the fence's epoch or newer.
@@ -72,6 +81,7 @@ public final class Inbox {
         duplicate.increment();
         return;
       }
+      newestEpoch.merge(header.sender(), header.epoch(), Math::max);
       changed.signalAll();
     } finally {
       lock.unlock();
@@ -115,6 +125,10 @@ public final class Inbox {
           delivered.increment();
           remember(key);
           return m;
+        }
+        long newest = newestEpoch.getOrDefault(key.sender(), Long.MIN_VALUE);
+        if (newest > key.epoch()) {
+          throw new EpochChangedException(key, newest);
         }
         Throwable failure = failedPeers.get(key.sender());
         if (failure != null) {

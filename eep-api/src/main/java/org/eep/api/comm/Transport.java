@@ -59,7 +59,8 @@ public interface Transport extends AutoCloseable {
    * Waits for the message matching {@code key}.
    *
    * @throws ReceiveTimeoutException when {@code timeout} passes first
-   * @throws EpochChangedException when a newer epoch is fenced in while waiting
+   * @throws EpochChangedException when a newer epoch is fenced in while waiting, or a message of a
+   *     newer epoch arrives from the sender (which, delivery being in order, has gone on)
    * @throws PeerFailedException when the sender's connection breaks
    */
   Message receive(MessageKey key, Duration timeout) throws InterruptedException;

@@ -154,6 +154,7 @@ class InboxFuzzTest {
     private Fence fence;
     private final Map<MessageKey, Message> pending = new HashMap<>();
     private final Set<MessageKey> taken = new HashSet<>();
+    private final Map<Integer, Long> newestEpoch = new HashMap<>();
     private long delivered;
     private long staleEpoch;
     private long staleIncarnation;
@@ -182,6 +183,7 @@ class InboxFuzzTest {
         duplicate++;
       } else {
         pending.put(k, m);
+        newestEpoch.merge(k.sender(), k.epoch(), Math::max);
       }
     }
 
@@ -200,7 +202,9 @@ class InboxFuzzTest {
       }
       Message m = pending.remove(key);
       if (m == null) {
-        return ReceiveTimeoutException.class;
+        return newestEpoch.getOrDefault(key.sender(), Long.MIN_VALUE) > key.epoch()
+            ? EpochChangedException.class
+            : ReceiveTimeoutException.class;
       }
       delivered++;
       taken.add(key);

@@ -64,6 +64,24 @@ class InboxTest {
   }
 
   @Test
+  void aSenderThatWentOnToANewerEpochEndsWaitsForItsOlderOnes() throws Exception {
+    MessageHeader kept = new MessageHeader(0, 1, 1, 5, 1, Phase.DISPATCH, 0);
+    inbox.deliver(kept, ByteBuffer.allocate(0));
+    inbox.deliver(new MessageHeader(0, 1, 2, 0, 0, Phase.SYNC, 0), ByteBuffer.allocate(0));
+    assertThat(inbox.take(kept.key(), Duration.ZERO))
+        .as("what it sent before it went on is still delivered")
+        .isNotNull();
+    MessageKey never = new MessageKey(0, 1, 6, 0, Phase.DISPATCH, 0);
+    assertThatThrownBy(() -> inbox.take(never, Duration.ofMinutes(1)))
+        .isInstanceOf(EpochChangedException.class)
+        .hasMessageContaining("epoch 2");
+    assertThatThrownBy(
+            () -> inbox.take(new MessageKey(1, 1, 6, 0, Phase.DISPATCH, 0), Duration.ZERO))
+        .as("another sender's waits are untouched")
+        .isInstanceOf(ReceiveTimeoutException.class);
+  }
+
+  @Test
   void refusedFramesAreCountedByKind() {
     inbox.countRejected(new MalformedFrameException("bad magic"));
     inbox.countRejected(new UnauthenticatedFrameException("bad tag"));

@@ -128,6 +128,13 @@ public final class RankMetrics implements MeterBinder {
         x -> stats(x, r, s -> s.steps().aborted()));
     counter(
         registry,
+        "eep.rank.steps.rerun",
+        rank,
+        null,
+        "Completed decode steps run again after an epoch change (a peer had not completed them)",
+        x -> stats(x, r, s -> s.steps().rerun()));
+    counter(
+        registry,
         "eep.rank.tokens.emitted",
         rank,
         null,

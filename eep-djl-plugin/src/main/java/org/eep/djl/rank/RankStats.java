@@ -50,8 +50,11 @@ public record RankStats(
     requireNonNull(rebalancing, "rebalancing is null");
   }
 
-  /** Steps completed, and steps aborted at an epoch boundary (then re-run in the next epoch). */
-  public record Steps(long completed, long aborted) {}
+  /**
+   * Steps completed; steps aborted at an epoch boundary (run again in the next epoch); and
+   * completed steps run again because a peer had not completed them when the epoch changed.
+   */
+  public record Steps(long completed, long aborted, long rerun) {}
 
   /** Routing-table re-allocations, and step counters reset because a roll-back was impossible. */
   public record Rebuilds(long tables, long stepStateResets) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -60,6 +61,56 @@ class ElasticityTest {
       assertThat(reborn.stats().steps().completed()).isPositive();
       assertThat(reborn.repairs()).isNotEmpty().allMatch(x -> x.action().source() == Tier.PEER);
     }
+  }
+
+  @Test
+  void aRejoinUnderLoadRunsNoCompletedStepAgainOnHealthyRanks() throws Exception {
+    try (Fixture fx = new Fixture(4, StepHooks.NONE, Map.of())) {
+      EpCluster c = fx.cluster;
+      c.kill(2);
+      fx.awaitApplied(v -> v.slot(2).state() == SlotState.FAILED);
+      List<GenerationRequest> settle = TestModels.requests(8, 60);
+      fx.assertAllExact(
+          settle, fx.submitAll(settle)); // steps of the new epoch ran: its SYNC is done
+      int[] healthy = {0, 1, 3};
+      long[] rerunBefore = Arrays.stream(healthy).mapToLong(r -> rerun(c, r)).toArray();
+
+      // Closed-loop load through the JOINING and the ACTIVE view of rank 2's new incarnation.
+      AtomicBoolean stop = new AtomicBoolean();
+      List<GenerationRequest> fed = Collections.synchronizedList(new ArrayList<>());
+      List<CompletableFuture<GenerationResult>> fedResults =
+          Collections.synchronizedList(new ArrayList<>());
+      CompletableFuture<Void> feeder =
+          CompletableFuture.runAsync(
+              () -> {
+                for (long seed = 61; !stop.get(); seed++) {
+                  List<GenerationRequest> batch = TestModels.requests(6, seed, 12);
+                  List<CompletableFuture<GenerationResult>> r = fx.submitAll(batch);
+                  fed.addAll(batch);
+                  fedResults.addAll(r);
+                  CompletableFuture.allOf(r.toArray(CompletableFuture[]::new)).join();
+                }
+              });
+      RankRuntime reborn = c.restart(2);
+      fx.awaitApplied(v -> v.slot(2).state() == SlotState.ACTIVE && v.slot(2).incarnation() == 2);
+      List<GenerationRequest> after = TestModels.requests(8, 99);
+      fx.assertAllExact(
+          after, fx.submitAll(after)); // steps of the ACTIVE epoch ran, rank 2 in them
+      stop.set(true);
+      feeder.get(2, TimeUnit.MINUTES);
+      fx.assertAllExact(List.copyOf(fed), List.copyOf(fedResults));
+
+      assertThat(reborn.stats().steps().completed()).isPositive();
+      for (int i = 0; i < healthy.length; i++) {
+        assertThat(rerun(c, healthy[i]) - rerunBefore[i])
+            .as("rank %d: completed steps run again across the rejoin", healthy[i])
+            .isZero();
+      }
+    }
+  }
+
+  private static long rerun(EpCluster c, int rank) {
+    return c.rank(rank).stats().steps().rerun();
   }
 
   @Test

@@ -24,14 +24,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.eep.api.EepException;
+import org.eep.api.comm.Transport;
 import org.eep.api.config.EepConfig;
 import org.eep.api.config.EepKeys;
+import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.Owner;
 import org.eep.djl.instance.EepModule;
 import org.eep.djl.instance.RankFactory;
 import org.eep.djl.model.CheckpointGenerator;
 import org.eep.djl.model.MoeConfig;
 import org.eep.djl.rank.RankRuntime;
+import org.eep.djl.rank.RankSetup;
 import org.eep.djl.rank.RankState;
 import org.eep.djl.request.GenerationRequest;
 import org.eep.djl.request.GenerationResult;
@@ -133,6 +136,31 @@ public final class RankProcess {
     }
   }
 
+  /**
+   * A spare warms now what a failure would otherwise wait for: the JVM, DJL, the PyTorch native
+   * library, the model's configuration, the checkpoint's pages, and one transport endpoint and one
+   * membership handle made and closed (their classes loaded, native libraries initialised, a
+   * ZooKeeper session once established), so that taking a slot costs the join and the weights.
+   */
+  private static void warm(EepConfig config, NDManager manager, Path model) throws IOException {
+    try (NDManager warm = manager.newSubManager()) {
+      warm.ones(new Shape(8, 8)).matMul(warm.ones(new Shape(8, 8))).toFloatArray();
+    }
+    MoeConfig.read(model);
+    try (InputStream in = Files.newInputStream(model.resolve(CheckpointGenerator.WEIGHTS))) {
+      in.transferTo(OutputStream.nullOutputStream());
+    }
+    // Any slot: the endpoint is never published, and nothing joins.
+    RankSetup probe =
+        Guice.createInjector(new EepModule(config.with(EepKeys.RANK.name(), 0), model, manager))
+            .getInstance(RankFactory.class)
+            .setup(0);
+    try (Transport t = probe.transports().create(probe.config(), 0);
+        MembershipService m = probe.memberships().create(probe.config())) {
+      m.currentView();
+    }
+  }
+
   private void run(Path model, EepConfig base) throws Exception {
     EepConfig config = base;
     if (assumed == null && config.getInt(EepKeys.RANK) < 0) {
@@ -161,15 +189,7 @@ public final class RankProcess {
     http.start();
     try (NDManager manager = NDManager.newBaseManager()) {
       if (assumed != null) {
-        // Warm now what a failure would otherwise wait for: the JVM, DJL, the PyTorch native
-        // library, the model's configuration and the checkpoint's pages.
-        try (NDManager warm = manager.newSubManager()) {
-          warm.ones(new Shape(8, 8)).matMul(warm.ones(new Shape(8, 8))).toFloatArray();
-        }
-        MoeConfig.read(model);
-        try (InputStream in = Files.newInputStream(model.resolve(CheckpointGenerator.WEIGHTS))) {
-          in.transferTo(OutputStream.nullOutputStream());
-        }
+        warm(config, manager, model);
         System.out.println(SPARE + " http=" + http.getAddress().getPort());
         System.out.flush();
         config = config.with(EepKeys.RANK.name(), assumed.get());

@@ -242,6 +242,7 @@ public final class DemoReport {
       x.put("epoch", s.epoch());
       x.put("steps_completed", s.steps().completed());
       x.put("steps_aborted", s.steps().aborted());
+      x.put("steps_rerun", s.steps().rerun());
       x.put("tokens_emitted", s.tokensEmitted());
       x.put("connections_opened", s.connectionsOpened());
       x.put("rebuilds", s.rebuilds().total());

@@ -43,10 +43,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * How a rank incarnation becomes ACTIVE: it joins its slot, reads the dense weights, loads its
- * expert slots (at the instance's formation, from the checkpoint by the initial placement; on a
- * rejoin, by the plan computed from the placement the lowest active rank sends, mostly from peers),
- * warms up, connects, asks for activation and waits for the view that grants it. Runs on the rank
+ * How a rank incarnation becomes ACTIVE, in two calls so that the rank can build its step (KV pool,
+ * tables) between them: {@link #load} joins the slot, reads the dense weights, loads the expert
+ * slots (at the instance's formation, from the checkpoint by the initial placement; on a rejoin, by
+ * the plan computed from the placement the lowest active rank sends, mostly from peers) and warms
+ * up; {@link #activate} connects, asks for activation and waits for the view that grants it, so
+ * nothing is left to do when the other ranks' steps first include this one. Runs on the rank
  * thread; a kill or close interrupts its waits.
  */
 final class Formation {
@@ -63,6 +65,7 @@ final class Formation {
   private final Connections connections;
   private final PlacementState placement;
   private final Duration stepTimeout;
+  private boolean rejoin;
 
   Formation(
       RankContext ctx,
@@ -82,13 +85,14 @@ final class Formation {
   }
 
   /**
-   * Joins, loads and activates; returns the dense weights once this incarnation is ACTIVE (and, at
-   * formation, every slot is). {@code onView} receives every view from the join on.
+   * Joins and loads; returns the dense weights, held in {@code manager}. {@code views} learns every
+   * view from the join on.
    */
-  StepWeights form(ViewApplier views, NDManager manager) throws InterruptedException {
+  StepWeights load(ViewApplier views, NDManager manager) throws InterruptedException {
     MembershipService membership = ctx.membership();
     int rank = ctx.rank();
-    boolean rejoin = membership.currentView().activeCount() > 0;
+    awaitSlotReleased(membership, rank);
+    rejoin = membership.currentView().activeCount() > 0;
     ctx.joined(membership.join(rank, ctx.transport().address()));
     membership.subscribe(views::learn);
     LOG.info(
@@ -116,6 +120,16 @@ final class Formation {
       }
     }
     warmUp(weights, manager);
+    return weights;
+  }
+
+  /**
+   * After {@link #load}: asks for activation and returns once this incarnation is ACTIVE (and, at
+   * formation, every slot is).
+   */
+  void activate() throws InterruptedException {
+    MembershipService membership = ctx.membership();
+    int rank = ctx.rank();
     if (!rejoin) {
       connections.connectTo(awaitView(v -> v.slots().stream().allMatch(s -> s.state().isMember())));
     }
@@ -140,7 +154,30 @@ final class Formation {
     }
     ctx.lifecycle().advance(RankState.FORMING, RankState.SERVING);
     LOG.info("rank {} active at {}", rank, active.summary());
-    return weights;
+  }
+
+  /**
+   * A process replacing a dead one (a hot spare, a restart) may be faster than the failure's
+   * detection: while the slot is still a member, waits (up to five step timeouts) for the view that
+   * releases it, then joins anyway, so a slot that stays held is refused with the membership's
+   * error.
+   */
+  private void awaitSlotReleased(MembershipService membership, int rank)
+      throws InterruptedException {
+    Slot held = membership.currentView().slot(rank);
+    if (!held.state().isMember()) {
+      return;
+    }
+    LOG.info(
+        "rank {}: slot is {} (incarnation {}); waiting for it to be released before joining",
+        rank,
+        held.state(),
+        held.incarnation());
+    try {
+      membership.awaitView(v -> !v.slot(rank).state().isMember(), stepTimeout.multipliedBy(5));
+    } catch (TimeoutException e) {
+      LOG.warn("rank {}: slot still held after {}", rank, stepTimeout.multipliedBy(5));
+    }
   }
 
   private ExpertPlacement initialPlacement() {

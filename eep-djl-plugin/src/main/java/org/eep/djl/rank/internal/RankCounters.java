@@ -16,6 +16,7 @@ import org.eep.djl.step.RoutingTable;
 public final class RankCounters {
   final LongAdder stepsCompleted = new LongAdder();
   final LongAdder stepsAborted = new LongAdder();
+  final LongAdder stepsRerun = new LongAdder();
   final LongAdder tokensEmitted = new LongAdder();
   final LongAdder connectionsOpened = new LongAdder();
   final LongAdder stepStateResets = new LongAdder();
@@ -47,7 +48,7 @@ public final class RankCounters {
     return new RankStats(
         owner,
         epoch,
-        new RankStats.Steps(stepsCompleted.sum(), stepsAborted.sum()),
+        new RankStats.Steps(stepsCompleted.sum(), stepsAborted.sum(), stepsRerun.sum()),
         tokensEmitted.sum(),
         connectionsOpened.sum(),
         routing == null ? 0 : routing.updates(),

@@ -65,6 +65,7 @@ public final class RankLoop implements AutoCloseable {
   private final Formation formation;
   private final EpochSync sync;
   private final WeightStager stager;
+  private final WeightSender sender;
   private final Rebalancer rebalancer;
   private final Queue<ActiveRequest> arrivals = new ConcurrentLinkedQueue<>();
   private volatile StepRunner runner;
@@ -124,7 +125,7 @@ public final class RankLoop implements AutoCloseable {
             placement::layers,
             manager);
     Connections connections = new Connections(setup.rank(), maxRanks, transport, health, counters);
-    WeightSender sender =
+    this.sender =
         new WeightSender(
             setup.rank(), setup.slotsPerRank(), store, transport, ctx::incarnation, manager);
     this.stager =
@@ -138,7 +139,7 @@ public final class RankLoop implements AutoCloseable {
             ctx::incarnation,
             stepTimeout.multipliedBy(10),
             manager);
-    this.rebalancer = Rebalancer.of(ctx, placement, store, stager);
+    this.rebalancer = Rebalancer.of(ctx, placement, store, stager, sender::idle);
     this.views =
         new ViewApplier(
             ctx, connections, placement, repairs, sender, this::failAll, this::wake, rebalancer);
@@ -153,7 +154,7 @@ public final class RankLoop implements AutoCloseable {
   public void run() {
     thread = Thread.currentThread();
     try {
-      StepWeights weights = formation.form(views, manager);
+      StepWeights weights = formation.load(views, manager);
       RankSetup setup = ctx.setup();
       boolean drop =
           setup.config().getEnum(EepKeys.ON_COVERAGE_LOSS, CoverageLossPolicy.class)
@@ -191,6 +192,7 @@ public final class RankLoop implements AutoCloseable {
               !drop
                   ? Duration.ofMillis(setup.config().getLong(EepKeys.COVERAGE_WAIT_MS))
                   : Duration.ZERO);
+      formation.activate();
       serve(runner);
     } catch (RankStoppedException | InterruptedException e) {
       LOG.debug("rank {} stopped", ctx.rank());
@@ -390,6 +392,7 @@ public final class RankLoop implements AutoCloseable {
       r.close();
     }
     stager.close();
+    sender.close();
     checkpoint.close();
     manager.close();
   }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import org.eep.api.config.EepKeys;
 import org.eep.api.membership.MembershipView;
 import org.eep.djl.rank.RankSetup;
@@ -64,6 +65,7 @@ final class Rebalancer implements StepControl {
   private final PlacementState placement;
   private final ExpertStore store;
   private final WeightStager stager;
+  private final BooleanSupplier sendsIdle;
   private final RebalancePlanner planner;
   private final LoadWindow load;
   private final int interval;
@@ -85,6 +87,7 @@ final class Rebalancer implements StepControl {
       PlacementState placement,
       ExpertStore store,
       WeightStager stager,
+      BooleanSupplier sendsIdle,
       RebalancePlanner planner,
       LoadWindow load,
       int interval,
@@ -93,6 +96,7 @@ final class Rebalancer implements StepControl {
     this.placement = requireNonNull(placement, "placement is null");
     this.store = requireNonNull(store, "store is null");
     this.stager = requireNonNull(stager, "stager is null");
+    this.sendsIdle = requireNonNull(sendsIdle, "sendsIdle is null");
     this.planner = requireNonNull(planner, "planner is null");
     this.load = requireNonNull(load, "load is null");
     this.interval = interval;
@@ -100,15 +104,23 @@ final class Rebalancer implements StepControl {
     this.switches = new EpochSwitches(ctx.rank(), store, placement);
   }
 
-  /** The rebalancer {@code ctx}'s configuration asks for ({@code eep_rebalance_*}). */
+  /**
+   * The rebalancer {@code ctx}'s configuration asks for ({@code eep_rebalance_*}); {@code
+   * sendsIdle} says whether this rank's copies to a joining rank, which read its slots, are done.
+   */
   static Rebalancer of(
-      RankContext ctx, PlacementState placement, ExpertStore store, WeightStager stager) {
+      RankContext ctx,
+      PlacementState placement,
+      ExpertStore store,
+      WeightStager stager,
+      BooleanSupplier sendsIdle) {
     RankSetup setup = ctx.setup();
     return new Rebalancer(
         ctx,
         placement,
         store,
         stager,
+        sendsIdle,
         new RebalancePlanner(
             setup.placementPolicy(),
             setup.planner().bandwidths(),
@@ -136,8 +148,12 @@ final class Rebalancer implements StepControl {
             && ((interval > 0 && step > 0 && step % interval == 0) || wantedLastStep);
     long staged = -1;
     if (pending != null) {
+      // A slot being copied to a joining rank must not change under the copy: not staged until
+      // then.
       staged =
-          pending.job().done() ? pending.plan().snapshotId() : pending.job().failed() ? FAILED : -1;
+          pending.job().done() && sendsIdle.getAsBoolean()
+              ? pending.plan().snapshotId()
+              : pending.job().failed() ? FAILED : -1;
     }
     Word own =
         new Word(

@@ -291,6 +291,7 @@ final class StepRunner implements AutoCloseable {
           parked.removeIf(p -> p.request() == r);
         }
       }
+      counters.stepsRerun.increment();
       LOG.info(
           "rank {} re-runs step {} ({} requests restored)",
           rank,

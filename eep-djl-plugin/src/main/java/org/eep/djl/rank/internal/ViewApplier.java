@@ -28,11 +28,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Learns views on the membership thread (fencing the transport at once, which ends waits for older
- * epochs) and applies them on the rank thread between steps, in epoch order: stops an evicted
- * incarnation, opens connections to new incarnations, returns from this epoch's rebalances to the
- * placement it began with, carries out the placement transition (repair after a failure, weights
- * for a joining rank) and updates the routing tables in place.
+ * Learns views on the membership thread and applies them on the rank thread between steps, in epoch
+ * order: fences the transport in, stops an evicted incarnation, opens connections to new
+ * incarnations, returns from this epoch's rebalances to the placement it began with, carries out
+ * the placement transition (repair after a failure, weights for a joining rank, sent in the
+ * background) and updates the routing tables in place.
+ *
+ * <p>A view that loses or demotes a member is fenced in the moment it is learned, which ends the
+ * step in flight: it may wait on a dead peer. A view that only adds (a rank joining, a joiner made
+ * ACTIVE) is fenced in when it is applied: every member of the step in flight is alive, so the step
+ * finishes first, and a peer that applied the view earlier ends this rank's waits for what it never
+ * sent in the older epoch ({@link org.eep.api.comm.Inbox}). No rank then completes a step that
+ * another abandons, so such a view re-runs no step.
  */
 final class ViewApplier {
   private static final Logger LOG = LoggerFactory.getLogger(ViewApplier.class);
@@ -49,6 +56,7 @@ final class ViewApplier {
   private final Runnable wake;
   private final Rebalancer rebalancer;
   private final BlockingQueue<MembershipView> learned = new LinkedBlockingQueue<>();
+  private MembershipView lastLearned;
 
   ViewApplier(
       RankContext ctx,
@@ -76,13 +84,36 @@ final class ViewApplier {
   }
 
   /**
-   * The membership listener: fences at once, applies later. Runs on the membership's notification
-   * thread.
+   * The membership listener: fences at once unless {@code v} only adds to the last view learned,
+   * applies later. Runs on the membership's notification thread.
    */
-  void learn(MembershipView v) {
-    transport.fence(Fence.of(v));
+  synchronized void learn(MembershipView v) {
+    if (lastLearned == null || !onlyAdds(lastLearned, v)) {
+      transport.fence(Fence.of(v));
+    }
+    lastLearned = v;
     learned.add(v);
     wake.run();
+  }
+
+  /**
+   * True if every member of {@code before} is still a member of {@code after} in the same
+   * incarnation, none ACTIVE before is less than ACTIVE after, and the instance did not fail.
+   */
+  static boolean onlyAdds(MembershipView before, MembershipView after) {
+    if (after.state() == InstanceState.FAILED || after.epoch() <= before.epoch()) {
+      return false;
+    }
+    for (Slot was : before.slots()) {
+      Slot now = after.slot(was.rank());
+      if (was.state().isMember()
+          && (now.incarnation() != was.incarnation()
+              || !now.state().isMember()
+              || (was.state() == SlotState.ACTIVE && now.state() != SlotState.ACTIVE))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** True if views are waiting to be applied. */
@@ -96,9 +127,11 @@ final class ViewApplier {
     MembershipView v;
     while ((v = learned.poll()) != null) {
       MembershipView prev = ctx.applied();
+      transport.fence(Fence.of(v)); // older fences are ignored
       if (prev != null && v.epoch() <= prev.epoch()) {
         continue;
       }
+      sender.awaitIdle(); // no copy of an older view reads a slot this one may write
       rebalancer.beforeView(prev == null ? -1 : prev.epoch());
       ctx.apply(v);
       changed = true;
@@ -193,20 +226,23 @@ final class ViewApplier {
         plan.missingExperts(),
         String.format("%.4f", plan.estimatedSeconds()));
     sendOurs(v.epoch(), plan);
-    for (RepairAction a : plan.actions()) {
-      if (a.targetRank() == ctx.rank()) {
-        repairs.execute(v.epoch(), a);
-      }
+    List<RepairAction> mine =
+        plan.actions().stream().filter(a -> a.targetRank() == ctx.rank()).toList();
+    if (!mine.isEmpty()) {
+      sender.awaitIdle(); // a restored expert may go to a slot a copy is read from
+    }
+    for (RepairAction a : mine) {
+      repairs.execute(v.epoch(), a);
     }
     placement.set(plan.after());
   }
 
-  /** Sends the experts {@code plan} sources from this rank's slots. */
+  /** Queues the copies of the experts {@code plan} sources from this rank's slots. */
   private void sendOurs(long epoch, RepairPlan plan) {
-    for (RepairAction a : plan.actions()) {
-      if (a.source() == Tier.PEER && a.sourceRank() == ctx.rank()) {
-        sender.send(epoch, a);
-      }
-    }
+    sender.send(
+        epoch,
+        plan.actions().stream()
+            .filter(a -> a.source() == Tier.PEER && a.sourceRank() == ctx.rank())
+            .toList());
   }
 }
