@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eep.api.internal.local.LocalMembershipService;
+import org.eep.api.membership.Slot;
 import org.eep.api.membership.SlotState;
 import org.eep.djl.instance.EpCluster;
 import org.eep.djl.request.GenerationRequest;
@@ -65,8 +66,42 @@ class ElasticityTest {
 
   @Test
   void aRejoinUnderLoadRunsNoCompletedStepAgainOnHealthyRanks() throws Exception {
-    try (Fixture fx = new Fixture(4, StepHooks.NONE, Map.of())) {
+    // Rank 0 stops in the last layer's combine of a step of the JOINING epoch, its message to rank
+    // 1
+    // sent and the one to rank 3 not yet, until it has learned the view that makes rank 2 ACTIVE:
+    // rank 1 completes that step, and ranks 0 and 3 complete it too unless learning the view ends
+    // it (then rank 1 would run it again).
+    AtomicReference<EpCluster> cluster = new AtomicReference<>();
+    AtomicBoolean held = new AtomicBoolean();
+    StepHooks hold =
+        (point, rank, step, layer) -> {
+          EpCluster on = cluster.get();
+          if (on == null || rank != 0 || point != StepHooks.Point.MID_COMBINE) {
+            return;
+          }
+          RankRuntime me = on.rank(0);
+          Slot joiner = me.appliedView().slot(2);
+          if (layer != me.expertStore().config().numLayers() - 1
+              || joiner.state() != SlotState.JOINING
+              || joiner.incarnation() != 2
+              || !held.compareAndSet(false, true)) {
+            return;
+          }
+          CompletableFuture<Void> learned = new CompletableFuture<>();
+          // After the rank's own listener on the same handle: it has learned the view once this
+          // runs.
+          me.membership()
+              .subscribe(
+                  v -> {
+                    if (v.slot(2).state() == SlotState.ACTIVE && v.slot(2).incarnation() == 2) {
+                      learned.complete(null);
+                    }
+                  });
+          learned.orTimeout(2, TimeUnit.MINUTES).join();
+        };
+    try (Fixture fx = new Fixture(4, hold, Map.of())) {
       EpCluster c = fx.cluster;
+      cluster.set(c);
       c.kill(2);
       fx.awaitApplied(v -> v.slot(2).state() == SlotState.FAILED);
       List<GenerationRequest> settle = TestModels.requests(8, 60);
@@ -75,31 +110,37 @@ class ElasticityTest {
       int[] healthy = {0, 1, 3};
       long[] rerunBefore = Arrays.stream(healthy).mapToLong(r -> rerun(c, r)).toArray();
 
-      // Closed-loop load through the JOINING and the ACTIVE view of rank 2's new incarnation.
+      // Closed-loop clients (never idle) through the JOINING and the ACTIVE view of rank 2's new
+      // incarnation.
       AtomicBoolean stop = new AtomicBoolean();
       List<GenerationRequest> fed = Collections.synchronizedList(new ArrayList<>());
       List<CompletableFuture<GenerationResult>> fedResults =
           Collections.synchronizedList(new ArrayList<>());
-      CompletableFuture<Void> feeder =
-          CompletableFuture.runAsync(
-              () -> {
-                for (long seed = 61; !stop.get(); seed++) {
-                  List<GenerationRequest> batch = TestModels.requests(6, seed, 12);
-                  List<CompletableFuture<GenerationResult>> r = fx.submitAll(batch);
-                  fed.addAll(batch);
-                  fedResults.addAll(r);
-                  CompletableFuture.allOf(r.toArray(CompletableFuture[]::new)).join();
-                }
-              });
+      List<CompletableFuture<Void>> clients = new ArrayList<>();
+      for (int client = 0; client < 4; client++) {
+        long first = 1000L * (client + 1);
+        clients.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  for (long seed = first; !stop.get(); seed++) {
+                    List<GenerationRequest> one = TestModels.requests(1, seed, 16);
+                    List<CompletableFuture<GenerationResult>> r = fx.submitAll(one);
+                    fed.addAll(one);
+                    fedResults.addAll(r);
+                    r.get(0).join();
+                  }
+                }));
+      }
       RankRuntime reborn = c.restart(2);
       fx.awaitApplied(v -> v.slot(2).state() == SlotState.ACTIVE && v.slot(2).incarnation() == 2);
       List<GenerationRequest> after = TestModels.requests(8, 99);
       fx.assertAllExact(
           after, fx.submitAll(after)); // steps of the ACTIVE epoch ran, rank 2 in them
       stop.set(true);
-      feeder.get(2, TimeUnit.MINUTES);
+      CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).get(2, TimeUnit.MINUTES);
       fx.assertAllExact(List.copyOf(fed), List.copyOf(fedResults));
 
+      assertThat(held).as("rank 0 was held across the activation").isTrue();
       assertThat(reborn.stats().steps().completed()).isPositive();
       for (int i = 0; i < healthy.length; i++) {
         assertThat(rerun(c, healthy[i]) - rerunBefore[i])
