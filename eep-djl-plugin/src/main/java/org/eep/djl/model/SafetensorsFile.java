@@ -153,7 +153,7 @@ public final class SafetensorsFile implements AutoCloseable {
    * Reads one tensor's bytes into a new direct little-endian buffer. Thread-safe (positional
    * reads).
    */
-  public ByteBuffer readBytes(String name) {
+  private ByteBuffer readBytes(String name) {
     Entry e = entries.get(name);
     if (e == null) {
       throw new CheckpointException(path + ": tensor " + name + " is missing");

@@ -3,11 +3,7 @@ package org.eep.djl.repair;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -121,7 +117,16 @@ public final class WeightStager implements AutoCloseable {
       return result.join();
     }
 
-    /** Abandons the staging (if it still runs) and frees its tensors, old contents included. */
+    private void requireOpen() {
+      if (cancelled.get()) {
+        throw new CancellationException("abandoned");
+      }
+    }
+
+    /**
+     * Abandons the staging (if it still runs; waits for the copy in progress) and frees its
+     * tensors, old contents included.
+     */
     @Override
     public void close() {
       cancelled.set(true);
@@ -144,15 +149,17 @@ public final class WeightStager implements AutoCloseable {
     thread.execute(
         () -> {
           try {
+            // Each step under the job's lock: once close() returns, no slot is read here any more.
             for (SlotLoad m : sends) {
-              send(m, epoch, snapshotId, slotsPerRank);
+              synchronized (job.tensors) {
+                job.requireOpen();
+                send(m, epoch, snapshotId, slotsPerRank);
+              }
             }
             List<Staged> out = new ArrayList<>();
             for (SlotLoad m : loads) {
               synchronized (job.tensors) {
-                if (job.cancelled.get()) {
-                  throw new CancellationException("abandoned");
-                }
+                job.requireOpen();
                 out.add(stage(m, m.physicalSlot() % slotsPerRank, epoch, snapshotId, job.tensors));
               }
             }
@@ -208,36 +215,34 @@ public final class WeightStager implements AutoCloseable {
   private Staged stage(SlotLoad m, int slot, NDManager into) {
     int l = m.layer();
     int e = m.expert();
-    boolean host = m.source() == Tier.HOST && backup.isPresent() && backup.get().get(l, e) != null;
-    // The checkpoint's layout (gate, up [i, h]; down [h, i]) read straight into tensors: no Java
-    // arrays to collect on the rank's heap.
-    NDArray[] w = new NDArray[3];
+    float[][] fromHost = m.source() == Tier.HOST ? backup.map(b -> b.get(l, e)).orElse(null) : null;
+    NDArray[] stored;
     long bytes = 0;
-    for (int k = 0; k < 3; k++) {
-      w[k] = host ? fromHost(l, e, k, into) : fromDisk(l, e, k, into);
-      bytes += w[k].size() * Float.BYTES;
+    try (NDManager scratch = into.newSubManager()) {
+      // The checkpoint's layout (gate, up [i, h]; down [h, i]); from the checkpoint straight into
+      // tensors, no Java arrays to collect on the rank's heap.
+      NDArray[] w =
+          fromHost != null ? store.checkpointTensors(fromHost, scratch) : fromDisk(l, e, scratch);
+      for (NDArray x : w) {
+        bytes += x.size() * Float.BYTES;
+      }
+      stored = ExpertStore.storeLayout(w[0], w[1], w[2], into);
     }
-    NDArray gateUp = NDArrays.concat(new NDList(w[0].transpose(), w[1].transpose()), 1);
-    NDArray down = w[2].transpose();
     NDArray[] old = store.copySlot(l, slot, into);
-    (host ? hostBytes : diskBytes).add(bytes);
-    return new Staged(m, gateUp, down, old[0], old[1], host ? Tier.HOST : Tier.DISK);
+    (fromHost != null ? hostBytes : diskBytes).add(bytes);
+    return new Staged(
+        m, stored[0], stored[1], old[0], old[1], fromHost != null ? Tier.HOST : Tier.DISK);
   }
 
-  private NDArray fromHost(int layer, int expert, int projection, NDManager into) {
-    return into.create(backup.get().get(layer, expert)[projection], shape(projection));
-  }
-
-  private NDArray fromDisk(int layer, int expert, int projection, NDManager into) {
-    String name = TensorNames.expert(layer, expert, TensorNames.EXPERT_PROJECTIONS[projection]);
-    return into.create(checkpoint.file().readBytes(name), shape(projection), DataType.FLOAT32);
-  }
-
-  /** The checkpoint's shape of projection {@code k} (gate, up, down). */
-  private Shape shape(int k) {
-    long h = model.hiddenSize();
-    long i = model.moeIntermediateSize();
-    return k < 2 ? new Shape(i, h) : new Shape(h, i);
+  private NDArray[] fromDisk(int layer, int expert, NDManager into) {
+    NDArray[] w = new NDArray[TensorNames.EXPERT_PROJECTIONS.length];
+    for (int k = 0; k < w.length; k++) {
+      w[k] =
+          checkpoint
+              .file()
+              .read(into, TensorNames.expert(layer, expert, TensorNames.EXPERT_PROJECTIONS[k]));
+    }
+    return w;
   }
 
   /** Bytes staged from peers so far. */

@@ -66,28 +66,44 @@ public final class ExpertStore {
    */
   public void write(int layer, int slot, NDArray gateW, NDArray upW, NDArray downW) {
     try (NDManager scratch = manager.newSubManager()) {
-      NDArray gu = NDArrays.concat(new NDList(gateW.transpose(), upW.transpose()), 1);
-      gu.attach(scratch);
-      NDArray d = downW.transpose();
-      d.attach(scratch);
-      gateUp[layer].set(new NDIndex("{}", slot), gu);
-      down[layer].set(new NDIndex("{}", slot), d);
+      NDArray[] stored = storeLayout(gateW, upW, downW, scratch);
+      writeSlot(layer, slot, stored[0], stored[1]);
     }
-    bytesLoaded += (gateW.size() + upW.size() + downW.size()) * Float.BYTES;
   }
 
   /** Writes projections given as arrays in the checkpoint's layout (row-major), in place. */
   public void write(int layer, int slot, float[][] w) {
+    try (NDManager scratch = manager.newSubManager()) {
+      NDArray[] t = checkpointTensors(w, scratch);
+      write(layer, slot, t[0], t[1], t[2]);
+    }
+  }
+
+  /**
+   * An expert's projections in the checkpoint's layout (gate, up {@code [i, h]}; down {@code [h,
+   * i]}) as tensors in the store's layout ({@code gateUp [h, 2i]}, {@code down [i, h]}), made in
+   * {@code into}. Pure; callable from any thread.
+   */
+  public static NDArray[] storeLayout(NDArray gateW, NDArray upW, NDArray downW, NDManager into) {
+    NDArray gu = NDArrays.concat(new NDList(gateW.transpose(), upW.transpose()), 1);
+    gu.attach(into);
+    NDArray d = downW.transpose();
+    d.attach(into);
+    return new NDArray[] {gu, d};
+  }
+
+  /**
+   * Projections given as arrays in the checkpoint's layout (gate, up, down; row-major) as tensors
+   * of their shapes, made in {@code into}. Callable from any thread.
+   */
+  public NDArray[] checkpointTensors(float[][] w, NDManager into) {
     long h = config.hiddenSize();
     long i = config.moeIntermediateSize();
-    try (NDManager scratch = manager.newSubManager()) {
-      write(
-          layer,
-          slot,
-          scratch.create(w[0], new Shape(i, h)),
-          scratch.create(w[1], new Shape(i, h)),
-          scratch.create(w[2], new Shape(h, i)));
-    }
+    return new NDArray[] {
+      into.create(w[0], new Shape(i, h)),
+      into.create(w[1], new Shape(i, h)),
+      into.create(w[2], new Shape(h, i))
+    };
   }
 
   /**
