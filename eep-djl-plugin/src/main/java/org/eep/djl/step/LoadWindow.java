@@ -61,6 +61,11 @@ public final class LoadWindow {
     Arrays.fill(current, 0);
   }
 
+  /** Drops the counts of a step that did not complete (it runs again, and counts then). */
+  public void discardStep() {
+    Arrays.fill(current, 0);
+  }
+
   /** Tokens per (layer, expert) in the window, {@code [layer × experts + expert]}. */
   public long[] totals() {
     synchronized (sum) {

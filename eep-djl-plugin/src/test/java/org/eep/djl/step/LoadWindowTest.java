@@ -21,6 +21,16 @@ class LoadWindowTest {
   }
 
   @Test
+  void anAbortedStepCountsNothing() {
+    LoadWindow w = new LoadWindow(1, 2, 4);
+    w.routed(0, new int[] {0, 0});
+    w.discardStep(); // aborted: it runs again
+    w.routed(0, new int[] {0, 1});
+    w.endStep();
+    assertThat(w.totals()).containsExactly(1, 1);
+  }
+
+  @Test
   void aWindowOfNoStepsCountsNothing() {
     LoadWindow w = new LoadWindow(1, 2, 0);
     w.routed(0, new int[] {1, 1});

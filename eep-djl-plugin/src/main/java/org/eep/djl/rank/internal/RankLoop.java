@@ -226,6 +226,7 @@ public final class RankLoop implements AutoCloseable {
         rebalancer.afterStep(s, ctx.applied());
       } catch (StepAbortedException e) {
         counters.stepsAborted.increment();
+        rebalancer.stepAborted();
         awaitNewerView();
       }
       if (r.idle() && !views.pending() && !ctx.lifecycle().stopping()) {

@@ -198,6 +198,11 @@ final class Rebalancer implements StepControl {
     wantedLastStep = wanted && pending == null && !snapshotStep;
   }
 
+  /** A step was aborted: what it routed is not counted (the step runs again). */
+  void stepAborted() {
+    load.discardStep();
+  }
+
   private void snapshot(long step, MembershipView view) {
     int n = load.layers() * load.experts();
     long[] sum = new long[n];
