@@ -17,19 +17,4 @@ public interface StepControl {
 
   /** The top-k expert ids layer {@code layer} chose for this rank's tokens, row-major. */
   void routed(int layer, int[] chosen);
-
-  /** Sends nothing and ignores everything. */
-  StepControl NONE =
-      new StepControl() {
-        @Override
-        public ByteBuffer outgoing(long step) {
-          return ByteBuffer.allocate(0);
-        }
-
-        @Override
-        public void received(long step, int peer, ByteBuffer control) {}
-
-        @Override
-        public void routed(int layer, int[] chosen) {}
-      };
 }
