@@ -32,7 +32,6 @@ import org.eep.api.membership.Owner;
 import org.eep.djl.instance.EepModule;
 import org.eep.djl.instance.RankFactory;
 import org.eep.djl.model.CheckpointGenerator;
-import org.eep.djl.model.MoeConfig;
 import org.eep.djl.rank.RankRuntime;
 import org.eep.djl.rank.RankSetup;
 import org.eep.djl.rank.RankState;
@@ -111,16 +110,18 @@ public final class RankProcess {
       throw new IllegalArgumentException("--model DIR is required");
     }
     int rank = -1;
+    RankProcess process = new RankProcess(spare);
     try {
       EepConfig config = EepConfig.fromEnvironment(options);
       rank = config.getInt(EepKeys.RANK);
-      new RankProcess(spare).run(model, config);
+      process.run(model, config);
     } catch (StartFailure e) {
-      System.out.println(FAILED + " rank=" + rank + " " + EepException.describe(e.getCause()));
+      System.out.println(
+          FAILED + " rank=" + process.slotOr(rank) + " " + EepException.describe(e.getCause()));
       System.out.flush();
       System.exit(EXIT_FAILED_TO_START);
     } catch (Exception e) {
-      System.out.println(FAILED + " rank=" + rank + " " + EepException.describe(e));
+      System.out.println(FAILED + " rank=" + process.slotOr(rank) + " " + EepException.describe(e));
       System.out.flush();
       System.exit(EXIT_FAILED_TO_START);
     }
@@ -142,23 +143,25 @@ public final class RankProcess {
    * membership handle made and closed (their classes loaded, native libraries initialised, a
    * ZooKeeper session once established), so that taking a slot costs the join and the weights.
    */
-  private static void warm(EepConfig config, NDManager manager, Path model) throws IOException {
+  private static void warm(RankFactory ranks, NDManager manager, Path model) throws IOException {
     try (NDManager warm = manager.newSubManager()) {
       warm.ones(new Shape(8, 8)).matMul(warm.ones(new Shape(8, 8))).toFloatArray();
     }
-    MoeConfig.read(model);
     try (InputStream in = Files.newInputStream(model.resolve(CheckpointGenerator.WEIGHTS))) {
       in.transferTo(OutputStream.nullOutputStream());
     }
-    // Any slot: the endpoint is never published, and nothing joins.
-    RankSetup probe =
-        Guice.createInjector(new EepModule(config.with(EepKeys.RANK.name(), 0), model, manager))
-            .getInstance(RankFactory.class)
-            .setup(0);
+    RankSetup probe = ranks.setup(0); // any slot: the endpoint is never published, nothing joins
     try (Transport t = probe.transports().create(probe.config(), 0);
         MembershipService m = probe.memberships().create(probe.config())) {
       m.currentView();
     }
+  }
+
+  /** The slot a spare took, else {@code configured}. */
+  private int slotOr(int configured) {
+    return assumed != null && assumed.isDone() && !assumed.isCompletedExceptionally()
+        ? assumed.join()
+        : configured;
   }
 
   private void run(Path model, EepConfig base) throws Exception {
@@ -188,16 +191,22 @@ public final class RankProcess {
     http.createContext("/rebalance", this::rebalance);
     http.start();
     try (NDManager manager = NDManager.newBaseManager()) {
+      // A spare's slot is not known yet; the wiring is the same for every slot of a rank process
+      // (one rank per process: no shared host backup), and each rank's setup names its slot.
+      RankFactory ranks =
+          Guice.createInjector(
+                  new EepModule(
+                      assumed != null ? config.with(EepKeys.RANK.name(), 0) : config,
+                      model,
+                      manager))
+              .getInstance(RankFactory.class);
       if (assumed != null) {
-        warm(config, manager, model);
+        warm(ranks, manager, model);
         System.out.println(SPARE + " http=" + http.getAddress().getPort());
         System.out.flush();
         config = config.with(EepKeys.RANK.name(), assumed.get());
       }
       int rank = config.getInt(EepKeys.RANK);
-      RankFactory ranks =
-          Guice.createInjector(new EepModule(config, model, manager))
-              .getInstance(RankFactory.class);
       while (true) {
         RankRuntime r = ranks.create(rank).start();
         current = r;
