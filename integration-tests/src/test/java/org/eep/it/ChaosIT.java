@@ -84,13 +84,15 @@ class ChaosIT {
 
   /** Rank {@code r}'s status once it has applied epoch {@code epoch} (it answers within steps). */
   private JsonObject appliedBy(int r, long epoch) {
-    while (true) {
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
+    while (System.nanoTime() < deadline) {
       JsonObject s = c.status(r);
       if (s != null && s.getAsJsonObject("stats").get("epoch").getAsLong() >= epoch) {
         return s;
       }
       Thread.onSpinWait();
     }
+    throw new AssertionError("rank " + r + " did not apply epoch " + epoch + " within " + PATIENCE);
   }
 
   private int coordinator() {
@@ -223,7 +225,10 @@ class ChaosIT {
       event("leader killed", Map.of("rank", leader, "epoch", afterLeader.epoch()));
       bringBack(leader);
       int next = coordinator();
-      assertThat(next).as("another rank took over the commits").isGreaterThanOrEqualTo(0);
+      assertThat(next)
+          .as("another rank took over the commits")
+          .isGreaterThanOrEqualTo(0)
+          .isNotEqualTo(leader);
       event("new leader", Map.of("rank", next));
     } catch (Throwable t) {
       System.out.println("chaos: scenario failed at " + views.get(views.size() - 1).summary());
