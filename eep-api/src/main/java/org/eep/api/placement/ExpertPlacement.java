@@ -2,6 +2,7 @@ package org.eep.api.placement;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -85,6 +86,17 @@ public final class ExpertPlacement {
 
   public int replicaCount(int expert) {
     return replicas[expert].length;
+  }
+
+  /** Replicas of {@code expert} on the {@code active} ranks. */
+  public int activeReplicaCount(int expert, BitSet active) {
+    int n = 0;
+    for (int p : replicas[expert]) {
+      if (active.get(rankOf(p))) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** The largest replica count of any expert. */

@@ -3,6 +3,7 @@ package org.eep.api.placement;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.BitSet;
 import org.junit.jupiter.api.Test;
 
 class ExpertPlacementTest {
@@ -17,6 +18,10 @@ class ExpertPlacementTest {
     assertThat(p.maxReplicas()).isEqualTo(2);
     assertThat(p.withSlot(5, 2).replicas(2)).containsExactly(2, 5);
     assertThat(p).isEqualTo(new ExpertPlacement(2, 3, 4, new int[] {0, 1, 2, 3, 0, -1}));
+    BitSet onlyRank1 = new BitSet();
+    onlyRank1.set(1);
+    assertThat(p.activeReplicaCount(0, onlyRank1)).isEqualTo(1);
+    assertThat(p.activeReplicaCount(1, onlyRank1)).isZero();
   }
 
   @Test

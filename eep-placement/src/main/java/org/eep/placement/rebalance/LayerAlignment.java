@@ -31,6 +31,7 @@ final class LayerAlignment {
     Arrays.sort(
         columns, Comparator.<Integer>comparingDouble(c -> -sums[c]).thenComparingInt(c -> c));
     int[][] out = map.toArray();
+    int[][] columnOfAll = map.columnsArray();
     for (int l = 0; l < map.layers(); l++) {
       double[] row = load[l];
       double mean = Arrays.stream(row).average().orElse(0);
@@ -40,10 +41,7 @@ final class LayerAlignment {
       }
       Arrays.sort(
           byLoad, Comparator.<Integer>comparingDouble(e -> -row[e]).thenComparingInt(e -> e));
-      int[] columnOf = new int[experts];
-      for (int c = 0; c < experts; c++) {
-        columnOf[out[l][c]] = c;
-      }
+      int[] columnOf = columnOfAll[l];
       for (int k = 0; k < experts && row[byLoad[k]] >= HEAVY * mean && mean > 0; k++) {
         int e = byLoad[k];
         int to = columns[k];

@@ -220,7 +220,7 @@ public final class RebalancePlanner {
         moves,
         loads,
         imbalance(current, active, LayerAlignment.columnSums(map, load)),
-        imbalance(after, active, LayerAlignment.columnSums(nextMap, load)),
+        imbalance(after, active, columns),
         LayerAlignment.worstLayer(current, map, active, load),
         LayerAlignment.worstLayer(after, nextMap, active, load));
   }
@@ -264,10 +264,7 @@ public final class RebalancePlanner {
     int spr = placement.slotsPerRank();
     double[] rankLoad = new double[placement.maxRanks()];
     for (int e = 0; e < placement.logicalExperts(); e++) {
-      int n = 0;
-      for (int p : placement.replicas(e)) {
-        n += active.get(p / spr) ? 1 : 0;
-      }
+      int n = placement.activeReplicaCount(e, active);
       for (int p : placement.replicas(e)) {
         if (active.get(p / spr)) {
           rankLoad[p / spr] += tokens[e] / n;

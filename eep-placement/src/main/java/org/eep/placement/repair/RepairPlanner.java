@@ -74,7 +74,7 @@ public final class RepairPlanner {
     int[] activeReplicas = new int[logical];
     List<List<Integer>> holders = activeHolders(current, active, -1);
     for (int e = 0; e < logical; e++) {
-      activeReplicas[e] = countActive(current, active, e);
+      activeReplicas[e] = current.activeReplicaCount(e, active);
     }
     int[] activeList = active.stream().toArray();
 
@@ -235,16 +235,6 @@ public final class RepairPlanner {
       holders.add(ranks);
     }
     return holders;
-  }
-
-  private static int countActive(ExpertPlacement current, BitSet active, int e) {
-    int n = 0;
-    for (int p : current.replicas(e)) {
-      if (active.get(current.rankOf(p))) {
-        n++;
-      }
-    }
-    return n;
   }
 
   /**
