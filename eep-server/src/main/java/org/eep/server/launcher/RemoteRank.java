@@ -150,21 +150,7 @@ final class RemoteRank implements RankEndpoint {
 
   /** POSTs to {@code uri}; false if it does not answer with 2xx. */
   static boolean post(HttpClient http, URI uri) {
-    try {
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(uri)
-                  .timeout(Duration.ofSeconds(2))
-                  .POST(HttpRequest.BodyPublishers.noBody())
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() / 100 == 2;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return send(http, uri, "POST") != null;
   }
 
   private JsonObject call(String method, String path) {
@@ -172,15 +158,21 @@ final class RemoteRank implements RankEndpoint {
     if (b == null) {
       return null;
     }
+    String body = send(http, b.resolve(path), method);
+    return body == null ? null : GSON.fromJson(body, JsonObject.class);
+  }
+
+  /** The body of a 2xx answer to {@code method uri} (no request body); null for any other end. */
+  private static String send(HttpClient http, URI uri, String method) {
     try {
       HttpResponse<String> r =
           http.send(
-              HttpRequest.newBuilder(b.resolve(path))
+              HttpRequest.newBuilder(uri)
                   .timeout(Duration.ofSeconds(2))
                   .method(method, HttpRequest.BodyPublishers.noBody())
                   .build(),
               HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() / 100 == 2 ? GSON.fromJson(r.body(), JsonObject.class) : null;
+      return r.statusCode() / 100 == 2 ? r.body() : null;
     } catch (IOException e) {
       return null;
     } catch (InterruptedException e) {
