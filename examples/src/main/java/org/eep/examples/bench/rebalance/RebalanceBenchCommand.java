@@ -301,7 +301,7 @@ public final class RebalanceBenchCommand implements Callable<Integer> {
   private static List<RankSample> sample(ServedInstance instance) {
     List<RankSample> out = new ArrayList<>();
     for (int r = 0; r < instance.size(); r++) {
-      out.add(RankSample.of(r, instance.rankStatus(r)));
+      out.add(RankSample.of(instance.rankStatus(r)));
     }
     return out;
   }

@@ -120,9 +120,7 @@ public final class SpareBenchCommand implements Callable<Integer> {
     json.put("ways", medians);
     StringBuilder md =
         new StringBuilder("## A killed rank's replacement: hot spare vs a fresh process\n\n")
-            .append("Reproduce: `")
-            .append(command())
-            .append("`. ")
+            .append(files.reproduce(command()))
             .append(instance.ranks())
             .append(" rank processes, `")
             .append(transport)
@@ -131,9 +129,10 @@ public final class SpareBenchCommand implements Callable<Integer> {
             .append(
                 "`: kill -9 of rank 1, measured from the kill to the FAILED view (detection) and to the"
                     + " view with its replacement ACTIVE. A hot spare (`eep_spare_ranks=1`) has its JVM,"
-                    + " DJL, PyTorch and the checkpoint's pages warm and takes the slot as soon as the"
-                    + " launcher sees the process gone; a fresh process is started when the failure"
-                    + " is known.\n\n| way | run | detection | replacement ACTIVE |\n|---|---:|---:|---:|\n");
+                    + " DJL, PyTorch, the checkpoint's pages, a transport endpoint and a ZooKeeper"
+                    + " session warmed and takes the slot as soon as the launcher sees the process"
+                    + " gone (joining once the failure has released it); a fresh process is started"
+                    + " when the failure is known.\n\n| way | run | detection | replacement ACTIVE |\n|---|---:|---:|---:|\n");
     ways.forEach(
         (way, runsOf) -> {
           for (int i = 0; i < runsOf.size(); i++) {
