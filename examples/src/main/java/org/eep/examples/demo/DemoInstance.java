@@ -79,13 +79,13 @@ interface DemoInstance extends AutoCloseable {
     void accept(int rank, RebalanceEvent event, long nanos);
   }
 
-  /** Hands every rebalancing event since the last call to {@code sink}. */
-  void collectRebalances(RebalanceSink sink);
+  /**
+   * Hands every rebalancing event and every repair carried out since the last call to {@code
+   * rebalances} and {@code repairs} (one look at each rank for both).
+   */
+  void collect(RebalanceSink rebalances, RepairSink repairs);
 
-  /** Hands every repair carried out since the last call to {@code sink}. */
-  void collectRepairs(RepairSink sink);
-
-  /** How often {@link #collectRepairs} should run, ms. */
+  /** How often {@link #collect} should run, ms. */
   long pollMs();
 
   /**

@@ -477,10 +477,12 @@ public final class DemoRun {
       return;
     }
     Recorder rec = recorder;
-    if (rec != null) {
-      c.collectRebalances((rank, e, nanos) -> rebalanced(rec, rank, e, nanos));
-    }
-    c.collectRepairs(
+    c.collect(
+        (rank, e, nanos) -> {
+          if (rec != null) {
+            rebalanced(rec, rank, e, nanos);
+          }
+        },
         (rank, incarnation, done) -> {
           // One event per (epoch, tier) of what this poll found, so a rejoin's many loads read as
           // one line.

@@ -31,9 +31,10 @@ final class InProcessInstance extends RoutedInstance {
   private final FaultHooks hooks;
   private final EpCluster cluster;
 
-  /** Every rank incarnation seen, with how many of its repairs were collected. */
+  /** Per rank incarnation, the time of the newest rebalancing event handed on. */
   private final Map<RankRuntime, Long> rebalancesSeen = new ConcurrentHashMap<>();
 
+  /** Every rank incarnation seen, with how many of its repairs were collected. */
   private final Map<RankRuntime, Integer> ranksSeen =
       Collections.synchronizedMap(new IdentityHashMap<>());
 
@@ -127,7 +128,12 @@ final class InProcessInstance extends RoutedInstance {
   }
 
   @Override
-  public void collectRebalances(RebalanceSink sink) {
+  public void collect(RebalanceSink rebalances, RepairSink repairs) {
+    collectRebalances(rebalances);
+    collectRepairs(repairs);
+  }
+
+  private void collectRebalances(RebalanceSink sink) {
     List<RankRuntime> ranks;
     synchronized (ranksSeen) {
       ranks = new ArrayList<>(ranksSeen.keySet());
@@ -145,8 +151,7 @@ final class InProcessInstance extends RoutedInstance {
     }
   }
 
-  @Override
-  public void collectRepairs(RepairSink sink) {
+  private void collectRepairs(RepairSink sink) {
     List<RankRuntime> ranks;
     synchronized (ranksSeen) {
       ranks = new ArrayList<>(ranksSeen.keySet());

@@ -149,12 +149,18 @@ final class ProcessInstance extends RoutedInstance {
   }
 
   @Override
-  public void collectRebalances(RebalanceSink sink) {
+  public void collect(RebalanceSink rebalances, RepairSink repairs) {
     for (int r = 0; r < cluster.size(); r++) {
       JsonObject s = poll(r);
-      if (s == null || !s.has("rebalances")) {
-        continue;
+      if (s != null) {
+        rebalances(r, s, rebalances);
+        repairs(r, s, repairs);
       }
+    }
+  }
+
+  private void rebalances(int r, JsonObject s, RebalanceSink sink) {
+    if (s.has("rebalances")) {
       long now = System.nanoTime();
       String prefix = r + "/" + s.get("incarnation").getAsLong() + "/";
       for (var e : s.getAsJsonArray("rebalances")) {
@@ -167,13 +173,8 @@ final class ProcessInstance extends RoutedInstance {
     }
   }
 
-  @Override
-  public void collectRepairs(RepairSink sink) {
-    for (int r = 0; r < cluster.size(); r++) {
-      JsonObject s = poll(r);
-      if (s == null || !s.has("repairs")) {
-        continue;
-      }
+  private void repairs(int r, JsonObject s, RepairSink sink) {
+    if (s.has("repairs")) {
       long inc = s.get("incarnation").getAsLong();
       String key = r + "/" + inc;
       JsonArray all = s.getAsJsonArray("repairs");
