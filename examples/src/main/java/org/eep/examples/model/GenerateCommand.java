@@ -45,6 +45,10 @@ public final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (!(routerSkew >= 0) || routerSkew > 10) {
+      System.err.println("eep model generate: --router-skew " + routerSkew + " is outside [0, 10]");
+      return 2;
+    }
     // Progress lines only: DJL's engine start-up chatter (and its CUDA probe on CPU machines) is
     // not for this command.
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
@@ -87,10 +91,6 @@ public final class GenerateCommand implements Callable<Integer> {
         out);
     long t0 = System.nanoTime();
     Files.createDirectories(out);
-    if (!(routerSkew >= 0) || routerSkew > 10) {
-      System.err.println("eep model generate: --router-skew " + routerSkew + " is outside [0, 10]");
-      return 2;
-    }
     CheckpointGenerator.generate(c, seed, routerSkew, out, line -> System.out.println("  " + line));
     System.out.printf(Locale.ROOT, "done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
     return 0;
