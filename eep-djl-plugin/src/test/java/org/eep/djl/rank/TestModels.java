@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToIntFunction;
 import org.eep.djl.model.CheckpointGenerator;
 import org.eep.djl.model.Preset;
 import org.eep.djl.model.ReferenceCheck;
@@ -59,22 +60,21 @@ final class TestModels {
 
   /** {@code n} requests with prompts of 1..12 tokens and 2..14 new tokens, seeded. */
   static List<GenerationRequest> requests(int n, long seed) {
-    Random rnd = new Random(seed);
-    List<GenerationRequest> out = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      int[] prompt = rnd.ints(1 + rnd.nextInt(12), 0, 512).toArray();
-      out.add(new GenerationRequest("req-" + seed + "-" + i, prompt, 2 + rnd.nextInt(13)));
-    }
-    return out;
+    return requests(n, seed, rnd -> 2 + rnd.nextInt(13));
   }
 
   /** {@code n} seeded requests of short prompts and exactly {@code newTokens} new tokens each. */
   static List<GenerationRequest> requests(int n, long seed, int newTokens) {
+    return requests(n, seed, rnd -> newTokens);
+  }
+
+  private static List<GenerationRequest> requests(
+      int n, long seed, ToIntFunction<Random> newTokens) {
     Random rnd = new Random(seed);
     List<GenerationRequest> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       int[] prompt = rnd.ints(1 + rnd.nextInt(12), 0, 512).toArray();
-      out.add(new GenerationRequest("req-" + seed + "-" + i, prompt, newTokens));
+      out.add(new GenerationRequest("req-" + seed + "-" + i, prompt, newTokens.applyAsInt(rnd)));
     }
     return out;
   }

@@ -139,19 +139,7 @@ class LeaderFailoverTest {
   }
 
   private ZooKeeperMembershipService[] formed(String instance) throws InterruptedException {
-    EepConfig cfg =
-        EepConfig.of(
-            Map.of(
-                "eep_membership",
-                "zookeeper",
-                "eep_instance",
-                instance,
-                "eep_max_ranks",
-                RANKS,
-                "eep_heartbeat_ms",
-                100,
-                "eep_heartbeat_misses",
-                5));
+    EepConfig cfg = config(instance);
     ZooKeeperMembershipService[] h = new ZooKeeperMembershipService[RANKS];
     for (int r = 0; r < RANKS; r++) {
       h[r] =

@@ -132,7 +132,7 @@ public final class ZooKeeperMembershipService implements MembershipService {
 
   @Override
   public boolean coordinating() {
-    return candidate && coordinator.isLeader();
+    return coordinator.isLeader(); // false until it stood for election
   }
 
   @Override
