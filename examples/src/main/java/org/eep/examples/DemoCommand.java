@@ -76,8 +76,8 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--rate",
       description =
-          "Poisson arrivals, requests/s (default: tiny 24, small 16, demo 6 in this JVM; "
-              + "tiny 4, small 3, demo 1.5 for rank processes).")
+          "Poisson arrivals, requests/s (default: tiny 60, small 40, demo 20, large 4 in this JVM; "
+              + "tiny 12, small 10, demo 8, large 2 for rank processes).")
   Double rate;
 
   @Option(

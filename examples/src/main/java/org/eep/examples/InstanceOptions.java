@@ -20,7 +20,7 @@ public final class InstanceOptions {
 
   @Option(
       names = "--preset",
-      description = "Generated model: tiny, small or demo (default: ${DEFAULT-VALUE}).")
+      description = "Generated model: tiny, small, demo or large (default: ${DEFAULT-VALUE}).")
   private String preset;
 
   private final String defaultPreset;

@@ -100,6 +100,7 @@ public record Scenario(
       case TINY -> 12;
       case SMALL -> 10;
       case DEMO -> 8;
+      case LARGE -> 2;
     };
   }
 
@@ -112,6 +113,7 @@ public record Scenario(
       case TINY -> 60;
       case SMALL -> 40;
       case DEMO -> 20;
+      case LARGE -> 4;
     };
   }
 

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
     description =
         "Write a deterministic MoE checkpoint (config.json + model.safetensors) for a preset.")
 public final class GenerateCommand implements Callable<Integer> {
-  @Option(names = "--preset", required = true, description = "tiny, small or demo.")
+  @Option(names = "--preset", required = true, description = "tiny, small, demo or large (1.6 GB).")
   String preset;
 
   @Option(names = "--out", required = true, description = "Directory to write (created if needed).")
