@@ -3,6 +3,7 @@ package org.eep.examples.bench;
 import org.eep.examples.bench.membership.MembershipBenchCommand;
 import org.eep.examples.bench.rebalance.RebalanceBenchCommand;
 import org.eep.examples.bench.restart.ProcessRestartBenchCommand;
+import org.eep.examples.bench.restart.ScaleBenchCommand;
 import org.eep.examples.bench.restart.SpareBenchCommand;
 import org.eep.examples.bench.step.StepBenchCommand;
 import org.eep.examples.bench.throughput.ThroughputBenchCommand;
@@ -30,6 +31,7 @@ import picocli.CommandLine.Spec;
       ThroughputBenchCommand.class,
       ProcessRestartBenchCommand.class,
       SpareBenchCommand.class,
+      ScaleBenchCommand.class,
       RebalanceBenchCommand.class
     })
 public final class BenchCommand implements Runnable {

@@ -1,5 +1,6 @@
 package org.eep.examples.bench.restart;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,38 +49,11 @@ public final class ProcessRestartBenchCommand implements Callable<Integer> {
     int ranks = instance.ranks();
     List<Double> totals = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
-      EepConfig config =
-          EepConfig.fromEnvironment(
-              Map.of(
-                  "eep_instance",
-                  "restart-" + ProcessHandle.current().pid() + "-" + i,
-                  "eep_max_ranks",
-                  ranks,
-                  "eep_transport",
-                  transport,
-                  "eep_membership",
-                  "zookeeper",
-                  "eep_heartbeat_ms",
-                  200,
-                  "eep_heartbeat_misses",
-                  10));
-      ProcessCluster old = ProcessCluster.start(config, model, line -> {});
-      firstToken(old, "warm-" + i);
-      long t0 = System.nanoTime();
-      old.close(); // kill -9 of every rank process, as a fixed-membership stack must
-      try (ProcessCluster fresh =
-          ProcessCluster.start(
-              config.with(
-                  "eep_instance", "restart-" + ProcessHandle.current().pid() + "-" + i + "b"),
-              model,
-              line -> {})) {
-        firstToken(fresh, "after-" + i);
-        double ms = (System.nanoTime() - t0) / 1e6;
-        totals.add(ms);
-        System.out.printf(
-            "restart %d: %.0f ms from killing every rank to the first token of the new instance%n",
-            i + 1, ms);
-      }
+      double ms = fullRestartMs(transport, ranks, model, "restart-" + i);
+      totals.add(ms);
+      System.out.printf(
+          "restart %d: %.0f ms from killing every rank to the first token of the new instance%n",
+          i + 1, ms);
     }
     List<Double> sorted = new ArrayList<>(totals);
     sorted.sort(null);
@@ -111,6 +85,40 @@ public final class ProcessRestartBenchCommand implements Callable<Integer> {
     files.updateDoc(md.toString());
     System.out.println(md);
     return 0;
+  }
+
+  /**
+   * One full restart of {@code ranks} rank processes on {@code model}: start and warm an instance,
+   * kill every process, start them all again, measured from the kill to the new instance's first
+   * token (ms). {@code name} tells its instances apart.
+   */
+  static double fullRestartMs(String transport, int ranks, Path model, String name)
+      throws IOException, InterruptedException {
+    String instance = name + "-" + ProcessHandle.current().pid();
+    EepConfig config =
+        EepConfig.fromEnvironment(
+            Map.of(
+                "eep_instance",
+                instance,
+                "eep_max_ranks",
+                ranks,
+                "eep_transport",
+                transport,
+                "eep_membership",
+                "zookeeper",
+                "eep_heartbeat_ms",
+                200,
+                "eep_heartbeat_misses",
+                10));
+    ProcessCluster old = ProcessCluster.start(config, model, line -> {});
+    firstToken(old, "warm-" + name);
+    long t0 = System.nanoTime();
+    old.close(); // kill -9 of every rank process, as a fixed-membership stack must
+    try (ProcessCluster fresh =
+        ProcessCluster.start(config.with("eep_instance", instance + "b"), model, line -> {})) {
+      firstToken(fresh, "after-" + name);
+      return (System.nanoTime() - t0) / 1e6;
+    }
   }
 
   private static void firstToken(ProcessCluster c, String id) throws InterruptedException {
