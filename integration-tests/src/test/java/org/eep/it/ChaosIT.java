@@ -27,6 +27,7 @@ import org.eep.api.membership.SlotState;
 import org.eep.djl.model.MoeConfig;
 import org.eep.djl.request.GenerationRequest;
 import org.eep.djl.request.GenerationResult;
+import org.eep.djl.request.RequestRejectedException;
 import org.eep.server.launcher.ProcessCluster;
 import org.eep.server.launcher.UcxProbe;
 import org.junit.jupiter.api.Test;
@@ -95,6 +96,17 @@ class ChaosIT {
     throw new AssertionError("rank " + r + " did not apply epoch " + epoch + " within " + PATIENCE);
   }
 
+  /**
+   * Waits (liveness bound) for a view newer than {@code epoch}; a client's pause after a refusal.
+   */
+  private void awaitNewerView(long epoch) {
+    try {
+      c.router().observer().awaitView(v -> v.epoch() > epoch, PATIENCE);
+    } catch (Exception e) {
+      throw new IllegalStateException("no view after epoch " + epoch + " within " + PATIENCE, e);
+    }
+  }
+
   private int coordinator() {
     for (int r = 0; r < RANKS; r++) {
       JsonObject s = c.status(r);
@@ -125,6 +137,9 @@ class ChaosIT {
     AtomicBoolean loading = new AtomicBoolean(true);
     ConcurrentLinkedQueue<Map.Entry<GenerationRequest, CompletableFuture<GenerationResult>>> sent =
         new ConcurrentLinkedQueue<>();
+    // Refused at admission (never accepted): what eep_on_coverage_loss=refuse does to new arrivals
+    // while coverage is lost. Not a loss; each must say why.
+    ConcurrentLinkedQueue<String> refused = new ConcurrentLinkedQueue<>();
     List<Thread> clients = new ArrayList<>();
     for (int k = 0; k < 6; k++) {
       long clientSeed = rnd.nextLong();
@@ -140,8 +155,13 @@ class ChaosIT {
                           r.ints(1 + r.nextInt(12), 0, 512).toArray(),
                           20 + r.nextInt(40));
                   CompletableFuture<GenerationResult> f;
+                  long epoch = c.view().epoch();
                   try {
                     f = c.submit(q, (id, index, token, owner) -> {});
+                  } catch (RequestRejectedException e) {
+                    refused.add(q.id() + ": " + e.getMessage());
+                    awaitNewerView(epoch); // the instance changes before a retry can be admitted
+                    continue;
                   } catch (RuntimeException e) {
                     f = CompletableFuture.failedFuture(e);
                   }
@@ -265,6 +285,7 @@ class ChaosIT {
     report.put("requests", sent.size());
     report.put("completed", completed);
     report.put("lost", lost);
+    report.put("refused_at_admission", refused.size());
     report.put("token_mismatches", mismatched);
     report.put("epochs", views.isEmpty() ? 0 : views.get(views.size() - 1).epoch());
     report.put("events", events);
@@ -278,6 +299,9 @@ class ChaosIT {
 
     assertThat(sent.size()).as("requests under load").isGreaterThan(50);
     assertThat(problems).as("lost or changed requests").isEmpty();
+    assertThat(refused)
+        .as("refused only for lost coverage, with the experts named")
+        .allMatch(m -> m.contains("coverage lost: logical experts"));
     assertThat(historyProblems).isEmpty();
   }
 
