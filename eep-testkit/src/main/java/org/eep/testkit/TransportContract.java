@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.eep.api.comm.EpochChangedException;
 import org.eep.api.comm.Fence;
 import org.eep.api.comm.Message;
@@ -298,6 +299,30 @@ public abstract class TransportContract {
     }
     assertThat(reported.getCount()).as("peer error for rank 2 reported").isZero();
     assertThat(who.get()).isEqualTo(2);
+  }
+
+  @Test
+  void aProbeIsAnsweredByThePeersTransportWhileNoThreadOfItReceives() throws Exception {
+    Transport[] t = mesh(2);
+    assertThat(t[0].lastHeard(1)).isEmpty();
+    long sent = System.nanoTime();
+    t[0].send(1, header(0, 0, 7, 3, Phase.PROBE));
+    long deadline = sent + PATIENCE.toNanos();
+    while (t[0].lastHeard(1).isEmpty() && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+    assertThat(t[0].lastHeard(1)).as("the answer to the probe arrived").isPresent();
+    assertThat(t[0].lastHeard(1).getAsLong() - sent).isPositive();
+    assertThat(t[1].lastHeard(0)).as("the probe counts as hearing from its sender").isPresent();
+    assertThatThrownBy(
+            () -> t[1].receive(new MessageKey(0, 7, 3, 0, Phase.PROBE, 0), Duration.ZERO))
+        .as("a probe is never delivered")
+        .isInstanceOf(ReceiveTimeoutException.class);
+    assertThatThrownBy(
+            () -> t[0].receive(new MessageKey(1, 7, 3, 0, Phase.PROBE_ACK, 0), Duration.ZERO))
+        .as("nor is its answer")
+        .isInstanceOf(ReceiveTimeoutException.class);
+    assertThat(t[0].stats().messagesDelivered() + t[1].stats().messagesDelivered()).isZero();
   }
 
   @Test

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -17,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * listeners, the closed flag and the send counters. A provider implements connecting ({@link
  * #connect}, {@link #reconnect}, {@link #disconnect}), putting one frame on the wire ({@link
  * #doSend}) and releasing its resources ({@link #doClose}); its receive path hands arrived frames
- * to {@link #inbox()} and reports a broken connection with {@link #peerFailed}.
+ * to {@link #inbox()} and reports a broken connection with {@link #peerFailed}. Probes are answered
+ * here, on the provider's I/O thread that delivered them, through {@link #doSend}.
  *
  * <p>Threading: as {@link Transport}. {@link #doSend} runs on the sending thread after the
  * transport was found open; {@link #doClose} runs once, on the thread that closed it first.
@@ -29,6 +31,7 @@ public abstract class AbstractTransport implements Transport {
   private final Inbox inbox;
   private final List<PeerErrorListener> listeners = new CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile boolean answeringProbes = true;
   private final LongAdder sent = new LongAdder();
   private final LongAdder bytesSent = new LongAdder();
 
@@ -41,7 +44,7 @@ public abstract class AbstractTransport implements Transport {
       throw new IllegalArgumentException("rank " + rank + " outside [0, " + maxRanks + ")");
     }
     this.rank = rank;
-    this.inbox = new Inbox(Fence.open(maxRanks));
+    this.inbox = new Inbox(Fence.open(maxRanks), this::answerProbe);
   }
 
   @Override
@@ -94,6 +97,44 @@ public abstract class AbstractTransport implements Transport {
   @Override
   public final void fence(Fence fence) {
     inbox.fence(fence);
+  }
+
+  @Override
+  public final OptionalLong lastHeard(int peer) {
+    return inbox.lastHeard(peer);
+  }
+
+  /**
+   * Stops (false) or resumes (true) answering probes, as a frozen process would: for a test double
+   * that models {@code SIGSTOP} in one JVM.
+   */
+  protected final void answerProbes(boolean answer) {
+    answeringProbes = answer;
+  }
+
+  /** Answers {@code probe} to its sender, if this endpoint is open and connected to it. */
+  private void answerProbe(MessageHeader probe) {
+    if (closed.get() || !answeringProbes) {
+      return;
+    }
+    Fence f = inbox.currentFence();
+    long own = f.incarnation(rank);
+    MessageHeader ack =
+        new MessageHeader(
+            rank,
+            Math.max(own, 0),
+            probe.epoch(),
+            probe.step(),
+            probe.layer(),
+            Phase.PROBE_ACK,
+            probe.tag());
+    try {
+      doSend(probe.sender(), ack, new ByteBuffer[0], 0);
+    } catch (TransportException e) {
+      // Not (or no longer) connected to the prober: it probes again, or has gone.
+      LOG.debug(
+          "Rank {} cannot answer a probe of rank {}: {}", rank, probe.sender(), e.getMessage());
+    }
   }
 
   @Override

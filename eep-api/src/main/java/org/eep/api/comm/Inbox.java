@@ -8,9 +8,12 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * The receive side every transport shares: keeps arrived messages until asked for, matches them to
@@ -32,6 +35,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * of that sender that no kept message matches ends with {@link EpochChangedException} at once,
  * before this rank fences the newer epoch in (a rank that applies a view between steps, rather than
  * the moment it learns it, is not left waiting for a peer that already went on).
+ *
+ * <p>Probes ({@link Phase#PROBE}) and their answers ({@link Phase#PROBE_ACK}) are never kept or
+ * fenced: a probe is handed at once, on the delivering thread, to the transport's answerer, and an
+ * answer only counts as hearing from its sender. Every delivered frame, admitted or dropped,
+ * records when its sender was last heard from ({@link #lastHeard}).
  *
  * <p>Frames a transport refuses before they become messages are counted here too: {@link
  * #countRejected} (malformed, or unauthenticated — see {@link FrameAuth}).
@@ -55,6 +63,13 @@ public final class Inbox {
    */
   private final LinkedHashSet<MessageKey> taken = new LinkedHashSet<>();
 
+  /**
+   * When each sender was last heard from ({@link System#nanoTime()}); NEVER before its first frame.
+   */
+  private final AtomicLongArray heard;
+
+  private final Consumer<MessageHeader> probeAnswerer;
+
   private Fence fence;
 
   private final LongAdder delivered = new LongAdder();
@@ -64,13 +79,38 @@ public final class Inbox {
   private final LongAdder malformed = new LongAdder();
   private final LongAdder unauthenticated = new LongAdder();
 
-  /** An inbox that accepts what {@code initial} admits. */
+  private static final long NEVER = Long.MIN_VALUE;
+
+  /** An inbox that accepts what {@code initial} admits and leaves probes unanswered. */
   public Inbox(Fence initial) {
+    this(initial, probe -> {});
+  }
+
+  /**
+   * An inbox that accepts what {@code initial} admits and hands each arrived probe to {@code
+   * probeAnswerer} (on the delivering thread, no lock held).
+   */
+  public Inbox(Fence initial, Consumer<MessageHeader> probeAnswerer) {
     this.fence = requireNonNull(initial, "initial is null");
+    this.probeAnswerer = requireNonNull(probeAnswerer, "probeAnswerer is null");
+    this.heard = new AtomicLongArray(initial.incarnations().length);
+    for (int r = 0; r < heard.length(); r++) {
+      heard.set(r, NEVER);
+    }
   }
 
   /** Accepts or drops one arrived message (the payload is owned by the inbox from here on). */
   public void deliver(MessageHeader header, ByteBuffer payload) {
+    if (header.sender() < heard.length()) {
+      heard.set(header.sender(), System.nanoTime());
+    }
+    if (header.phase() == Phase.PROBE) {
+      probeAnswerer.accept(header);
+      return;
+    }
+    if (header.phase() == Phase.PROBE_ACK) {
+      return;
+    }
     Message message = new Message(header, payload.asReadOnlyBuffer());
     lock.lock();
     try {
@@ -194,6 +234,18 @@ public final class Inbox {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * When a frame from {@code sender} last arrived, as {@link System#nanoTime()}; empty before the
+   * first (or for a rank outside the instance).
+   */
+  public OptionalLong lastHeard(int sender) {
+    if (sender < 0 || sender >= heard.length()) {
+      return OptionalLong.empty();
+    }
+    long at = heard.get(sender);
+    return at == NEVER ? OptionalLong.empty() : OptionalLong.of(at);
   }
 
   public Fence currentFence() {

@@ -10,8 +10,17 @@ public enum Phase {
   SYNC,
   /** Expert weights copied between peers during repair and rejoin. */
   WEIGHTS,
-  /** Anything else between ranks (requests handed over, probes). */
-  CONTROL;
+  /** Anything else between ranks (requests handed over, placements). */
+  CONTROL,
+  /**
+   * A liveness probe: never delivered to a receive; the receiving transport answers it with {@link
+   * #PROBE_ACK} from its I/O path, whatever the receiving rank's own threads are doing.
+   */
+  PROBE,
+  /**
+   * The answer to a {@link #PROBE}: never delivered to a receive, it only proves the sender alive.
+   */
+  PROBE_ACK;
 
   private static final Phase[] VALUES = values();
 

@@ -2,6 +2,7 @@ package org.eep.api.comm;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.OptionalLong;
 
 /**
  * One rank's data-plane endpoint. It listens at {@link #address()} (published through membership)
@@ -13,6 +14,12 @@ import java.time.Duration;
  * The {@link Fence} says what is accepted: a message of an older epoch or from a stale incarnation
  * is dropped and counted, never delivered; fencing a newer epoch ends every wait for an older one
  * with {@link EpochChangedException}.
+ *
+ * <p>Liveness: a message of phase {@link Phase#PROBE} is answered by the receiving transport
+ * itself, from its I/O path, with a {@link Phase#PROBE_ACK} carrying the probe's epoch, step, layer
+ * and tag; neither is ever delivered to a receive. So a rank whose threads are all busy still
+ * answers, and one whose process is frozen (SIGSTOP) does not. {@link #lastHeard} says when any
+ * frame of a peer last arrived.
  *
  * <p>Failures: a broken connection is reported to every {@link PeerErrorListener} and ends waits on
  * that peer with {@link PeerFailedException}; a wait past its deadline ends with {@link
@@ -70,6 +77,12 @@ public interface Transport extends AutoCloseable {
    * waits.
    */
   void fence(Fence fence);
+
+  /**
+   * When the last frame from {@code peer} arrived (any phase, also one the fence dropped), as
+   * {@link System#nanoTime()}; empty if none has.
+   */
+  OptionalLong lastHeard(int peer);
 
   /** Adds a listener for broken peer connections. */
   void addPeerErrorListener(PeerErrorListener listener);

@@ -1,7 +1,9 @@
 package org.eep.api.comm;
 
 /**
- * Counters of one transport since it was created.
+ * Counters of one transport since it was created. A probe ({@link Phase#PROBE}) is sent through
+ * {@link Transport#send} and counted in {@code messagesSent}; it is never delivered, and the
+ * transport's answers to probes count in neither.
  *
  * @param messagesSent messages handed to {@link Transport#send}
  * @param bytesSent payload bytes of those messages

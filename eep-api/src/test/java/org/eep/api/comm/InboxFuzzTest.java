@@ -42,7 +42,8 @@ class InboxFuzzTest {
   void deliverDecodedFrames(byte[] input) throws InterruptedException {
     ByteBuffer program = ByteBuffer.wrap(input);
     Fence initial = new Fence(1, new long[] {1, 1, 1, 1});
-    Inbox inbox = new Inbox(initial);
+    long[] answered = new long[1];
+    Inbox inbox = new Inbox(initial, probe -> answered[0]++);
     Model model = new Model(initial);
     while (program.hasRemaining()) {
       switch (program.get() & 3) {
@@ -105,7 +106,7 @@ class InboxFuzzTest {
           take(inbox, model, key);
         }
       }
-      model.check(inbox);
+      model.check(inbox, answered[0]);
     }
   }
 
@@ -161,6 +162,8 @@ class InboxFuzzTest {
     private long duplicate;
     private long malformed;
     private long unauthenticated;
+    private long probes;
+    private final Set<Integer> heard = new HashSet<>();
 
     Model(Fence fence) {
       this.fence = fence;
@@ -175,6 +178,14 @@ class InboxFuzzTest {
     }
 
     void deliver(Message m) {
+      heard.add(m.header().sender());
+      if (m.header().phase() == Phase.PROBE) {
+        probes++;
+        return;
+      }
+      if (m.header().phase() == Phase.PROBE_ACK) {
+        return;
+      }
       if (!admissible(m.header(), fence)) {
         return;
       }
@@ -226,7 +237,15 @@ class InboxFuzzTest {
       return true;
     }
 
-    void check(Inbox inbox) {
+    void check(Inbox inbox, long answered) {
+      if (answered != probes) {
+        throw new AssertionError("inbox answered " + answered + " probes; model " + probes);
+      }
+      for (int r = 0; r < RANKS + 2; r++) {
+        if (inbox.lastHeard(r).isPresent() != (r < RANKS && heard.contains(r))) {
+          throw new AssertionError("rank " + r + " heard: inbox " + inbox.lastHeard(r));
+        }
+      }
       TransportStats s = inbox.stats(0, 0);
       TransportStats want =
           new TransportStats(

@@ -13,6 +13,36 @@ class InboxTest {
   private final MessageHeader first = new MessageHeader(0, 1, 1, 5, 0, Phase.DISPATCH, 0);
 
   @Test
+  void aProbeOfAnyEpochIsHandedToTheAnswererAndNeverKept() {
+    java.util.List<MessageHeader> answered = new java.util.ArrayList<>();
+    Inbox probed = new Inbox(new Fence(3, new long[] {1, 1}), answered::add);
+    MessageHeader stale = new MessageHeader(1, 1, 1, 7, 0, Phase.PROBE, 0);
+    probed.deliver(stale, ByteBuffer.allocate(0));
+    assertThat(answered).containsExactly(stale);
+    assertThat(probed.pendingCount()).isZero();
+    assertThat(probed.stats(0, 0).droppedStaleEpoch()).isZero();
+  }
+
+  @Test
+  void anAnswerToAProbeIsNotKeptButTheSenderCountsAsHeard() {
+    assertThat(inbox.lastHeard(1)).isEmpty();
+    long before = System.nanoTime();
+    inbox.deliver(new MessageHeader(1, 1, 1, 7, 0, Phase.PROBE_ACK, 0), ByteBuffer.allocate(0));
+    assertThat(inbox.pendingCount()).isZero();
+    assertThat(inbox.lastHeard(1)).isPresent();
+    assertThat(inbox.lastHeard(1).getAsLong() - before).isNotNegative();
+    assertThat(inbox.lastHeard(0)).isEmpty();
+    assertThat(inbox.lastHeard(7)).as("outside the instance").isEmpty();
+  }
+
+  @Test
+  void aFrameTheFenceDropsStillCountsAsHearingFromItsSender() {
+    inbox.deliver(new MessageHeader(0, 1, 0, 1, 0, Phase.DISPATCH, 0), ByteBuffer.allocate(0));
+    assertThat(inbox.stats(0, 0).droppedStaleEpoch()).isEqualTo(1);
+    assertThat(inbox.lastHeard(0)).isPresent();
+  }
+
+  @Test
   void aCopyOfAMessageStillKeptIsADuplicate() throws Exception {
     inbox.deliver(first, ByteBuffer.wrap(new byte[] {1}));
     inbox.deliver(first, ByteBuffer.wrap(new byte[] {2}));

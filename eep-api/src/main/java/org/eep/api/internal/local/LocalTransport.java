@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.eep.api.comm.AbstractTransport;
 import org.eep.api.comm.MessageHeader;
 import org.eep.api.comm.PeerFailedException;
+import org.eep.api.comm.Phase;
 import org.eep.api.comm.TransportException;
 
 /**
@@ -22,6 +23,11 @@ final class LocalTransport extends AbstractTransport {
 
   /** Endpoints that connected to this one, told when it closes. */
   private final Map<LocalTransport, Integer> connectedFrom = new ConcurrentHashMap<>();
+
+  /** Guards {@link #frozen}. */
+  private final Object freezeLock = new Object();
+
+  private boolean frozen;
 
   LocalTransport(String instance, int rank, int maxRanks) {
     super(rank, maxRanks);
@@ -68,6 +74,9 @@ final class LocalTransport extends AbstractTransport {
 
   @Override
   protected void doSend(int peer, MessageHeader header, ByteBuffer[] parts, int length) {
+    if (!awaitThawed(peer, header)) {
+      return;
+    }
     LocalTransport target = peers.get(peer);
     if (target == null) {
       throw new TransportException(peer, "Rank " + rank() + " has no connection to rank " + peer);
@@ -87,8 +96,40 @@ final class LocalTransport extends AbstractTransport {
     target.inbox().deliver(header, copy.flip());
   }
 
+  /**
+   * Freezes (true) or thaws (false) this endpoint as SIGSTOP would its process: while frozen it
+   * answers no probe and any thread that sends through it stops until it thaws or closes.
+   */
+  void freeze(boolean frozen) {
+    synchronized (freezeLock) {
+      this.frozen = frozen;
+      answerProbes(!frozen);
+      freezeLock.notifyAll();
+    }
+  }
+
+  /** Waits while frozen; false if {@code header} is an answer to a probe, dropped instead. */
+  private boolean awaitThawed(int peer, MessageHeader header) {
+    synchronized (freezeLock) {
+      if (frozen && header.phase() == Phase.PROBE_ACK) {
+        // Raced with the freeze; answering runs on the prober's thread, which must not stop.
+        return false;
+      }
+      while (frozen && !isClosed()) {
+        try {
+          freezeLock.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new TransportException(peer, "Interrupted while rank " + rank() + " is frozen");
+        }
+      }
+      return true;
+    }
+  }
+
   @Override
   protected void doClose() {
+    freeze(false);
     LocalFabric.unregister(address);
     PeerFailedException gone =
         new PeerFailedException(rank(), "Rank " + rank() + " closed its endpoint " + address, null);
