@@ -52,6 +52,32 @@ public abstract class ElasticMembershipContract extends MembershipContract {
   }
 
   @Test
+  void oneFailedProbeOfThreePeersDoesNotEvict() throws Exception {
+    EepConfig cfg = config("probe-one-" + System.nanoTime(), 4, 500, 20);
+    MembershipService[] s = formed(cfg, 4);
+    long epoch = s[0].currentView().epoch();
+    s[0].reportEvidence(new Evidence.ProbeFailed(3, 1, 0, "silent"));
+    // Requests are decided in order: the view this commits shows what the probe report did.
+    s[1].reportEvidence(new Evidence.TransportError(2, 1, 1, "killed"));
+    MembershipView v = ViewAwaits.awaitSlot(s[0], 2, SlotState.FAILED);
+    assertThat(v.epoch()).isEqualTo(epoch + 1);
+    assertThat(v.slot(3).state()).isEqualTo(SlotState.ACTIVE);
+  }
+
+  @Test
+  void failedProbesFromAMajorityOfPeersEvictWhileTheSuspectsSessionLives() throws Exception {
+    EepConfig cfg = config("probe-majority-" + System.nanoTime(), 4, 500, 20);
+    MembershipService[] s = formed(cfg, 4);
+    s[0].reportEvidence(new Evidence.ProbeFailed(3, 1, 0, "silent"));
+    s[2].reportEvidence(new Evidence.ProbeFailed(3, 1, 2, "silent"));
+    for (MembershipService h : s) {
+      MembershipView v = ViewAwaits.awaitSlot(h, 3, SlotState.FAILED);
+      assertThat(v.cause())
+          .startsWith("rank 3 failed: ProbeFailed from ranks [0, 2] of its 3 peers");
+    }
+  }
+
+  @Test
   void aFailedSlotRejoinsAsANewIncarnation() throws Exception {
     EepConfig cfg = freshConfig(2);
     MembershipService[] s = formed(cfg, 2);

@@ -5,7 +5,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * Evidence that one incarnation of a rank has failed, reported to the coordinator by whoever saw
  * it. Transport errors and missed heartbeats confirm a failure; a deadline miss alone is suspicion,
- * which the coordinator confirms (by heartbeat freshness) before it evicts. Evidence against an
+ * which the coordinator confirms (by heartbeat freshness) before it evicts; a failed probe confirms
+ * once a majority of the suspect's peers report one ({@link MembershipRules}). Evidence against an
  * incarnation that is no longer current is ignored.
  */
 public sealed interface Evidence {
@@ -47,6 +48,23 @@ public sealed interface Evidence {
     @Override
     public boolean confirms() {
       return true;
+    }
+  }
+
+  /**
+   * The suspect fell silent on the data plane and its transport did not answer a probe in time (a
+   * busy rank's transport still answers; a frozen process's does not). One report is suspicion;
+   * reports from a majority of the suspect's peers confirm.
+   */
+  record ProbeFailed(int suspect, long incarnation, int reporter, String detail)
+      implements Evidence {
+    public ProbeFailed {
+      requireNonNull(detail, "detail is null");
+    }
+
+    @Override
+    public boolean confirms() {
+      return false;
     }
   }
 

@@ -2,7 +2,9 @@ package org.eep.api.membership;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -20,7 +22,10 @@ import java.util.function.Function;
  *       stale incarnation changes nothing and is answered OK.
  *   <li><b>Evidence</b> against the current member incarnation: FAILED. Evidence that only suspects
  *       ({@link Evidence#confirms()} false) is dropped while the {@link Liveness} check says the
- *       suspect is alive; stale evidence is dropped.
+ *       suspect is alive — except a {@link Evidence.ProbeFailed} once more than half of the
+ *       suspect's peers (the other members), and at least two, are {@linkplain
+ *       Liveness#probeWitnesses witnesses}: then the suspect is FAILED whatever its session says
+ *       (so in an instance of two members one report never evicts). Stale evidence is dropped.
  * </ul>
  *
  * <p>Under {@link #fixed()} (the {@code static} baseline) a slot leaving or failing fails the whole
@@ -47,12 +52,21 @@ public final class MembershipRules {
   }
 
   /**
-   * Whether an incarnation of a rank is alive by the coordinator's own means (a session, a fresh
-   * heartbeat).
+   * What the coordinator knows of a member's liveness: by its own means (a session, a fresh
+   * heartbeat), and from the probes its peers reported failed.
    */
   @FunctionalInterface
   public interface Liveness {
+    /** Whether this incarnation is alive by the coordinator's own means. */
     boolean alive(int rank, long incarnation) throws Exception;
+
+    /**
+     * The ranks that recently reported a failed probe of this incarnation ({@link ProbeWitnesses});
+     * none unless the coordinator keeps them.
+     */
+    default Set<Integer> probeWitnesses(int rank, long incarnation) {
+      return Set.of();
+    }
   }
 
   /**
@@ -259,6 +273,31 @@ public final class MembershipRules {
     Slot s = view.slot(e.suspect());
     if (!s.state().isMember() || s.incarnation() != e.incarnation()) {
       return Decision.drop();
+    }
+    if (e instanceof Evidence.ProbeFailed) {
+      List<Integer> peers =
+          view.slots().stream()
+              .filter(p -> p.state().isMember() && p.rank() != s.rank())
+              .map(Slot::rank)
+              .toList();
+      Set<Integer> said = liveness.probeWitnesses(s.rank(), s.incarnation());
+      List<Integer> witnesses = peers.stream().filter(said::contains).toList();
+      if (witnesses.size() >= 2 && 2 * witnesses.size() > peers.size()) {
+        return Decision.commit(
+            remove(
+                view,
+                s,
+                SlotState.FAILED,
+                "rank "
+                    + s.rank()
+                    + " failed: ProbeFailed from ranks "
+                    + witnesses
+                    + " of its "
+                    + peers.size()
+                    + " peers ("
+                    + e.detail()
+                    + ")"));
+      }
     }
     if (!e.confirms() && liveness.alive(e.suspect(), e.incarnation())) {
       return Decision.drop();

@@ -85,7 +85,10 @@ public interface MembershipService extends AutoCloseable {
     }
   }
 
-  /** Reports evidence against a rank. Asynchronous: the outcome, if any, is a later view. */
+  /**
+   * Reports evidence against a rank. Asynchronous: the outcome, if any, is a later view. A provider
+   * may wait until a {@link Evidence.ProbeFailed} is stored (the prober's own thread reports it).
+   */
   void reportEvidence(Evidence evidence);
 
   /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import org.eep.api.membership.MembershipRules.Answer;
 import org.eep.api.membership.MembershipRules.Decision;
 import org.junit.jupiter.api.Test;
@@ -66,6 +67,58 @@ class MembershipRulesTest {
     Decision evict = RULES.decide(formed, miss, GONE);
     assertThat(evict.next().orElseThrow().slot(1).state()).isEqualTo(SlotState.FAILED);
     assertThat(evict.answer()).isEmpty();
+  }
+
+  @Test
+  void aFailedProbeEvictsALiveSessionOnlyOnceMoreThanHalfOfTheSuspectsPeersWitnessedIt()
+      throws Exception {
+    MembershipView four =
+        MembershipView.initial(5)
+            .next(new Slot(0, SlotState.ACTIVE, 1, "a0"), "x")
+            .next(new Slot(1, SlotState.ACTIVE, 1, "a1"), "x")
+            .next(new Slot(2, SlotState.JOINING, 1, "a2"), "x")
+            .next(new Slot(3, SlotState.ACTIVE, 2, "a3"), "x")
+            .next(new Slot(4, SlotState.FAILED, 1, "a4"), "x");
+    MembershipRequest probe =
+        new MembershipRequest.Report(new Evidence.ProbeFailed(3, 2, 0, "silent for 600 ms"));
+    assertThat(RULES.decide(four, probe, witnessed(0))).isEqualTo(Decision.drop());
+    assertThat(RULES.decide(four, probe, witnessed(0, 4, 3)))
+        .as("a non-member and the suspect itself are no witnesses")
+        .isEqualTo(Decision.drop());
+    MembershipView evicted = RULES.decide(four, probe, witnessed(0, 2)).next().orElseThrow();
+    assertThat(evicted.slot(3).state()).isEqualTo(SlotState.FAILED);
+    assertThat(evicted.cause())
+        .isEqualTo(
+            "rank 3 failed: ProbeFailed from ranks [0, 2] of its 3 peers (silent for 600 ms)");
+    assertThat(RULES.decide(four, probe, (rank, inc) -> false).next())
+        .as("no majority, but the session is gone")
+        .isPresent();
+  }
+
+  @Test
+  void oneWitnessNeverEvictsEvenWhenItIsTheSuspectsOnlyPeer() throws Exception {
+    MembershipView two =
+        MembershipView.initial(2)
+            .next(new Slot(0, SlotState.ACTIVE, 1, "a0"), "x")
+            .next(new Slot(1, SlotState.ACTIVE, 1, "a1"), "x");
+    MembershipRequest probe =
+        new MembershipRequest.Report(new Evidence.ProbeFailed(1, 1, 0, "silent for 600 ms"));
+    assertThat(RULES.decide(two, probe, witnessed(0))).isEqualTo(Decision.drop());
+  }
+
+  /** Alive by session, with {@code ranks} as the probe witnesses. */
+  private static MembershipRules.Liveness witnessed(Integer... ranks) {
+    return new MembershipRules.Liveness() {
+      @Override
+      public boolean alive(int rank, long incarnation) {
+        return true;
+      }
+
+      @Override
+      public Set<Integer> probeWitnesses(int rank, long incarnation) {
+        return new TreeSet<>(Set.of(ranks));
+      }
+    };
   }
 
   @Test

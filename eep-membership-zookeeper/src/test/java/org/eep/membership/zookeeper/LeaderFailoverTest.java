@@ -104,6 +104,43 @@ class LeaderFailoverTest {
   }
 
   @Test
+  void aRepeatedProbeFailureTheStuckLeaderLeavesUnansweredIsCommittedByAWitness() throws Exception {
+    ZooKeeperMembershipService[] h = formed("witness-" + System.nanoTime());
+    int leader = leaderOf(h);
+    int a = (leader + 1) % RANKS;
+    int suspect = (leader + 2) % RANKS;
+    int c = (leader + 3) % RANKS;
+    long before = h[a].currentView().epoch();
+    hook = new BlockingHook();
+    h[leader].setCommitHook(hook);
+    h[a].reportEvidence(new Evidence.TransportError(c, 1, a, "connection reset"));
+    hook.awaitReached(); // the leader is stuck (as a frozen one would be) with its session alive
+
+    h[a].reportEvidence(new Evidence.ProbeFailed(suspect, 1, a, "silent"));
+    h[c].reportEvidence(new Evidence.ProbeFailed(suspect, 1, c, "silent"));
+    h[a].reportEvidence(new Evidence.ProbeFailed(suspect, 1, a, "still silent"));
+    for (MembershipService s : h) {
+      MembershipView v = ViewAwaits.awaitSlot(s, suspect, SlotState.FAILED);
+      assertThat(v.epoch()).isEqualTo(before + 1);
+      assertThat(v.cause())
+          .startsWith(
+              "rank "
+                  + suspect
+                  + " failed: ProbeFailed from ranks "
+                  + java.util.List.of(Math.min(a, c), Math.max(a, c)));
+      assertThat(v.slot(c).state()).isEqualTo(SlotState.ACTIVE);
+    }
+
+    hook.release.countDown();
+    assertThat(hook.outcome.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS))
+        .as("the leader's decision of the same epoch lost to the witness's")
+        .isFalse();
+    MembershipView after = ViewAwaits.awaitSlot(h[a], c, SlotState.FAILED);
+    assertThat(after.epoch()).as("decided again from the newest view").isEqualTo(before + 2);
+    assertThat(after.slot(suspect).state()).isEqualTo(SlotState.FAILED);
+  }
+
+  @Test
   void anObserverNeverCoordinatesSoAFrontEndsDeathIsNoLeaderLoss() throws Exception {
     String instance = "observer-" + System.nanoTime();
     MembershipService observer =

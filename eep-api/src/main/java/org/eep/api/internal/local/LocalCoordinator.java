@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -16,6 +17,7 @@ import org.eep.api.membership.MembershipRules;
 import org.eep.api.membership.MembershipRules.Answer;
 import org.eep.api.membership.MembershipRules.Decision;
 import org.eep.api.membership.MembershipView;
+import org.eep.api.membership.ProbeWitnesses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +38,7 @@ final class LocalCoordinator {
   private final List<LocalMembershipService> handles = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService monitor;
   private final long[] lastHeartbeat;
+  private final ProbeWitnesses probeWitnesses;
   private long lastCheck = System.nanoTime();
   private MembershipView view;
   private int refs;
@@ -48,6 +51,7 @@ final class LocalCoordinator {
     this.heartbeatMisses = misses;
     this.view = MembershipView.initial(maxRanks);
     this.lastHeartbeat = new long[maxRanks];
+    this.probeWitnesses = new ProbeWitnesses(heartbeat.multipliedBy(misses));
     this.monitor =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -126,6 +130,9 @@ final class LocalCoordinator {
   }
 
   synchronized void evidence(Evidence e) {
+    if (e instanceof Evidence.ProbeFailed p) {
+      probeWitnesses.record(p, TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
+    }
     Decision d = decide(new MembershipRequest.Report(e));
     if (d.next().isEmpty()) {
       LOG.debug("{} changes nothing in {}", e, view.summary());
@@ -140,7 +147,17 @@ final class LocalCoordinator {
           rules.decide(
               view,
               request,
-              (rank, incarnation) -> System.nanoTime() - lastHeartbeat[rank] < 2 * heartbeatNanos);
+              new MembershipRules.Liveness() {
+                @Override
+                public boolean alive(int rank, long incarnation) {
+                  return System.nanoTime() - lastHeartbeat[rank] < 2 * heartbeatNanos;
+                }
+
+                @Override
+                public Set<Integer> probeWitnesses(int rank, long incarnation) {
+                  return probeWitnesses.of(rank, incarnation);
+                }
+              });
     } catch (Exception e) {
       throw new IllegalStateException("the local liveness check does not fail", e);
     }

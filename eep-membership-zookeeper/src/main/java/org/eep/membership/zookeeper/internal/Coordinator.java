@@ -18,10 +18,12 @@ import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
+import org.eep.api.membership.Evidence;
 import org.eep.api.membership.MembershipRequest;
 import org.eep.api.membership.MembershipRules;
 import org.eep.api.membership.MembershipRules.Decision;
 import org.eep.api.membership.MembershipView;
+import org.eep.api.membership.ProbeWitnesses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,13 +54,18 @@ final class Coordinator implements AutoCloseable {
   private volatile boolean closed;
   private MembershipView known;
 
+  /** Probe failures reported to this leader; used on the leader thread only. */
+  private final ProbeWitnesses probeWitnesses;
+
   Coordinator(
       CuratorFramework client,
       ZkLayout layout,
       ViewStore store,
       String id,
       MembershipView start,
-      ScheduledExecutorService leaderThread) {
+      ScheduledExecutorService leaderThread,
+      ProbeWitnesses probeWitnesses) {
+    this.probeWitnesses = requireNonNull(probeWitnesses, "probeWitnesses is null");
     this.client = requireNonNull(client, "client is null");
     this.layout = requireNonNull(layout, "layout is null");
     this.store = requireNonNull(store, "store is null");
@@ -153,12 +160,11 @@ final class Coordinator implements AutoCloseable {
       Decision decision;
       try {
         MembershipRequest request = WireFormat.decodeRequest(data);
-        decision =
-            MembershipRules.elastic()
-                .decide(
-                    known,
-                    request,
-                    (rank, inc) -> client.checkExists().forPath(layout.live(rank, inc)) != null);
+        if (request instanceof MembershipRequest.Report r
+            && r.evidence() instanceof Evidence.ProbeFailed p) {
+          probeWitnesses.record(p, stat.getCtime());
+        }
+        decision = MembershipRules.elastic().decide(known, request, liveness);
         if (decision.next().isEmpty() && decision.answer().isEmpty()) {
           LOG.info("{}: {} changes nothing in {}", layout.namespace(), request, known.summary());
         }
@@ -201,6 +207,20 @@ final class Coordinator implements AutoCloseable {
                             + s.incarnation()
                             + " expired or closed"));
   }
+
+  /** A member is alive while its live znode exists; probe witnesses are this leader's tally. */
+  private final MembershipRules.Liveness liveness =
+      new MembershipRules.Liveness() {
+        @Override
+        public boolean alive(int rank, long incarnation) throws Exception {
+          return client.checkExists().forPath(layout.live(rank, incarnation)) != null;
+        }
+
+        @Override
+        public Set<Integer> probeWitnesses(int rank, long incarnation) {
+          return probeWitnesses.of(rank, incarnation);
+        }
+      };
 
   private boolean commit(Optional<MembershipView> next, ViewStore.RequestUpdate update)
       throws Exception {

@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * applied by the leader in sequence order. They outlive the leader meant to answer them. {@link
  * #call} (join, activate, leave) queues an ephemeral request, blocks until the leader writes the
  * reply into it, then deletes it; {@link #post} (evidence) queues a persistent request, which the
- * leader deletes when it has applied it, and returns at once. Thread-safe.
+ * leader deletes when it has applied it, and returns at once; {@link #queue} does the same but
+ * returns once the request is queued. (A probe failure the leader leaves unanswered may be decided
+ * by a witness ahead of the queue: {@link WitnessEviction}.) Thread-safe.
  */
 final class RequestChannel {
   private static final Logger LOG = LoggerFactory.getLogger(RequestChannel.class);
@@ -138,6 +140,18 @@ final class RequestChannel {
                     KeeperException.Code.get(event.getResultCode()));
               }
             })
+        .forPath(layout.requestPrefix(), WireFormat.encode(request));
+  }
+
+  /**
+   * Queues {@code request} and returns once it is in the queue (not answered): for a caller that
+   * looks at the queue next, as {@link WitnessEviction} does.
+   */
+  void queue(MembershipRequest request) throws Exception {
+    client
+        .create()
+        .withProtection()
+        .withMode(CreateMode.PERSISTENT_SEQUENTIAL)
         .forPath(layout.requestPrefix(), WireFormat.encode(request));
   }
 

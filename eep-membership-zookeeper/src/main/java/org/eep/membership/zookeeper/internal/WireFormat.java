@@ -142,7 +142,10 @@ final class WireFormat {
     if (e instanceof Evidence.TransportError) {
       return "transport";
     }
-    return e instanceof Evidence.MissedHeartbeats ? "heartbeats" : "deadline";
+    if (e instanceof Evidence.MissedHeartbeats) {
+      return "heartbeats";
+    }
+    return e instanceof Evidence.ProbeFailed ? "probe" : "deadline";
   }
 
   private static Evidence evidence(
@@ -151,6 +154,7 @@ final class WireFormat {
       case "transport" -> new Evidence.TransportError(suspect, incarnation, reporter, detail);
       case "heartbeats" -> new Evidence.MissedHeartbeats(suspect, incarnation, reporter, detail);
       case "deadline" -> new Evidence.DeadlineMiss(suspect, incarnation, reporter, detail);
+      case "probe" -> new Evidence.ProbeFailed(suspect, incarnation, reporter, detail);
       default -> throw new IllegalArgumentException("unknown evidence " + kind);
     };
   }

@@ -21,6 +21,7 @@ import org.eep.api.membership.MembershipRequest;
 import org.eep.api.membership.MembershipRules.Answer;
 import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
+import org.eep.api.membership.ProbeWitnesses;
 import org.eep.api.membership.Slot;
 import org.eep.api.membership.ViewListener;
 import org.slf4j.Logger;
@@ -34,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * elected coordinator. A joined slot is kept alive by the ephemeral znode {@code
  * live/r<rank>-i<incarnation>}: it disappears when the session is closed or expires, and the
  * coordinator then fails the slot. Made by {@link
- * org.eep.membership.zookeeper.ZooKeeperMembershipProvider}; every method is thread-safe.
+ * org.eep.membership.zookeeper.ZooKeeperMembershipProvider}; every method is thread-safe. A
+ * repeated probe failure the coordinator left unanswered is decided by the reporter itself ({@link
+ * WitnessEviction}): a frozen coordinator holds its leadership until its session expires.
  *
  * <p>{@link #setCommitHook} and {@link #expireSessionForTest} are fault-injection hooks for tests.
  */
@@ -50,6 +53,7 @@ public final class ZooKeeperMembershipService implements MembershipService {
   private final ViewFollower follower;
   private final Coordinator coordinator;
   private final RequestChannel requests;
+  private final WitnessEviction witnessEviction;
   private final ScheduledExecutorService notifier;
   private final ScheduledExecutorService leaderThread;
   private final Map<Integer, String> liveByRank = new HashMap<>();
@@ -71,8 +75,17 @@ public final class ZooKeeperMembershipService implements MembershipService {
         Executors.newSingleThreadScheduledExecutor(
             daemon("eep-zk-leader-" + settings.instance() + "-" + id));
     this.follower = new ViewFollower(client, store, initial, notifier);
-    this.coordinator = new Coordinator(client, layout, store, id, initial, leaderThread);
+    this.coordinator =
+        new Coordinator(
+            client,
+            layout,
+            store,
+            id,
+            initial,
+            leaderThread,
+            new ProbeWitnesses(settings.sessionTimeout()));
     this.requests = new RequestChannel(client, layout, settings);
+    this.witnessEviction = new WitnessEviction(client, layout, store, settings.sessionTimeout());
   }
 
   /**
@@ -155,6 +168,12 @@ public final class ZooKeeperMembershipService implements MembershipService {
     requireNonNull(evidence, "evidence is null");
     checkOpen();
     try {
+      if (evidence instanceof Evidence.ProbeFailed p) {
+        if (!witnessEviction.beforeRepeating(p)) {
+          requests.queue(new MembershipRequest.Report(evidence));
+        }
+        return;
+      }
       requests.post(new MembershipRequest.Report(evidence));
     } catch (Exception e) {
       throw ZkErrors.wrap(settings, "reporting " + evidence, e);

@@ -41,7 +41,8 @@ class WireFormatTest {
             new MembershipRequest.Leave(2, 9),
             new MembershipRequest.Report(new Evidence.TransportError(1, 2, 0, "reset")),
             new MembershipRequest.Report(new Evidence.MissedHeartbeats(1, 2, -1, "")),
-            new MembershipRequest.Report(new Evidence.DeadlineMiss(3, 1, 2, "slow step")));
+            new MembershipRequest.Report(new Evidence.DeadlineMiss(3, 1, 2, "slow step")),
+            new MembershipRequest.Report(new Evidence.ProbeFailed(3, 1, 0, "silent 600 ms")));
     for (MembershipRequest r : requests) {
       assertThat(WireFormat.decodeRequest(WireFormat.encode(r))).isEqualTo(r);
     }
