@@ -69,6 +69,24 @@ public final class EepKeys {
           1,
           1000,
           "Heartbeats a rank may miss before it is declared failed.");
+  public static final ConfigKey PROBE_AFTER_MS =
+      ConfigKey.integer(
+          "eep_probe_after_ms",
+          300,
+          0,
+          600_000,
+          "Data-plane silence from a peer (no frame at all) after which a rank probes it; its"
+              + " transport answers from its I/O thread, so a rank busy in a step answers and a"
+              + " frozen process (SIGSTOP, or a pause longer than this plus eep_probe_timeout_ms)"
+              + " does not. 0 = no probes (a frozen rank is then found by its missed heartbeats).");
+  public static final ConfigKey PROBE_TIMEOUT_MS =
+      ConfigKey.integer(
+          "eep_probe_timeout_ms",
+          300,
+          10,
+          600_000,
+          "How long a probed peer has to answer before the prober reports it; a majority of its"
+              + " peers reporting evicts it without waiting for its heartbeats to run out.");
   public static final ConfigKey REBALANCE_INTERVAL_STEPS =
       ConfigKey.integer(
           "eep_rebalance_interval_steps",
@@ -189,6 +207,8 @@ public final class EepKeys {
         STEP_TIMEOUT_MS,
         HEARTBEAT_MS,
         HEARTBEAT_MISSES,
+        PROBE_AFTER_MS,
+        PROBE_TIMEOUT_MS,
         ON_COVERAGE_LOSS,
         COVERAGE_WAIT_MS,
         REBALANCE_INTERVAL_STEPS,

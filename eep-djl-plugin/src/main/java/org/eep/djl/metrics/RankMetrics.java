@@ -153,6 +153,20 @@ public final class RankMetrics implements MeterBinder {
         null,
         "Parked requests that failed because coverage did not return in time",
         x -> stats(x, r, s -> s.parking().expired()));
+    counter(
+        registry,
+        "eep.rank.probes.sent",
+        rank,
+        null,
+        "Data-plane probes sent to peers that fell silent (eep_probe_after_ms)",
+        x -> stats(x, r, s -> s.probes().sent()));
+    counter(
+        registry,
+        "eep.rank.probes.failed",
+        rank,
+        null,
+        "Probes a peer left unanswered past eep_probe_timeout_ms, reported to the coordinator",
+        x -> stats(x, r, s -> s.probes().failed()));
     Map<String, ToDoubleFunction<RankStats>> outcomes =
         Map.of(
             "snapshot", s -> s.rebalancing().snapshots(),

@@ -23,6 +23,7 @@ import org.eep.api.membership.Owner;
  * @param admissions requests it took into its batch and how their prefill went
  * @param kv its KV pool
  * @param parking requests it parked because an expert they chose had no replica
+ * @param probes the data-plane probes it sent to silent peers
  * @param rebalancing what live rebalancing did on it
  */
 public record RankStats(
@@ -38,6 +39,7 @@ public record RankStats(
     Admissions admissions,
     Kv kv,
     Parking parking,
+    Probes probes,
     Rebalancing rebalancing) {
   public RankStats {
     requireNonNull(owner, "owner is null");
@@ -47,6 +49,7 @@ public record RankStats(
     requireNonNull(admissions, "admissions is null");
     requireNonNull(kv, "kv is null");
     requireNonNull(parking, "parking is null");
+    requireNonNull(probes, "probes is null");
     requireNonNull(rebalancing, "rebalancing is null");
   }
 
@@ -83,6 +86,12 @@ public record RankStats(
    * parked, resumed once coverage was back, and failed because it did not come back in time.
    */
   public record Parking(long waiting, long parked, long resumed, long expired) {}
+
+  /**
+   * Probes sent to peers that fell silent; those answered (something arrived from the peer before
+   * the probe timed out); those that timed out and were reported to the coordinator.
+   */
+  public record Probes(long sent, long answered, long failed) {}
 
   /**
    * Load snapshots agreed, rebalances switched, abandoned before their switch and undone by a view

@@ -28,6 +28,9 @@ public final class RankCounters {
   final LongAdder parkResumed = new LongAdder();
   final LongAdder parkExpired = new LongAdder();
   final AtomicLong parkedNow = new AtomicLong();
+  final LongAdder probesSent = new LongAdder();
+  final LongAdder probesAnswered = new LongAdder();
+  final LongAdder probesFailed = new LongAdder();
 
   public long stepsCompleted() {
     return stepsCompleted.sum();
@@ -59,6 +62,7 @@ public final class RankCounters {
             admitted.sum(), prefillChunks.sum(), prefillPositions.sum(), maxStepsToToken.get()),
         kv,
         new RankStats.Parking(parkedNow.get(), parked.sum(), parkResumed.sum(), parkExpired.sum()),
+        new RankStats.Probes(probesSent.sum(), probesAnswered.sum(), probesFailed.sum()),
         rebalancing);
   }
 }

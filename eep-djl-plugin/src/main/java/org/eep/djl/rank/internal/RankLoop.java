@@ -56,6 +56,7 @@ public final class RankLoop implements AutoCloseable {
   private final RankCounters counters = new RankCounters();
   private final StepTimings timings = new StepTimings();
   private final PeerHealth health;
+  private final PeerProber prober;
   private final Exchange exchange;
   private final ExpertStore store;
   private final PlacementState placement;
@@ -145,6 +146,17 @@ public final class RankLoop implements AutoCloseable {
             ctx, connections, placement, repairs, sender, this::failAll, this::wake, rebalancer);
     this.formation = new Formation(ctx, store, checkpoint, repairs, connections, placement);
     this.sync = new EpochSync(setup.rank(), exchange);
+    this.prober =
+        new PeerProber(
+            setup.rank(),
+            transport,
+            membership,
+            ctx::applied,
+            ctx::incarnation,
+            health::usable,
+            counters,
+            setup.config().getMillis(EepKeys.PROBE_AFTER_MS),
+            setup.config().getMillis(EepKeys.PROBE_TIMEOUT_MS));
   }
 
   /**
@@ -371,6 +383,7 @@ public final class RankLoop implements AutoCloseable {
 
   /** Drops connections and the membership session at once, as a killed process would (no leave). */
   public void abandon() {
+    prober.close();
     ctx.transport().close();
     ctx.membership().close();
   }
@@ -386,6 +399,7 @@ public final class RankLoop implements AutoCloseable {
    */
   @Override
   public void close() {
+    prober.close();
     ctx.transport().close();
     ctx.membership().close();
     StepRunner r = runner;

@@ -1,0 +1,226 @@
+package org.eep.djl.rank.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.eep.api.comm.MessageHeader;
+import org.eep.api.comm.Phase;
+import org.eep.api.comm.Transport;
+import org.eep.api.comm.TransportException;
+import org.eep.api.membership.Evidence;
+import org.eep.api.membership.MembershipException;
+import org.eep.api.membership.MembershipService;
+import org.eep.api.membership.MembershipView;
+import org.eep.api.membership.Slot;
+import org.eep.api.membership.SlotState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds a frozen peer on the data plane, faster than its heartbeats running out: suspicion, probe,
+ * report. Only between ACTIVE ranks: they are connected both ways (a probe's answer travels on the
+ * answerer's own connection), while a JOINING rank may not be yet, and serves nothing. Every tick
+ * it looks at when each ACTIVE peer was last heard from ({@link Transport#lastHeard}, any frame at
+ * all); a peer silent for {@code probeAfter} is sent a {@link Phase#PROBE}, which the peer's
+ * transport answers from its I/O thread — a rank busy computing answers, a process stopped by
+ * SIGSTOP (or paused longer than both settings) cannot. A probe unanswered (nothing at all heard
+ * from the peer) for {@code probeTimeout} is reported as {@link Evidence.ProbeFailed}; while the
+ * peer stays silent it is probed and reported again every third of the timeout (a coordinator that
+ * does not answer — it may be the frozen one — is then bypassed by the membership provider). The
+ * coordinator evicts once a majority of the suspect's peers report it, so one starved prober never
+ * evicts a healthy peer alone.
+ *
+ * <p>A tick that comes late by more than half a probe timeout means this process itself was paused
+ * (a GC pause, a starved machine, its own SIGSTOP): the probes in flight are forgotten and silence
+ * is counted from then, so a rank never reports peers for a gap it caused.
+ *
+ * <p>Threading: one daemon thread ({@code eep-rank-N-probe}) owns all state; {@link #close} from
+ * any thread.
+ */
+final class PeerProber implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PeerProber.class);
+  private static final ByteBuffer[] EMPTY = new ByteBuffer[0];
+
+  private final int rank;
+  private final Transport transport;
+  private final MembershipService membership;
+  private final Supplier<MembershipView> applied;
+  private final LongSupplier incarnation;
+  private final IntPredicate usable;
+  private final RankCounters counters;
+  private final long afterNanos;
+  private final long timeoutNanos;
+  private final long tickNanos;
+  private final long repeatNanos;
+  private final Map<Integer, Watch> watches = new HashMap<>();
+  private final ScheduledExecutorService thread;
+  private long lastTick = System.nanoTime();
+  private long sequence;
+
+  /** What this rank knows of one peer incarnation's silence. */
+  private static final class Watch {
+    final long incarnation;
+    long silentSince;
+    long probedAt = -1;
+    boolean reported;
+
+    Watch(long incarnation, long now) {
+      this.incarnation = incarnation;
+      this.silentSince = now;
+    }
+  }
+
+  /**
+   * Starts probing the ACTIVE members of the {@code applied} view; {@code usable} says whether a
+   * peer's failure is not yet confirmed otherwise (a transport error); a zero {@code probeAfter}
+   * means never.
+   */
+  PeerProber(
+      int rank,
+      Transport transport,
+      MembershipService membership,
+      Supplier<MembershipView> applied,
+      LongSupplier incarnation,
+      IntPredicate usable,
+      RankCounters counters,
+      Duration probeAfter,
+      Duration probeTimeout) {
+    this.rank = rank;
+    this.transport = requireNonNull(transport, "transport is null");
+    this.membership = requireNonNull(membership, "membership is null");
+    this.applied = requireNonNull(applied, "applied is null");
+    this.incarnation = requireNonNull(incarnation, "incarnation is null");
+    this.usable = requireNonNull(usable, "usable is null");
+    this.counters = requireNonNull(counters, "counters is null");
+    this.afterNanos = requireNonNull(probeAfter, "probeAfter is null").toNanos();
+    this.timeoutNanos = requireNonNull(probeTimeout, "probeTimeout is null").toNanos();
+    this.tickNanos =
+        Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(afterNanos, timeoutNanos) / 6);
+    this.repeatNanos = Math.max(tickNanos, timeoutNanos / 3);
+    this.thread =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "eep-rank-" + rank + "-probe");
+              t.setDaemon(true);
+              return t;
+            });
+    if (afterNanos > 0) {
+      thread.scheduleWithFixedDelay(this::tick, tickNanos, tickNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void tick() {
+    long now = System.nanoTime();
+    try {
+      boolean paused = now - lastTick > tickNanos + timeoutNanos / 2;
+      MembershipView v = applied.get();
+      if (v == null
+          || v.slot(rank).incarnation() != incarnation.getAsLong()
+          || v.slot(rank).state() != SlotState.ACTIVE) {
+        watches.clear();
+        return;
+      }
+      watches.keySet().removeIf(p -> v.slot(p).state() != SlotState.ACTIVE);
+      for (Slot s : v.slots()) {
+        if (s.rank() != rank && s.state() == SlotState.ACTIVE && usable.test(s.rank())) {
+          watch(s, now, paused);
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("rank {}: a probe round failed", rank, e);
+    } finally {
+      // From the end of this round: a slow round (a report waits for ZooKeeper) is no pause.
+      lastTick = System.nanoTime();
+    }
+  }
+
+  private void watch(Slot s, long now, boolean paused) {
+    Watch w = watches.get(s.rank());
+    if (w == null || w.incarnation != s.incarnation()) {
+      w = new Watch(s.incarnation(), now);
+      watches.put(s.rank(), w);
+    }
+    OptionalLong heard = transport.lastHeard(s.rank());
+    if (paused) {
+      w.silentSince = now;
+      w.probedAt = -1;
+    }
+    if (heard.isPresent() && heard.getAsLong() - w.silentSince > 0) {
+      w.silentSince = heard.getAsLong();
+      if (w.probedAt >= 0) {
+        counters.probesAnswered.increment();
+        if (w.reported) {
+          LOG.info("rank {} hears from rank {} again", rank, s.rank());
+        }
+      }
+      w.probedAt = -1;
+      w.reported = false;
+    }
+    if (w.probedAt < 0) {
+      if (now - w.silentSince >= afterNanos) {
+        probe(s, now, w);
+      }
+      return;
+    }
+    if (now - w.probedAt >= (w.reported ? repeatNanos : timeoutNanos)) {
+      report(s, now, w);
+      probe(s, now, w);
+    }
+  }
+
+  private void probe(Slot s, long now, Watch w) {
+    try {
+      transport.send(
+          s.rank(),
+          new MessageHeader(
+              rank, incarnation.getAsLong(), applied.get().epoch(), ++sequence, 0, Phase.PROBE, 0),
+          EMPTY);
+      counters.probesSent.increment();
+      w.probedAt = now;
+    } catch (TransportException e) {
+      // Not connected yet, or the link broke (reported by the transport): probe next tick.
+      LOG.debug("rank {} cannot probe rank {}: {}", rank, s.rank(), e.getMessage());
+    }
+  }
+
+  private void report(Slot s, long now, Watch w) {
+    long silentMs = TimeUnit.NANOSECONDS.toMillis(now - w.silentSince);
+    long waitedMs = TimeUnit.NANOSECONDS.toMillis(now - w.probedAt);
+    if (!w.reported) {
+      LOG.info(
+          "rank {} suspects rank {}: silent for {} ms, no answer to a probe in {} ms; reported",
+          rank,
+          s.rank(),
+          silentMs,
+          waitedMs);
+    }
+    w.reported = true;
+    w.probedAt = now; // the next report waits a repeat interval even if no probe can be sent
+    counters.probesFailed.increment();
+    try {
+      membership.reportEvidence(
+          new Evidence.ProbeFailed(
+              s.rank(),
+              s.incarnation(),
+              rank,
+              "silent for " + silentMs + " ms, no answer to a probe in " + waitedMs + " ms"));
+    } catch (MembershipException e) {
+      LOG.warn("rank {} could not report rank {}: {}", rank, s.rank(), e.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    thread.shutdownNow();
+  }
+}
