@@ -89,14 +89,15 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--kill",
       paramLabel = "RANK@SEC",
-      description = "Kill a rank abruptly at SEC (repeatable).")
+      description =
+          "Kill a rank abruptly at SEC (repeatable; RANK may be 'leader': the rank that coordinates then).")
   List<String> kill = new ArrayList<>();
 
   @Option(
       names = "--stop",
       paramLabel = "RANK@SEC",
       description =
-          "Freeze a rank at SEC: SIGSTOP to a rank process; in this JVM its thread blocks and its heartbeats stop (repeatable).")
+          "Freeze a rank at SEC: SIGSTOP to a rank process; in this JVM its thread blocks and its heartbeats stop (repeatable; RANK may be 'leader').")
   List<String> stop = new ArrayList<>();
 
   @Option(

@@ -1,5 +1,6 @@
 package org.eep.examples.bench;
 
+import org.eep.examples.bench.detection.DetectionBenchCommand;
 import org.eep.examples.bench.membership.MembershipBenchCommand;
 import org.eep.examples.bench.rebalance.RebalanceBenchCommand;
 import org.eep.examples.bench.restart.ProcessRestartBenchCommand;
@@ -32,6 +33,7 @@ import picocli.CommandLine.Spec;
       ProcessRestartBenchCommand.class,
       SpareBenchCommand.class,
       ScaleBenchCommand.class,
+      DetectionBenchCommand.class,
       RebalanceBenchCommand.class
     })
 public final class BenchCommand implements Runnable {

@@ -1,6 +1,7 @@
 package org.eep.examples.demo;
 
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import org.eep.api.membership.MembershipService;
@@ -52,6 +53,9 @@ interface DemoInstance extends AutoCloseable {
 
   /** Kills rank {@code r} abruptly. */
   void kill(int r) throws Exception;
+
+  /** The rank coordinating membership now (the ZooKeeper leader), if a rank does. */
+  OptionalInt coordinator();
 
   /** Why ranks cannot be frozen here, or null if they can. */
   String stopUnsupported();

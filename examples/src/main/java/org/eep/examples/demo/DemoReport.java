@@ -250,6 +250,9 @@ public final class DemoReport {
       x.put("expert_bytes_loaded", s.loads().expertBytes());
       x.put("checkpoint_bytes_read", s.loads().checkpointBytes());
       x.put("fenced_messages", s.fencedMessages());
+      x.put("probes_sent", s.probes().sent());
+      x.put("probes_answered", s.probes().answered());
+      x.put("probes_failed", s.probes().failed());
       x.put("dense_ms", Math.round(snap.denseNanos() / 1e6));
       x.put("comm_ms", Math.round(snap.commNanos() / 1e6));
       x.put("expert_ms", Math.round(snap.expertNanos() / 1e6));

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -327,15 +328,33 @@ public final class DemoRun {
    */
   private Map<Integer, Predicate<MembershipView>> runFaults(Recorder rec) throws Exception {
     Map<Integer, Predicate<MembershipView>> rejoined = new LinkedHashMap<>();
+    int leader = -1;
     for (FaultEvent f : scenario.faults()) {
       waitUntil(rec.t0() + seconds(f.atSeconds()));
+      int r;
+      if (f.target() instanceof FaultEvent.Target.Rank target) {
+        r = target.rank();
+        if (f.kind() != FaultEvent.Kind.REJOIN && cluster.coordinator().equals(OptionalInt.of(r))) {
+          rec.event("note", r, "rank " + r + " is the leader");
+        }
+      } else if (f.kind() != FaultEvent.Kind.REJOIN || leader < 0) {
+        OptionalInt now = cluster.coordinator();
+        if (now.isEmpty()) {
+          rec.event("note", -1, f.kind().id() + " leader: no rank coordinates now; skipped");
+          continue;
+        }
+        r = leader = now.getAsInt();
+        rec.event("note", r, "rank " + r + " is the leader");
+      } else {
+        r = leader;
+      }
       switch (f.kind()) {
-        case KILL -> kill(rec, f.rank());
-        case STOP -> stop(rec, f.rank());
+        case KILL -> kill(rec, r);
+        case STOP -> stop(rec, r);
         case REJOIN -> {
-          Predicate<MembershipView> back = rejoin(rec, f.rank());
+          Predicate<MembershipView> back = rejoin(rec, r);
           if (back != null) {
-            rejoined.put(f.rank(), back);
+            rejoined.put(r, back);
           }
         }
       }

@@ -8,10 +8,12 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import org.eep.api.config.EepConfig;
 import org.eep.api.internal.local.LocalMembershipService;
+import org.eep.api.internal.local.LocalTransportProvider;
 import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.SlotState;
@@ -24,8 +26,9 @@ import org.eep.djl.repair.ExecutedRepair;
 
 /**
  * Every rank a thread of this JVM ({@link EpCluster}, {@code local} or {@code tcp} transport,
- * {@code local} or {@code static} membership). A stop freezes the rank thread at its next step hook
- * and pauses its heartbeats; a rejoin of a frozen rank kills it first.
+ * {@code local} or {@code static} membership). A stop freezes the rank thread at its next step
+ * hook, pauses its heartbeats and (on the {@code local} transport) its answers to probes; a rejoin
+ * of a frozen rank kills it first.
  */
 final class InProcessInstance extends RoutedInstance {
   private final FaultHooks hooks;
@@ -93,6 +96,17 @@ final class InProcessInstance extends RoutedInstance {
   }
 
   @Override
+  public OptionalInt coordinator() {
+    for (int r = 0; r < cluster.size(); r++) {
+      RankRuntime rank = cluster.rank(r);
+      if (rank != null && rank.membership().coordinating()) {
+        return OptionalInt.of(r);
+      }
+    }
+    return OptionalInt.empty();
+  }
+
+  @Override
   public String stopText(int r) {
     return "stop rank " + r + " (frozen like SIGSTOP: no steps, no heartbeats)";
   }
@@ -105,6 +119,10 @@ final class InProcessInstance extends RoutedInstance {
     }
     hooks.freeze(r);
     local.pauseHeartbeats(true);
+    MembershipView v = cluster.rank(r).appliedView();
+    if (v != null) {
+      LocalTransportProvider.freeze(v.slot(r).address(), true);
+    }
   }
 
   @Override

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -63,8 +64,10 @@ final class ProcessInstance extends RoutedInstance {
    * Settings of rank processes unless the scenario's options set them. Heartbeats 200 ms × 10 (a 2
    * s ZooKeeper session) instead of 100 ms × 10, because five JVMs share the machine's cores and a
    * 1 s session expires under a GC pause or a starved scheduler (a kill is detected by transport
-   * errors either way; a SIGSTOP by the session expiring). Repair tier bandwidths are measured once
-   * by {@link ProcessCluster} and handed to every rank, so all of them plan the same repairs.
+   * errors either way; a SIGSTOP by its peers' failed data-plane probes, {@code eep_probe_after_ms}
+   * + {@code eep_probe_timeout_ms}, well before the session expires). Repair tier bandwidths are
+   * measured once by {@link ProcessCluster} and handed to every rank, so all of them plan the same
+   * repairs.
    */
   static final Map<String, Object> PROCESS_DEFAULTS =
       Map.of("eep_heartbeat_ms", 200, "eep_heartbeat_misses", 10);
@@ -110,6 +113,17 @@ final class ProcessInstance extends RoutedInstance {
   @Override
   public void kill(int r) {
     cluster.kill(r);
+  }
+
+  @Override
+  public OptionalInt coordinator() {
+    for (int r = 0; r < cluster.size(); r++) {
+      JsonObject s = running(r) ? cluster.status(r) : null;
+      if (s != null && s.has("coordinator") && s.get("coordinator").getAsBoolean()) {
+        return OptionalInt.of(r);
+      }
+    }
+    return OptionalInt.empty();
   }
 
   @Override

@@ -173,9 +173,16 @@ public record Scenario(
               + " positions)");
     }
     for (FaultEvent f : faults) {
-      String flag = "--" + f.kind().id() + " " + f.rank() + "@" + f.atSeconds();
-      if (f.rank() >= ranks) {
-        out.add(flag + ": rank " + f.rank() + " does not exist (ranks 0.." + (ranks - 1) + ")");
+      String flag = "--" + f.kind().id() + " " + f.target() + "@" + f.atSeconds();
+      if (f.target() instanceof FaultEvent.Target.Rank r && r.rank() >= ranks) {
+        out.add(flag + ": rank " + r.rank() + " does not exist (ranks 0.." + (ranks - 1) + ")");
+      }
+      if (f.target() instanceof FaultEvent.Target.Leader && !membership.equals("zookeeper")) {
+        out.add(
+            flag
+                + ": only with --membership zookeeper (with "
+                + membership
+                + " the coordinator is not a rank)");
       }
       if (f.atSeconds() > durationSeconds) {
         out.add(flag + ": after the end of the run (--duration " + durationSeconds + ")");

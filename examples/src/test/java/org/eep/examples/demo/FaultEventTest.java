@@ -22,6 +22,36 @@ class FaultEventTest {
   }
 
   @Test
+  void theLeaderIsATargetResolvedWhenTheFaultHappens() {
+    FaultEvent stop = FaultEvent.parse(FaultEvent.Kind.STOP, "leader@4");
+    assertThat(stop.target()).isEqualTo(new FaultEvent.Target.Leader());
+    assertThat(stop).hasToString("stop leader@4.0");
+    Scenario local =
+        new Scenario(
+            4,
+            "local",
+            "local",
+            Preset.TINY,
+            1,
+            10,
+            5,
+            0,
+            List.of(stop),
+            RequestShape.MIXED,
+            Map.of(),
+            false,
+            10);
+    assertThat(local.problems())
+        .singleElement()
+        .satisfies(
+            p ->
+                assertThat(p)
+                    .isEqualTo(
+                        "--stop leader@4.0: only with --membership zookeeper (with local the"
+                            + " coordinator is not a rank)"));
+  }
+
+  @Test
   void theDemoNamesWhatItCannotRun() {
     Scenario s =
         new Scenario(
