@@ -67,6 +67,23 @@ public final class MembershipRules {
     default Set<Integer> probeWitnesses(int rank, long incarnation) {
       return Set.of();
     }
+
+    /** This check of liveness, with {@code witnesses} as the probe witnesses. */
+    default Liveness withWitnesses(ProbeWitnesses witnesses) {
+      requireNonNull(witnesses, "witnesses is null");
+      Liveness alive = this;
+      return new Liveness() {
+        @Override
+        public boolean alive(int rank, long incarnation) throws Exception {
+          return alive.alive(rank, incarnation);
+        }
+
+        @Override
+        public Set<Integer> probeWitnesses(int rank, long incarnation) {
+          return witnesses.of(rank, incarnation);
+        }
+      };
+    }
   }
 
   /**

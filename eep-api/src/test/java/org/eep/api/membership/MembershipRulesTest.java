@@ -2,9 +2,9 @@ package org.eep.api.membership;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import org.eep.api.membership.MembershipRules.Answer;
 import org.eep.api.membership.MembershipRules.Decision;
 import org.junit.jupiter.api.Test;
@@ -107,18 +107,13 @@ class MembershipRulesTest {
   }
 
   /** Alive by session, with {@code ranks} as the probe witnesses. */
-  private static MembershipRules.Liveness witnessed(Integer... ranks) {
-    return new MembershipRules.Liveness() {
-      @Override
-      public boolean alive(int rank, long incarnation) {
-        return true;
-      }
-
-      @Override
-      public Set<Integer> probeWitnesses(int rank, long incarnation) {
-        return new TreeSet<>(Set.of(ranks));
-      }
-    };
+  private static MembershipRules.Liveness witnessed(int... ranks) {
+    ProbeWitnesses w = new ProbeWitnesses(Duration.ofSeconds(1));
+    for (int r : ranks) {
+      w.record(new Evidence.ProbeFailed(3, 2, r, "silent"), 0);
+      w.record(new Evidence.ProbeFailed(1, 1, r, "silent"), 0);
+    }
+    return ALIVE.withWitnesses(w);
   }
 
   @Test

@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -147,17 +146,10 @@ final class LocalCoordinator {
           rules.decide(
               view,
               request,
-              new MembershipRules.Liveness() {
-                @Override
-                public boolean alive(int rank, long incarnation) {
-                  return System.nanoTime() - lastHeartbeat[rank] < 2 * heartbeatNanos;
-                }
-
-                @Override
-                public Set<Integer> probeWitnesses(int rank, long incarnation) {
-                  return probeWitnesses.of(rank, incarnation);
-                }
-              });
+              ((MembershipRules.Liveness)
+                      (rank, incarnation) ->
+                          System.nanoTime() - lastHeartbeat[rank] < 2 * heartbeatNanos)
+                  .withWitnesses(probeWitnesses));
     } catch (Exception e) {
       throw new IllegalStateException("the local liveness check does not fail", e);
     }

@@ -164,7 +164,9 @@ final class Coordinator implements AutoCloseable {
             && r.evidence() instanceof Evidence.ProbeFailed p) {
           probeWitnesses.record(p, stat.getCtime());
         }
-        decision = MembershipRules.elastic().decide(known, request, liveness);
+        decision =
+            MembershipRules.elastic()
+                .decide(known, request, sessions(client, layout).withWitnesses(probeWitnesses));
         if (decision.next().isEmpty() && decision.answer().isEmpty()) {
           LOG.info("{}: {} changes nothing in {}", layout.namespace(), request, known.summary());
         }
@@ -208,19 +210,11 @@ final class Coordinator implements AutoCloseable {
                             + " expired or closed"));
   }
 
-  /** A member is alive while its live znode exists; probe witnesses are this leader's tally. */
-  private final MembershipRules.Liveness liveness =
-      new MembershipRules.Liveness() {
-        @Override
-        public boolean alive(int rank, long incarnation) throws Exception {
-          return client.checkExists().forPath(layout.live(rank, incarnation)) != null;
-        }
-
-        @Override
-        public Set<Integer> probeWitnesses(int rank, long incarnation) {
-          return probeWitnesses.of(rank, incarnation);
-        }
-      };
+  /** Liveness by session: a member is alive while its live znode exists. */
+  static MembershipRules.Liveness sessions(CuratorFramework client, ZkLayout layout) {
+    return (rank, incarnation) ->
+        client.checkExists().forPath(layout.live(rank, incarnation)) != null;
+  }
 
   private boolean commit(Optional<MembershipView> next, ViewStore.RequestUpdate update)
       throws Exception {

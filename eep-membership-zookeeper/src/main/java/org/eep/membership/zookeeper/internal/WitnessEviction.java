@@ -3,7 +3,6 @@ package org.eep.membership.zookeeper.internal;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
-import java.util.Set;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
@@ -65,8 +64,8 @@ final class WitnessEviction {
         mineWaiting |= q.report().reporter() == report.reporter();
       }
     }
-    Set<Integer> witnesses = tally.of(report.suspect(), report.incarnation());
-    if (!mineWaiting || !witnesses.contains(report.reporter())) {
+    if (!mineWaiting
+        || !tally.of(report.suspect(), report.incarnation()).contains(report.reporter())) {
       return false;
     }
     MembershipView latest = store.latest();
@@ -75,17 +74,7 @@ final class WitnessEviction {
             .decide(
                 latest,
                 new MembershipRequest.Report(report),
-                new MembershipRules.Liveness() {
-                  @Override
-                  public boolean alive(int rank, long incarnation) throws Exception {
-                    return client.checkExists().forPath(layout.live(rank, incarnation)) != null;
-                  }
-
-                  @Override
-                  public Set<Integer> probeWitnesses(int rank, long incarnation) {
-                    return witnesses;
-                  }
-                });
+                Coordinator.sessions(client, layout).withWitnesses(tally));
     if (d.next().isEmpty() || !store.commit(d.next(), null)) {
       return false;
     }
