@@ -78,7 +78,8 @@ public final class EepKeys {
           "Data-plane silence from a peer (no frame at all) after which a rank probes it; its"
               + " transport answers from its I/O thread, so a rank busy in a step answers and a"
               + " frozen process (SIGSTOP, or a pause longer than this plus eep_probe_timeout_ms)"
-              + " does not. 0 = no probes (a frozen rank is then found by its missed heartbeats).");
+              + " does not. A rank's first 5 s ACTIVE (its warm-up) are not judged by probes."
+              + " 0 = no probes (a frozen rank is then found by its missed heartbeats).");
   public static final ConfigKey PROBE_TIMEOUT_MS =
       ConfigKey.integer(
           "eep_probe_timeout_ms",

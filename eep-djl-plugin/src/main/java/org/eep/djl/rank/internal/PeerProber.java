@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.Executors;
@@ -40,6 +41,12 @@ import org.slf4j.LoggerFactory;
  * coordinator evicts once a majority of the suspect's peers report it, so one starved prober never
  * evicts a healthy peer alone.
  *
+ * <p>A peer is judged only after {@link #WARM_UP} of seeing it ACTIVE. A rank reports only while it
+ * hears from some other peer within a probe cycle: a stall of the whole machine (every JVM starved
+ * at once, as at start-up on two cores) silences every peer, and every rank would otherwise report
+ * every other. In an instance of two a lone report evicts nobody ({@link
+ * org.eep.api.membership.MembershipRules} wants two witnesses).
+ *
  * <p>A tick that comes late by more than half a probe timeout means this process itself was paused
  * (a GC pause, a starved machine, its own SIGSTOP): the probes in flight are forgotten and silence
  * is counted from then, so a rank never reports peers for a gap it caused.
@@ -67,15 +74,25 @@ final class PeerProber implements AutoCloseable {
   private long lastTick = System.nanoTime();
   private long sequence;
 
+  /**
+   * How long a peer is left unprobed after this rank first sees it ACTIVE (and after this rank
+   * itself becomes ACTIVE): its first steps compile and allocate, and on two shared cores a rank
+   * process then went unanswering for over half a second (the session still covers a freeze then).
+   */
+  static final Duration WARM_UP = Duration.ofSeconds(5);
+
   /** What this rank knows of one peer incarnation's silence. */
   private static final class Watch {
     final long incarnation;
+    final long since;
     long silentSince;
     long probedAt = -1;
     boolean reported;
+    boolean held;
 
     Watch(long incarnation, long now) {
       this.incarnation = incarnation;
+      this.since = now;
       this.silentSince = now;
     }
   }
@@ -131,10 +148,13 @@ final class PeerProber implements AutoCloseable {
         return;
       }
       watches.keySet().removeIf(p -> v.slot(p).state() != SlotState.ACTIVE);
-      for (Slot s : v.slots()) {
-        if (s.rank() != rank && s.state() == SlotState.ACTIVE && usable.test(s.rank())) {
-          watch(s, now, paused);
-        }
+      List<Slot> peers =
+          v.slots().stream()
+              .filter(
+                  s -> s.rank() != rank && s.state() == SlotState.ACTIVE && usable.test(s.rank()))
+              .toList();
+      for (Slot s : peers) {
+        watch(s, now, paused, peers);
       }
     } catch (RuntimeException e) {
       LOG.warn("rank {}: a probe round failed", rank, e);
@@ -144,11 +164,14 @@ final class PeerProber implements AutoCloseable {
     }
   }
 
-  private void watch(Slot s, long now, boolean paused) {
+  private void watch(Slot s, long now, boolean paused, List<Slot> peers) {
     Watch w = watches.get(s.rank());
     if (w == null || w.incarnation != s.incarnation()) {
       w = new Watch(s.incarnation(), now);
       watches.put(s.rank(), w);
+    }
+    if (now - w.since < WARM_UP.toNanos()) {
+      return;
     }
     OptionalLong heard = transport.lastHeard(s.rank());
     if (paused) {
@@ -165,6 +188,7 @@ final class PeerProber implements AutoCloseable {
       }
       w.probedAt = -1;
       w.reported = false;
+      w.held = false;
     }
     if (w.probedAt < 0) {
       if (now - w.silentSince >= afterNanos) {
@@ -173,9 +197,37 @@ final class PeerProber implements AutoCloseable {
       return;
     }
     if (now - w.probedAt >= (w.reported ? repeatNanos : timeoutNanos)) {
-      report(s, now, w);
+      if (peers.size() < 2 || heardFromAnother(s, now, peers)) {
+        report(s, now, w);
+      } else {
+        w.probedAt = now; // judge again after a repeat interval
+        if (!w.held) {
+          LOG.info(
+              "rank {} hears from none of its peers: not reporting rank {} (this rank or the whole"
+                  + " instance stalls)",
+              rank,
+              s.rank());
+        }
+        w.held = true;
+      }
       probe(s, now, w);
     }
+  }
+
+  /**
+   * Whether some peer other than {@code suspect} was heard from within a probe cycle: a frozen peer
+   * is the only silent one, while a stall of this process or of the whole machine silences them all
+   * (every rank would then report every other).
+   */
+  private boolean heardFromAnother(Slot suspect, long now, List<Slot> peers) {
+    for (Slot p : peers) {
+      OptionalLong at =
+          p.rank() == suspect.rank() ? OptionalLong.empty() : transport.lastHeard(p.rank());
+      if (at.isPresent() && now - at.getAsLong() < afterNanos + timeoutNanos) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void probe(Slot s, long now, Watch w) {
