@@ -11,6 +11,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.IntPredicate;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -20,7 +21,6 @@ import org.eep.api.comm.Transport;
 import org.eep.api.comm.TransportException;
 import org.eep.api.membership.Evidence;
 import org.eep.api.membership.MembershipException;
-import org.eep.api.membership.MembershipService;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.Slot;
 import org.eep.api.membership.SlotState;
@@ -60,7 +60,7 @@ final class PeerProber implements AutoCloseable {
 
   private final int rank;
   private final Transport transport;
-  private final MembershipService membership;
+  private final Consumer<Evidence> reports;
   private final Supplier<MembershipView> applied;
   private final LongSupplier incarnation;
   private final IntPredicate usable;
@@ -70,8 +70,9 @@ final class PeerProber implements AutoCloseable {
   private final long tickNanos;
   private final long repeatNanos;
   private final Map<Integer, Watch> watches = new HashMap<>();
-  private final ScheduledExecutorService thread;
-  private long lastTick = System.nanoTime();
+  private final LongSupplier clock;
+  private ScheduledExecutorService thread;
+  private long lastTick;
   private long sequence;
 
   /**
@@ -98,33 +99,45 @@ final class PeerProber implements AutoCloseable {
   }
 
   /**
-   * Starts probing the ACTIVE members of the {@code applied} view; {@code usable} says whether a
-   * peer's failure is not yet confirmed otherwise (a transport error); a zero {@code probeAfter}
-   * means never.
+   * A prober of the ACTIVE members of the {@code applied} view, reporting to {@code reports} (the
+   * membership); {@code usable} says whether a peer's failure is not yet confirmed otherwise (a
+   * transport error); a zero {@code probeAfter} means never. {@code clock} is {@link
+   * System#nanoTime} but in tests. Probes once {@link #start}ed.
    */
   PeerProber(
       int rank,
       Transport transport,
-      MembershipService membership,
+      Consumer<Evidence> reports,
       Supplier<MembershipView> applied,
       LongSupplier incarnation,
       IntPredicate usable,
       RankCounters counters,
       Duration probeAfter,
-      Duration probeTimeout) {
+      Duration probeTimeout,
+      LongSupplier clock) {
     this.rank = rank;
     this.transport = requireNonNull(transport, "transport is null");
-    this.membership = requireNonNull(membership, "membership is null");
+    this.reports = requireNonNull(reports, "reports is null");
     this.applied = requireNonNull(applied, "applied is null");
     this.incarnation = requireNonNull(incarnation, "incarnation is null");
     this.usable = requireNonNull(usable, "usable is null");
     this.counters = requireNonNull(counters, "counters is null");
+    this.clock = requireNonNull(clock, "clock is null");
+    this.lastTick = clock.getAsLong();
     this.afterNanos = requireNonNull(probeAfter, "probeAfter is null").toNanos();
     this.timeoutNanos = requireNonNull(probeTimeout, "probeTimeout is null").toNanos();
     this.tickNanos =
         Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(afterNanos, timeoutNanos) / 6);
     this.repeatNanos = Math.max(tickNanos, timeoutNanos / 3);
-    this.thread =
+  }
+
+  /** Starts the probing thread; once. */
+  synchronized void start() {
+    if (thread != null) {
+      throw new IllegalStateException("rank " + rank + ": the prober was started already");
+    }
+    lastTick = clock.getAsLong();
+    thread =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
               Thread t = new Thread(r, "eep-rank-" + rank + "-probe");
@@ -136,8 +149,9 @@ final class PeerProber implements AutoCloseable {
     }
   }
 
-  private void tick() {
-    long now = System.nanoTime();
+  /** One round: every ACTIVE peer is looked at once. On the probing thread (or a test's). */
+  void tick() {
+    long now = clock.getAsLong();
     try {
       boolean paused = now - lastTick > tickNanos + timeoutNanos / 2;
       MembershipView v = applied.get();
@@ -160,7 +174,7 @@ final class PeerProber implements AutoCloseable {
       LOG.warn("rank {}: a probe round failed", rank, e);
     } finally {
       // From the end of this round: a slow round (a report waits for ZooKeeper) is no pause.
-      lastTick = System.nanoTime();
+      lastTick = clock.getAsLong();
     }
   }
 
@@ -260,7 +274,7 @@ final class PeerProber implements AutoCloseable {
     w.probedAt = now; // the next report waits a repeat interval even if no probe can be sent
     counters.probesFailed.increment();
     try {
-      membership.reportEvidence(
+      reports.accept(
           new Evidence.ProbeFailed(
               s.rank(),
               s.incarnation(),
@@ -272,7 +286,9 @@ final class PeerProber implements AutoCloseable {
   }
 
   @Override
-  public void close() {
-    thread.shutdownNow();
+  public synchronized void close() {
+    if (thread != null) {
+      thread.shutdownNow();
+    }
   }
 }

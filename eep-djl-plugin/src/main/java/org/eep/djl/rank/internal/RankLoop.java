@@ -150,13 +150,15 @@ public final class RankLoop implements AutoCloseable {
         new PeerProber(
             setup.rank(),
             transport,
-            membership,
+            membership::reportEvidence,
             ctx::applied,
             ctx::incarnation,
             health::usable,
             counters,
             setup.config().getMillis(EepKeys.PROBE_AFTER_MS),
-            setup.config().getMillis(EepKeys.PROBE_TIMEOUT_MS));
+            setup.config().getMillis(EepKeys.PROBE_TIMEOUT_MS),
+            System::nanoTime);
+    prober.start();
   }
 
   /**
