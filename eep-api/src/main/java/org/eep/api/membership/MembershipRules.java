@@ -25,7 +25,8 @@ import java.util.function.Function;
  *       suspect is alive — except a {@link Evidence.ProbeFailed} once more than half of the
  *       suspect's peers (the other members), and at least two, are {@linkplain
  *       Liveness#probeWitnesses witnesses}: then the suspect is FAILED whatever its session says
- *       (so in an instance of two members one report never evicts). Stale evidence is dropped.
+ *       (so in an instance of two members one report never evicts). Stale evidence is dropped, and
+ *       so is evidence from a rank that is not a member (an evicted process that still runs).
  * </ul>
  *
  * <p>Under {@link #fixed()} (the {@code static} baseline) a slot leaving or failing fails the whole
@@ -290,6 +291,9 @@ public final class MembershipRules {
     Slot s = view.slot(e.suspect());
     if (!s.state().isMember() || s.incarnation() != e.incarnation()) {
       return Decision.drop();
+    }
+    if (inRange(view, e.reporter()) && !view.slot(e.reporter()).state().isMember()) {
+      return Decision.drop(); // an evicted incarnation, still running, has no say
     }
     if (e instanceof Evidence.ProbeFailed) {
       List<Integer> peers =

@@ -60,6 +60,27 @@ class MembershipRulesTest {
   }
 
   @Test
+  void evidenceFromARankThatIsNoLongerAMemberIsDropped() throws Exception {
+    assertThat(
+            RULES.decide(
+                formed,
+                new MembershipRequest.Report(
+                    new Evidence.TransportError(0, 1, 2, "an evicted process still running")),
+                GONE))
+        .isEqualTo(Decision.drop());
+    assertThat(
+            RULES
+                .decide(
+                    formed,
+                    new MembershipRequest.Report(
+                        new Evidence.TransportError(0, 1, -1, "coordinator")),
+                    GONE)
+                .next())
+        .as("the coordinator's own evidence")
+        .isPresent();
+  }
+
+  @Test
   void aDeadlineMissEvictsOnlyWhenTheSuspectsSessionIsGone() throws Exception {
     MembershipRequest miss =
         new MembershipRequest.Report(new Evidence.DeadlineMiss(1, 1, 0, "slow"));

@@ -68,6 +68,8 @@ final class TransportExchange implements Exchange {
               rank, incarnation.getAsLong(), at.epoch(), at.step(), at.layer(), phase, 0),
           payload);
     } catch (TransportException e) {
+      // A rank stopped while it sent (its own endpoint closed under it) has nothing to report.
+      checkRunning();
       health.confirmedFailure(peer, e.getMessage());
       throw new StepAbortedException("send to rank " + peer + " failed");
     }
