@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Random;
 import org.eep.djl.model.CheckpointGenerator;
 import org.eep.djl.model.Preset;
+import org.eep.djl.model.ReferenceCheck;
 import org.eep.djl.model.ReferenceModel;
 import org.eep.djl.request.GenerationRequest;
 
@@ -19,7 +20,7 @@ import org.eep.djl.request.GenerationRequest;
 final class Models {
   private static Path tiny;
   private static Path skewed;
-  private static final Map<String, int[]> EXPECTED = new HashMap<>();
+  private static final Map<String, ReferenceModel.Result> EXPECTED = new HashMap<>();
 
   private Models() {}
 
@@ -66,15 +67,35 @@ final class Models {
   }
 
   /** The reference tokens of the model in {@code model} for {@code r} (cached). */
-  static synchronized int[] expected(Path model, GenerationRequest r) {
+  static int[] expected(Path model, GenerationRequest r) {
+    return reference(model, r).tokens();
+  }
+
+  /** The reference generation (tokens and logits) of the model in {@code model} for {@code r}. */
+  static synchronized ReferenceModel.Result reference(Path model, GenerationRequest r) {
     String key = model + ":" + java.util.Arrays.toString(r.prompt()) + "/" + r.maxNewTokens();
     return EXPECTED.computeIfAbsent(
         key,
         k -> {
           try (NDManager m = NDManager.newBaseManager();
               ReferenceModel ref = ReferenceModel.load(model, m)) {
-            return ref.generate(r.prompt(), r.maxNewTokens()).tokens();
+            return ref.generate(r.prompt(), r.maxNewTokens());
           }
         });
+  }
+
+  /**
+   * Compares {@code produced} with the reference by the project's rule ({@link ReferenceCheck}):
+   * exact, or equal up to a near tie of the reference itself (printed, so it is counted, never
+   * hidden).
+   */
+  static ReferenceCheck check(Path model, GenerationRequest r, int[] produced) {
+    ReferenceCheck c = ReferenceCheck.of(reference(model, r), produced);
+    if (c.verdict() == ReferenceCheck.Verdict.NEAR_TIE) {
+      System.out.printf(
+          "near tie in %s at token %d (logit margin %.2e)%n",
+          r.id(), c.firstDifference(), c.margin());
+    }
+    return c;
   }
 }

@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import java.util.function.Predicate;
 import org.eep.api.config.EepConfig;
 import org.eep.api.membership.MembershipView;
 import org.eep.api.membership.SlotState;
+import org.eep.djl.model.ReferenceCheck;
 import org.eep.djl.request.GenerationRequest;
 import org.eep.djl.request.GenerationResult;
 import org.eep.djl.request.TokenListener;
@@ -199,9 +201,17 @@ class MultiProcessRecoveryIT {
         results.add(c.submit(r, TokenListener.NONE));
       }
       for (int i = 0; i < requests.size(); i++) {
-        assertThat(results.get(i).get(5, TimeUnit.MINUTES).tokens())
-            .as(requests.get(i).id())
-            .isEqualTo(Models.expected(Models.skewed(), requests.get(i)));
+        // A switch moves replicas, so an expert's rows are multiplied in batches of other shapes:
+        // exact, or a near tie of the reference itself (ReferenceCheck), as in every other test.
+        int[] produced = results.get(i).get(5, TimeUnit.MINUTES).tokens();
+        ReferenceCheck check = Models.check(Models.skewed(), requests.get(i), produced);
+        assertThat(check.acceptable())
+            .as(
+                "%s: %s, expected %s",
+                requests.get(i).id(),
+                check,
+                Arrays.toString(Models.expected(Models.skewed(), requests.get(i))))
+            .isTrue();
       }
       long switched = 0;
       long peer = 0;
