@@ -31,7 +31,6 @@ public abstract class AbstractTransport implements Transport {
   private final Inbox inbox;
   private final List<PeerErrorListener> listeners = new CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private volatile boolean answeringProbes = true;
   private final LongAdder sent = new LongAdder();
   private final LongAdder bytesSent = new LongAdder();
 
@@ -104,17 +103,9 @@ public abstract class AbstractTransport implements Transport {
     return inbox.lastHeard(peer);
   }
 
-  /**
-   * Stops (false) or resumes (true) answering probes, as a frozen process would: for a test double
-   * that models {@code SIGSTOP} in one JVM.
-   */
-  protected final void answerProbes(boolean answer) {
-    answeringProbes = answer;
-  }
-
   /** Answers {@code probe} to its sender, if this endpoint is open and connected to it. */
   private void answerProbe(MessageHeader probe) {
-    if (closed.get() || !answeringProbes) {
+    if (closed.get()) {
       return;
     }
     Fence f = inbox.currentFence();

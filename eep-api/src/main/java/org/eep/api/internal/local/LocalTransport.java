@@ -24,10 +24,10 @@ final class LocalTransport extends AbstractTransport {
   /** Endpoints that connected to this one, told when it closes. */
   private final Map<LocalTransport, Integer> connectedFrom = new ConcurrentHashMap<>();
 
-  /** Guards {@link #frozen}. */
+  /** Waits of frozen senders; {@link #frozen} is written under it. */
   private final Object freezeLock = new Object();
 
-  private boolean frozen;
+  private volatile boolean frozen;
 
   LocalTransport(String instance, int rank, int maxRanks) {
     super(rank, maxRanks);
@@ -74,7 +74,7 @@ final class LocalTransport extends AbstractTransport {
 
   @Override
   protected void doSend(int peer, MessageHeader header, ByteBuffer[] parts, int length) {
-    if (!awaitThawed(peer, header)) {
+    if (frozen && !awaitThawed(peer, header)) {
       return;
     }
     LocalTransport target = peers.get(peer);
@@ -103,7 +103,6 @@ final class LocalTransport extends AbstractTransport {
   void freeze(boolean frozen) {
     synchronized (freezeLock) {
       this.frozen = frozen;
-      answerProbes(!frozen);
       freezeLock.notifyAll();
     }
   }
@@ -112,7 +111,8 @@ final class LocalTransport extends AbstractTransport {
   private boolean awaitThawed(int peer, MessageHeader header) {
     synchronized (freezeLock) {
       if (frozen && header.phase() == Phase.PROBE_ACK) {
-        // Raced with the freeze; answering runs on the prober's thread, which must not stop.
+        // A frozen process answers no probe; and answering runs on the prober's thread, which
+        // must not stop.
         return false;
       }
       while (frozen && !isClosed()) {
