@@ -82,14 +82,26 @@ public final class ExpertStore {
   /**
    * An expert's projections in the checkpoint's layout (gate, up {@code [i, h]}; down {@code [h,
    * i]}) as tensors in the store's layout ({@code gateUp [h, 2i]}, {@code down [i, h]}), made in
-   * {@code into}. Pure; callable from any thread.
+   * {@code into}, with memory of their own: they stay valid once the inputs are closed. Pure;
+   * callable from any thread.
    */
   public static NDArray[] storeLayout(NDArray gateW, NDArray upW, NDArray downW, NDManager into) {
-    NDArray gu = NDArrays.concat(new NDList(gateW.transpose(), upW.transpose()), 1);
-    gu.attach(into);
-    NDArray d = downW.transpose();
-    d.attach(into);
-    return new NDArray[] {gu, d};
+    try (NDManager views = into.newSubManager()) {
+      NDArray gateT = gateW.transpose();
+      gateT.attach(views);
+      NDArray upT = upW.transpose();
+      upT.attach(views);
+      NDArray downT = downW.transpose();
+      downT.attach(views);
+      NDArray gu = NDArrays.concat(new NDList(gateT, upT), 1);
+      gu.attach(into);
+      // A transpose is a view of the input's memory. An input made from a direct buffer (a
+      // checkpoint read, a host backup) frees that memory once it is closed and collected, while a
+      // staged load waits steps for its switch: the copy must own its memory.
+      NDArray d = downT.duplicate();
+      d.attach(into);
+      return new NDArray[] {gu, d};
+    }
   }
 
   /**

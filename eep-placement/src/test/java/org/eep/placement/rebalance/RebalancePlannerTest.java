@@ -3,6 +3,10 @@ package org.eep.placement.rebalance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.BitSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
 import org.eep.api.placement.ExpertPlacement;
 import org.eep.api.placement.LayerMap;
 import org.eep.api.placement.LoadSnapshot;
@@ -190,5 +194,62 @@ class RebalancePlannerTest {
     assertLoadsMakeTheAfterContents(part, all());
     assertEveryExpertCovered(part, all());
     assertThat(part.imbalanceAfter()).isLessThan(part.imbalanceBefore());
+  }
+
+  /**
+   * Plans chained as a rank applies them (each from the last one's placement and layer map, under
+   * changing loads and budgets, four ranks as in the rank-process tests): every plan starts from
+   * what the slots hold, each peer load reads a slot that holds its expert in that layer, no slot
+   * is loaded twice, and the loads make exactly the contents the plan's placement and map promise.
+   */
+  @Test
+  void chainedPlansLoadWhatTheirPlacementPromisesFromSlotsThatHoldIt() {
+    int experts = 16;
+    int ranks = 4;
+    BitSet active = new BitSet();
+    active.set(0, ranks);
+    for (int spr : new int[] {4, 5, 6}) {
+      for (long seed = 0; seed < 20; seed++) {
+        Random rnd = new Random(seed);
+        ExpertPlacement placement =
+            policy.place(
+                new PlacementRequest(
+                    experts, ranks, spr, active, LoadSnapshot.uniform(experts), 1));
+        LayerMap map = LayerMap.identity(2, experts);
+        int[][] held = contents(placement, map);
+        for (int round = 0; round < 12; round++) {
+          String at = "slots per rank " + spr + ", seed " + seed + ", round " + round;
+          double[][] load = new double[2][];
+          for (int l = 0; l < load.length; l++) {
+            double skew = 0.5 + rnd.nextDouble() * 1.5;
+            load[l] = LoadSnapshot.zipf(experts, skew, rnd.nextLong()).tokensPerExpert();
+          }
+          long budget = rnd.nextBoolean() ? Long.MAX_VALUE : BYTES * (1 + rnd.nextInt(20));
+          RebalancePlan plan =
+              planner.plan(placement, map, active, round * 6L, load, 1, BYTES, budget);
+          assertThat(contents(plan.before(), plan.mapBefore())).as(at).isDeepEqualTo(held);
+          int[][] next = new int[held.length][];
+          for (int l = 0; l < held.length; l++) {
+            next[l] = held[l].clone();
+          }
+          Set<List<Integer>> loaded = new HashSet<>();
+          for (SlotLoad m : plan.loads()) {
+            assertThat(loaded.add(List.of(m.layer(), m.physicalSlot())))
+                .as("%s: %s", at, m)
+                .isTrue();
+            if (m.source() == Tier.PEER) {
+              assertThat(held[m.layer()][m.sourceSlot()])
+                  .as("%s: source of %s", at, m)
+                  .isEqualTo(m.expert());
+            }
+            next[m.layer()][m.physicalSlot()] = m.expert();
+          }
+          assertThat(next).as(at).isDeepEqualTo(contents(plan.after(), plan.mapAfter()));
+          held = next;
+          placement = plan.after();
+          map = plan.mapAfter();
+        }
+      }
+    }
   }
 }
