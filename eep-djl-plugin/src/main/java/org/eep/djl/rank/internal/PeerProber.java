@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * peer stays silent it is probed and reported again every third of the timeout (a coordinator that
  * does not answer — it may be the frozen one — is then bypassed by the membership provider). The
  * coordinator evicts once a majority of the suspect's peers report it, so one starved prober never
- * evicts a healthy peer alone.
+ * evicts a healthy peer alone. A peer whose link broke is not probed but judged the same way: its
+ * transport error evicts it at once, unless the coordinator was that peer (a killed leader keeps
+ * its leadership until its session expires); the repeated probe reports then bypass it too.
  *
  * <p>A peer is judged only after {@link #WARM_UP} of seeing it ACTIVE. A rank reports only while it
  * hears from some other peer within a probe cycle: a stall of the whole machine (every JVM starved
@@ -100,9 +102,10 @@ final class PeerProber implements AutoCloseable {
 
   /**
    * A prober of the ACTIVE members of the {@code applied} view, reporting to {@code reports} (the
-   * membership); {@code usable} says whether a peer's failure is not yet confirmed otherwise (a
-   * transport error); a zero {@code probeAfter} means never. {@code clock} is {@link
-   * System#nanoTime} but in tests. Probes once {@link #start}ed.
+   * membership); {@code usable} says whether a peer's link still works (false once a transport
+   * error was reported: the peer is then not probed but judged as one that does not answer); a zero
+   * {@code probeAfter} means never. {@code clock} is {@link System#nanoTime} but in tests. Probes
+   * once {@link #start}ed.
    */
   PeerProber(
       int rank,
@@ -164,8 +167,7 @@ final class PeerProber implements AutoCloseable {
       watches.keySet().removeIf(p -> v.slot(p).state() != SlotState.ACTIVE);
       List<Slot> peers =
           v.slots().stream()
-              .filter(
-                  s -> s.rank() != rank && s.state() == SlotState.ACTIVE && usable.test(s.rank()))
+              .filter(s -> s.rank() != rank && s.state() == SlotState.ACTIVE)
               .toList();
       for (Slot s : peers) {
         watch(s, now, paused, peers);
@@ -245,6 +247,15 @@ final class PeerProber implements AutoCloseable {
   }
 
   private void probe(Slot s, long now, Watch w) {
+    if (!usable.test(s.rank())) {
+      // Its link broke (the transport error is reported): no probe can reach it and none is
+      // answered. Judged as a silent peer, so that a coordinator that died with it, and leaves
+      // the transport error unanswered, is bypassed as a frozen one is.
+      if (w.probedAt < 0) {
+        w.probedAt = now;
+      }
+      return;
+    }
     try {
       transport.send(
           s.rank(),

@@ -34,6 +34,7 @@ class PeerProberTest {
   private final FakeTransport transport = new FakeTransport();
   private final List<Evidence> reported = new ArrayList<>();
   private final RankCounters counters = new RankCounters();
+  private final Set<Integer> broken = new HashSet<>();
   private final MembershipView view =
       MembershipView.initial(3)
           .next(new Slot(0, SlotState.ACTIVE, 1, "a0"), "x")
@@ -46,7 +47,7 @@ class PeerProberTest {
           reported::add,
           () -> view,
           () -> 1,
-          peer -> true,
+          peer -> !broken.contains(peer),
           counters,
           Duration.ofMillis(300),
           Duration.ofMillis(300),
@@ -90,6 +91,19 @@ class PeerProberTest {
     runFor(100, true);
     assertThat(reported).hasSize(2);
     assertThat(counters.probesFailed.sum()).isEqualTo(2);
+  }
+
+  @Test
+  void aPeerWhoseLinkBrokeIsReportedAsOneThatDoesNotAnswerWithoutProbes() {
+    broken.add(1); // a transport error was reported: a coordinator that died with it never answers
+    pastWarmUp();
+    runFor(300 - TICK_MS, true);
+    assertThat(reported).isEmpty();
+    runFor(TICK_MS, true);
+    assertThat(reported).singleElement().extracting(Evidence::suspect).isEqualTo(1);
+    runFor(100, true);
+    assertThat(reported).hasSize(2);
+    assertThat(transport.probed).as("nothing sent over the broken link").doesNotContain(1);
   }
 
   @Test
