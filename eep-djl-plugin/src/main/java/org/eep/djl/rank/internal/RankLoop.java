@@ -219,6 +219,8 @@ public final class RankLoop implements AutoCloseable {
 
   private void serve(StepRunner r) throws InterruptedException {
     boolean syncNeeded = true;
+    boolean aborted = false;
+    boolean rerun = false;
     while (!ctx.lifecycle().stopping()) {
       syncNeeded |= views.applyLearned(true);
       if (ctx.lifecycle().stopping()) {
@@ -232,14 +234,24 @@ public final class RankLoop implements AutoCloseable {
         }
         r.rollbackTo(resume.getAsLong());
         syncNeeded = false;
+        rerun = aborted;
+        aborted = false;
       }
-      r.admit();
+      if (rerun) {
+        // The step the failure aborted runs again first, on the batch it had. Arrivals, among them
+        // the failed rank's re-queued requests, whose prefill would lengthen it on every rank,
+        // join from the next step: the survivors' tokens resume after one plain step.
+        rerun = false;
+      } else {
+        r.admit();
+      }
       try {
         long s = r.nextStep();
         r.run(ctx.applied().epoch(), ctx.peers());
         rebalancer.afterStep(s, ctx.applied());
       } catch (StepAbortedException e) {
         counters.stepsAborted.increment();
+        aborted = true;
         rebalancer.stepAborted();
         awaitNewerView();
       }
