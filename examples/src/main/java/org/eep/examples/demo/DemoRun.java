@@ -264,6 +264,15 @@ public final class DemoRun {
       waitUntil(rec.t0() + seconds(scenario.durationSeconds()));
     } finally {
       clients.shutdown();
+      // A submission still running is in flight before the load ends, so the drain waits for it
+      // (one that started after the drain looked was closed with the instance: counted lost).
+      try {
+        if (!clients.awaitTermination(1, TimeUnit.MINUTES)) {
+          rec.event("note", -1, "the load's clients did not stop within a minute");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
