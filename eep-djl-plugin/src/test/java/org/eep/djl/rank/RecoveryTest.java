@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -72,7 +73,8 @@ class RecoveryTest {
       if (p != Point.BEFORE_STEP || c == null) {
         return;
       }
-      List<long[]> mine = starts.computeIfAbsent(rank, r -> new ArrayList<>());
+      // Appended by the rank's thread while the test may read it.
+      List<long[]> mine = starts.computeIfAbsent(rank, r -> new CopyOnWriteArrayList<>());
       boolean first = mine.stream().noneMatch(e -> e[0] == step);
       mine.add(new long[] {step, c.rank(rank).stats().admissions().requests()});
       if (step != STEP) {
