@@ -85,7 +85,7 @@ public final class DetectionBenchCommand implements Callable<Integer> {
               run(
                   model,
                   transport,
-                  kind.name().toLowerCase(Locale.ROOT) + " " + target,
+                  kind.id() + " " + target,
                   duration,
                   List.of(new FaultEvent(kind, target, duration / 2))));
         }
